@@ -1,0 +1,93 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from encryption.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedTextField,
+)
+
+
+class ClientStatus(models.TextChoices):
+    WAITLIST = "waitlist", "Waitlist"
+    ACTIVE = "active", "Active"
+    DISCHARGED = "discharged", "Discharged"
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_therapist(self, user) -> "ClientQuerySet":
+        """The only way views reach clients: those of the signed-in therapist."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(therapist=user)
+
+
+class Client(models.Model):
+    """A person in the therapist's care. Everything that identifies them is encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clients"
+    )
+    # The per-therapist number behind the client code (C-0007); shown instead of a name
+    # wherever Django writes to its own tables.
+    number = models.PositiveIntegerField(editable=False)
+    status = models.CharField(
+        max_length=12, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
+    )
+    intake_date = models.DateField(default=timezone.localdate)
+    discharge_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    full_name = EncryptedCharField(max_length=200, blank=False)
+    preferred_name = EncryptedCharField(max_length=100)
+    pronouns = EncryptedCharField(max_length=40)
+    date_of_birth = EncryptedDateField()
+    phone = EncryptedCharField(max_length=40)
+    email = EncryptedEmailField(max_length=254)
+    address = EncryptedTextField(max_length=1000)
+    emergency_contact = EncryptedTextField(max_length=1000)
+    referral_source = EncryptedCharField(max_length=200)
+    presenting_concerns = EncryptedTextField(max_length=20_000)
+    general_notes = EncryptedTextField(max_length=100_000)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["therapist", "number"], name="client_number_unique_per_therapist"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discharge_date__isnull=True)
+                | models.Q(discharge_date__gte=models.F("intake_date")),
+                name="client_discharge_after_intake",
+            ),
+        ]
+        indexes = [models.Index(fields=["therapist", "status"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("client_detail", args=[self.pk])
+
+    @property
+    def code(self) -> str:
+        return f"C-{self.number:04d}"
+
+    @property
+    def display_name(self) -> str:
+        """The name a therapist uses in the room, with the legal name alongside if different."""
+        if self.preferred_name and self.preferred_name != self.full_name:
+            return f"{self.preferred_name} ({self.full_name})"
+        return self.full_name
+
+    def sort_key(self) -> tuple[str, int]:
+        return (self.full_name.casefold(), self.number)

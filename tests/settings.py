@@ -1,0 +1,29 @@
+"""Test settings: fixed test-only keys, a file-backed SQLite test database (so that tests can
+scan the raw file for plaintext), and fast password hashing."""
+
+import os
+import tempfile
+from pathlib import Path
+
+# Test-only values; they protect nothing real. Set before the settings module reads them.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-for-the-test-suite-only")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ["FIELD_ENCRYPTION_KEYS"] = (
+    "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="  # "test-only-key-1-test-only-key-1!"
+)
+os.environ.pop("FIELD_ENCRYPTION_KEY_FILE", None)
+os.environ["DJANGO_DEBUG"] = "false"
+os.environ["DJANGO_SECURE_COOKIES"] = "false"
+
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+TEST_DB_DIR = Path(os.environ.get("TEST_DB_DIR") or tempfile.mkdtemp(prefix="therapy-notes-"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB_DIR / "test.sqlite3")}
