@@ -1,3 +1,4 @@
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -11,6 +12,12 @@ from encryption.fields import (
     EncryptedEmailField,
     EncryptedTextField,
 )
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-insensitive form of a name, for matching and sorting."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class ClientStatus(models.TextChoices):
@@ -89,5 +96,6 @@ class Client(models.Model):
             return f"{self.preferred_name} ({self.full_name})"
         return self.full_name
 
-    def sort_key(self) -> tuple[str, int]:
-        return (self.full_name.casefold(), self.number)
+    def sort_key(self) -> tuple[str, str, int]:
+        # Accents folded first, so that "Élodie" sorts among the E's, not after "Zoë".
+        return (fold_text(self.full_name), self.full_name.casefold(), self.number)

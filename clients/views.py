@@ -1,5 +1,3 @@
-import unicodedata
-
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -10,22 +8,17 @@ from django.views.decorators.http import require_http_methods
 from themes.summary import count_themes, links_for, theme_map
 
 from .forms import ClientFilterForm, ClientForm
-from .models import Client
+from .models import Client, fold_text
 from .services import create_client
 
 
-def _folded(text: str) -> str:
-    """Case- and accent-insensitive form for matching names."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _matches(client: Client, query: str) -> bool:
-    folded = _folded(query.strip())
+    folded = fold_text(query.strip())
     code_query = folded.upper().removeprefix("C-").lstrip("0")
-    if code_query.isdigit() and int(code_query) == client.number:
+    # isdecimal, not isdigit: int() refuses digits such as "፩" that isdigit() accepts.
+    if code_query.isdecimal() and int(code_query) == client.number:
         return True
-    return folded in _folded(client.full_name) or folded in _folded(client.preferred_name)
+    return folded in fold_text(client.full_name) or folded in fold_text(client.preferred_name)
 
 
 @require_http_methods(["GET"])
@@ -80,9 +73,14 @@ def client_detail(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_edit(request: HttpRequest, pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
+    saved_name = client.full_name  # validation writes the typed values onto the instance
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Client {client.code} updated.")
         return redirect(client)
-    return render(request, "clients/client_form.html", {"form": form, "client": client})
+    return render(
+        request,
+        "clients/client_form.html",
+        {"form": form, "client": client, "saved_name": saved_name},
+    )

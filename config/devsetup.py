@@ -10,6 +10,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from config.env import read_dotenv
 from encryption.keys import write_key_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,12 +37,10 @@ def write_env(key_path: Path) -> None:
 
 
 def key_path_from_env() -> Path | None:
-    if not ENV_FILE.exists():
-        return None
-    for line in ENV_FILE.read_text(encoding="utf-8").splitlines():
-        if line.startswith("FIELD_ENCRYPTION_KEY_FILE="):
-            return Path(line.partition("=")[2].strip())
-    return None
+    # Parsed as settings.py parses it (quotes removed, whitespace around the name allowed), so
+    # that the key file created here is the one the settings will read.
+    value = read_dotenv(ENV_FILE).get("FIELD_ENCRYPTION_KEY_FILE")
+    return Path(value) if value else None
 
 
 def main() -> int:

@@ -150,7 +150,7 @@ DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y"
 # --- static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -158,6 +158,11 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# Serialisers that refuse encrypted fields (dumpdata must never write plaintext client data).
+SERIALIZATION_MODULES = {
+    fmt: f"encryption.serializers.{fmt}" for fmt in ("json", "jsonl", "python", "xml")
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

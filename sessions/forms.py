@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from encryption.validators import validate_plain_text
@@ -65,6 +66,13 @@ class SessionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.client = client
         self.fields["duration_minutes"].widget.attrs.update({"min": 1, "max": MAX_DURATION_MINUTES})
+        # The model field's form field allows 0 and says "at least 0"; the minimum is 1.
+        duration = self.fields["duration_minutes"]
+        duration.min_value = 1
+        duration.validators = [
+            *(v for v in duration.validators if not isinstance(v, MinValueValidator)),
+            MinValueValidator(1),
+        ]
         self.fields["note_format"].widget.attrs["data-note-format"] = ""
         max_chars = settings.NOTE_MAX_CHARS
         note = self.instance.note or {}

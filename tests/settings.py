@@ -27,3 +27,7 @@ STORAGES = {
 TEST_DB_DIR = Path(os.environ.get("TEST_DB_DIR") or tempfile.mkdtemp(prefix="therapy-notes-"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB_DIR / "test.sqlite3")}
+
+# An existing (empty) static root keeps WhiteNoise from warning in every test.
+STATIC_ROOT = TEST_DB_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)

@@ -1,0 +1,28 @@
+"""`make bench`: run every benchmark, each in its own process (fresh database, fresh memory).
+
+Prints one JSON object per figure on stdout; progress and notes go to stderr.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ["bench.bench_encryption"]
+
+
+def main() -> int:
+    failed = []
+    for module in BENCHMARKS:
+        print(f"== {module}", file=sys.stderr, flush=True)
+        result = subprocess.run([sys.executable, "-m", module], cwd=ROOT, check=False)
+        if result.returncode != 0:
+            failed.append(module)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
