@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.bench_encryption"]
+BENCHMARKS = ["bench.bench_encryption", "bench.bench_themes", "bench.bench_theme_suggestions"]
 
 
 def main() -> int:

@@ -4,6 +4,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from encryption.validators import validate_plain_text
+
 from .models import Client, ClientStatus
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
@@ -87,8 +89,84 @@ class ClientForm(forms.ModelForm):
         return cleaned
 
 
+CURRENT = ""  # the default list: everyone still in care (active and waitlist)
+ALL = "all"
+
+
 class ClientFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Name or code")
     status = forms.ChoiceField(
-        required=False, choices=[("", "All statuses"), *ClientStatus.choices]
+        required=False,
+        choices=[
+            (CURRENT, "Current (active and waitlist)"),
+            *ClientStatus.choices,
+            (ALL, "All, including discharged"),
+        ],
     )
+
+
+class DischargeForm(forms.Form):
+    discharge_date = forms.DateField(widget=DateInput(), label="Discharge date")
+    closing_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+        validators=[validate_plain_text],
+        help_text="Course of therapy, outcome, and any onward referral.",
+    )
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean_discharge_date(self):
+        value = self.cleaned_data["discharge_date"]
+        if value < self.client.intake_date:
+            raise forms.ValidationError(
+                f"The discharge date cannot be before the intake date "
+                f"({self.client.intake_date:%d %b %Y})."
+            )
+        if value > timezone.localdate():
+            raise forms.ValidationError("The discharge date cannot be in the future.")
+        return value
+
+
+class ExportForm(forms.Form):
+    include_process_notes = forms.BooleanField(
+        required=False,
+        label="Include process notes",
+        help_text="Psychotherapy notes are left out of exports unless you include them "
+        "deliberately.",
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=2_000,
+        validators=[validate_plain_text],
+        label="Reason for including process notes",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("include_process_notes") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why the process notes are included in this export.")
+        return cleaned
+
+
+class EraseForm(forms.Form):
+    confirm_code = forms.CharField(
+        max_length=20,
+        label="Type the client code to confirm",
+        help_text="Erasure cannot be undone.",
+    )
+
+    def __init__(self, *args, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean_confirm_code(self):
+        typed = self.cleaned_data["confirm_code"].strip().upper()
+        if typed != self.client.code:
+            raise forms.ValidationError(
+                f"That is not this client's code. Type {self.client.code} exactly to erase."
+            )
+        return typed

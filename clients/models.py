@@ -63,6 +63,7 @@ class Client(models.Model):
     referral_source = EncryptedCharField(max_length=200)
     presenting_concerns = EncryptedTextField(max_length=20_000)
     general_notes = EncryptedTextField(max_length=100_000)
+    closing_summary = EncryptedTextField(max_length=20_000)
 
     objects = ClientQuerySet.as_manager()
 
@@ -99,3 +100,30 @@ class Client(models.Model):
     def sort_key(self) -> tuple[str, str, int]:
         # Accents folded first, so that "Élodie" sorts among the E's, not after "Zoë".
         return (fold_text(self.full_name), self.full_name.casefold(), self.number)
+
+
+class DisclosureKind(models.TextChoices):
+    EXPORT = "export", "Record export"
+    SUMMARY = "summary", "Case summary"
+
+
+class Disclosure(models.Model):
+    """A copy of the record that left the app (export or printed summary): when, by whom,
+    what it contained, and the reason the therapist gave for including process notes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="disclosures")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=DisclosureKind.choices)
+    includes_process_notes = models.BooleanField(default=False)
+    # Encrypted: a reason may describe the client's situation.
+    process_notes_reason = EncryptedTextField(max_length=2_000)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"

@@ -1,7 +1,7 @@
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
-from .models import Client
+from .models import Client, ClientStatus, Disclosure, DisclosureKind
 
 _CODE_ATTEMPTS = 5
 
@@ -21,3 +21,49 @@ def create_client(*, therapist, client: Client) -> Client:
             if attempt == _CODE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def discharge_client(*, client: Client, discharge_date, closing_summary: str) -> Client:
+    client.status = ClientStatus.DISCHARGED
+    client.discharge_date = discharge_date
+    client.closing_summary = closing_summary
+    client.save(update_fields=["status", "discharge_date", "closing_summary", "updated_at"])
+    return client
+
+
+def record_disclosure(
+    *,
+    client,
+    user,
+    kind: DisclosureKind,
+    process_notes_reason: str = "",
+    includes_process_notes: bool = False,
+) -> Disclosure:
+    disclosure = Disclosure(
+        client=client,
+        created_by=user,
+        kind=kind,
+        includes_process_notes=includes_process_notes,
+        process_notes_reason=process_notes_reason if includes_process_notes else "",
+    )
+    disclosure.save(force_insert=True)
+    return disclosure
+
+
+def erase_client(*, client: Client) -> None:
+    """Delete every row that belongs to the client: sessions, drafts, addenda, process notes
+    and disclosures go with it (foreign keys cascade). The audit log keeps its content-free
+    entries. On SQLite, freed pages are zeroed (secure_delete) and the write-ahead log is
+    checkpointed so that no old page of the record stays in the -wal file."""
+    with transaction.atomic():
+        client.delete()
+    if connection.vendor == "sqlite":
+        # After the commit (at once in autocommit): inside a transaction SQLite refuses a
+        # checkpoint ("database table is locked"), which would undo the whole erasure.
+        transaction.on_commit(_checkpoint_wal)
+
+
+def _checkpoint_wal() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -2,14 +2,26 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from themes.summary import count_themes, links_for, theme_map
+from audit.models import Action
+from audit.services import record
+from themes.analytics import load_theme_links, theme_stats
+from themes.summary import links_for, theme_map
 
-from .forms import ClientFilterForm, ClientForm
-from .models import Client, fold_text
-from .services import create_client
+from . import services
+from .export import build_export_zip
+from .forms import ALL, CURRENT, ClientFilterForm, ClientForm, DischargeForm, EraseForm, ExportForm
+from .models import Client, ClientStatus, DisclosureKind, fold_text
+
+
+def _posted(request: HttpRequest):
+    """The POST data of a POST (even an empty one), None for a GET: an empty POST must still
+    bind the form so that it is validated and says what is missing."""
+    return request.POST if request.method == "POST" else None
 
 
 def _matches(client: Client, query: str) -> bool:
@@ -26,17 +38,20 @@ def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None)
     clients = Client.objects.for_therapist(request.user).annotate(session_count=Count("sessions"))
     query = ""
+    status = form.cleaned_data["status"] if form.is_valid() else CURRENT
     if form.is_valid():
         query = form.cleaned_data["q"]
-        if form.cleaned_data["status"]:
-            clients = clients.filter(status=form.cleaned_data["status"])
+    if status == CURRENT:
+        clients = clients.exclude(status=ClientStatus.DISCHARGED)
+    elif status != ALL:
+        clients = clients.filter(status=status)
     # Names are encrypted: decrypt, filter and sort in memory (a caseload is a few hundred).
     rows = [client for client in clients if not query or _matches(client, query)]
     rows.sort(key=Client.sort_key)
     return render(
         request,
         "clients/client_list.html",
-        {"clients": rows, "filter_form": form, "query": query},
+        {"clients": rows, "filter_form": form, "query": query, "status": status},
     )
 
 
@@ -45,7 +60,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        client = create_client(therapist=request.user, client=form.save(commit=False))
+        client = services.create_client(therapist=request.user, client=form.save(commit=False))
+        record(action=Action.CREATE_CLIENT, request=request, obj=client, client=client)
         messages.success(request, f"Client {client.code} added.")
         return redirect(client)
     return render(request, "clients/client_form.html", {"form": form, "client": None})
@@ -55,15 +71,25 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
     sessions = list(client.sessions.all())
-    themes = theme_map()
+    themes = theme_map(request.user)
     timeline = [(session, links_for(session, themes)) for session in sessions]
+    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     return render(
         request,
         "clients/client_detail.html",
         {
             "client": client,
             "timeline": timeline,
-            "theme_counts": count_themes(sessions, themes),
+            "theme_counts": [
+                {
+                    "theme": themes[stat.theme_id],
+                    "sessions": stat.sessions_touched,
+                    "last_seen": stat.last_seen,
+                    "recurring": stat.recurring,
+                }
+                for stat in theme_stats(load_theme_links(client.sessions.all()))
+                if stat.theme_id in themes
+            ],
             "session_total": len(sessions),
         },
     )
@@ -77,10 +103,88 @@ def client_edit(request: HttpRequest, pk) -> HttpResponse:
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record(action=Action.EDIT_CLIENT, request=request, obj=client, client=client)
         messages.success(request, f"Client {client.code} updated.")
         return redirect(client)
     return render(
         request,
         "clients/client_form.html",
         {"form": form, "client": client, "saved_name": saved_name},
+    )
+
+
+def _own_client(request: HttpRequest, pk) -> Client:
+    return get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def client_discharge(request: HttpRequest, pk) -> HttpResponse:
+    client = _own_client(request, pk)
+    form = DischargeForm(
+        _posted(request),
+        client=client,
+        initial={"discharge_date": timezone.localdate(), "closing_summary": client.closing_summary},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.discharge_client(
+            client=client,
+            discharge_date=form.cleaned_data["discharge_date"],
+            closing_summary=form.cleaned_data["closing_summary"],
+        )
+        record(action=Action.DISCHARGE_CLIENT, request=request, obj=client, client=client)
+        messages.success(request, f"Client {client.code} discharged.")
+        return redirect(client)
+    return render(request, "clients/client_discharge.html", {"form": form, "client": client})
+
+
+@never_cache
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def client_export(request: HttpRequest, pk) -> HttpResponse:
+    client = _own_client(request, pk)
+    form = ExportForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        include = form.cleaned_data["include_process_notes"]
+        reason = form.cleaned_data["reason"].strip() if include else ""
+        archive = build_export_zip(
+            client, exporter=request.user, include_process_notes=include, reason=reason
+        )
+        services.record_disclosure(
+            client=client,
+            user=request.user,
+            kind=DisclosureKind.EXPORT,
+            includes_process_notes=include,
+            process_notes_reason=reason,
+        )
+        record(action=Action.EXPORT_RECORD, request=request, obj=client, client=client)
+        response = HttpResponse(archive, content_type="application/zip")
+        filename = f"{client.code}-export-{timezone.localdate().isoformat()}.zip"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "clients/client_export.html", {"form": form, "client": client})
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def client_erase(request: HttpRequest, pk) -> HttpResponse:
+    client = _own_client(request, pk)
+    form = EraseForm(_posted(request), client=client)
+    if request.method == "POST" and form.is_valid():
+        code, client_id = client.code, client.pk
+        services.erase_client(client=client)
+        record(
+            action=Action.ERASE_CLIENT,
+            request=request,
+            client=client,  # deleted, but its code is still known in memory
+            object_type="client",
+            object_id=str(client_id),
+        )
+        messages.success(request, f"Client {code} and their whole record were erased.")
+        return redirect("client_list")
+    return render(
+        request,
+        "clients/client_confirm_delete.html",
+        {"form": form, "client": client, "session_count": client.sessions.count()},
     )

@@ -36,6 +36,17 @@ if not (FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEY_FILE):
         "(run `make run` once for a development key file)."
     )
 
+# Audit-log chain key (HMAC): its own key, never derived from SECRET_KEY or the field keys.
+AUDIT_HMAC_KEY = env.get("AUDIT_HMAC_KEY", "")
+AUDIT_HMAC_KEY_FILE = env.get("AUDIT_HMAC_KEY_FILE", "")
+if not (AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE):
+    raise ImproperlyConfigured(
+        "AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE must be set "
+        "(run `make run` once for a development key file)."
+    )
+# Lets `flush` empty the append-only audit table. Only tests/settings.py turns it on.
+AUDIT_ALLOW_PURGE = False
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -50,6 +61,8 @@ INSTALLED_APPS = [
     "themes",
     "clients",
     "sessions.apps.TherapySessionsConfig",
+    "summaries",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            # Erased records must not linger in free pages of the file.
+            "PRAGMA secure_delete=ON;"
         ),
     }
 else:
@@ -128,7 +143,10 @@ SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = True
+# The autosave script reads the CSRF cookie so that it can keep saving after the therapist
+# signs in again in another tab (which rotates the token). Django's docs: HttpOnly on this
+# cookie adds no practical protection.
+CSRF_COOKIE_HTTPONLY = False
 SECURE_COOKIES = env.boolean("DJANGO_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
@@ -139,6 +157,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- product settings -----------------------------------------------------------------------
 NOTE_MAX_CHARS = env.integer("NOTE_MAX_CHARS", 100_000)
+# Unsigned notes older than this many days are flagged on the dashboard.
+DRAFT_OVERDUE_DAYS = env.integer("DRAFT_OVERDUE_DAYS", 3)
 
 # --- internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

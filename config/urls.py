@@ -22,6 +22,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("audit/", include("audit.urls")),
     path("clients/", include("clients.urls")),
+    path("themes/", include("themes.urls")),
     path("", include("sessions.urls")),
 ]

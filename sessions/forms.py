@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from encryption.validators import validate_plain_text
 from themes.models import Category, Intensity, Theme
+from themes.suggest import suggest
 
 from .models import (
     ALL_SECTIONS,
@@ -15,10 +17,13 @@ from .models import (
     SECTION_HELP,
     SECTION_LABELS,
     NoteFormat,
+    RiskLevel,
     TherapySession,
 )
 
 THEME_FIELD_PREFIX = "theme_"
+EVIDENCE_FIELD_PREFIX = "evidence_"
+EVIDENCE_MAX_CHARS = 300
 SECTION_FIELD_PREFIX = "section_"
 LATEST_FUTURE_DAYS = 366
 
@@ -62,6 +67,10 @@ class SessionForm(forms.ModelForm):
             "interventions": "Techniques and approaches used, e.g. CBT, EMDR, psychoeducation.",
         }
 
+    # Not model fields: the page's autosave key and the note version the page was loaded from.
+    draft_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
@@ -74,6 +83,13 @@ class SessionForm(forms.ModelForm):
             MinValueValidator(1),
         ]
         self.fields["note_format"].widget.attrs["data-note-format"] = ""
+        # Risk is recorded every session, deliberately: a new note starts with no level chosen.
+        risk = self.fields["risk_level"]
+        risk.choices = [("", "— choose —"), *RiskLevel.choices]
+        risk.required = True
+        risk.error_messages["required"] = "Choose a risk level for this session."
+        if self.instance._state.adding and "risk_level" not in self.initial:
+            self.initial["risk_level"] = ""
         max_chars = settings.NOTE_MAX_CHARS
         note = self.instance.note or {}
         for key in ALL_SECTIONS:
@@ -90,8 +106,12 @@ class SessionForm(forms.ModelForm):
 
     def _add_theme_fields(self) -> None:
         current = self.instance.theme_intensities()
+        evidence = {
+            int(link["theme"]): link.get("evidence", "") for link in self.instance.themes or []
+        }
         # Archived themes stay selectable only where this session already uses them.
-        themes = [t for t in Theme.objects.all() if t.active or t.pk in current]
+        available = Theme.objects.available_to(self.client.therapist)
+        themes = [t for t in available if t.active or t.pk in current]
         self.theme_groups: list[tuple[str, list[str]]] = []
         by_category: dict[str, list[str]] = {}
         choices = [("", "—"), *Intensity.choices]
@@ -107,12 +127,42 @@ class SessionForm(forms.ModelForm):
                 initial=current.get(theme.pk, ""),
             )
             self.fields[name].theme = theme
+            # The phrase behind an accepted suggestion, kept with the (encrypted) theme link.
+            self.fields[f"{EVIDENCE_FIELD_PREFIX}{theme.pk}"] = forms.CharField(
+                required=False,
+                max_length=EVIDENCE_MAX_CHARS,
+                widget=forms.HiddenInput,
+                validators=[validate_plain_text],
+                initial=evidence.get(theme.pk, ""),
+            )
             by_category.setdefault(theme.category, []).append(name)
         for value, label in Category.choices:
             if value in by_category:
                 self.theme_groups.append((label, by_category[value]))
 
+    def note_text(self) -> str:
+        """The free text as submitted (or as stored), for theme suggestions."""
+        names = ["mood_affect", *(SECTION_FIELD_PREFIX + key for key in ALL_SECTIONS)]
+        names += ["plan", "interventions", "risk_notes"]
+        return "\n\n".join(str(self[name].value() or "") for name in names).strip()
+
+    def draft_payload(self) -> dict[str, str]:
+        """The submitted values as typed (valid or not), for keeping as a draft."""
+        return draft_payload_from(self.data, self.fields)
+
     # --- validation ------------------------------------------------------------------------
+    def clean_draft_key(self) -> uuid.UUID:
+        # A missing or mangled key only means this page starts a new autosave slot.
+        return parse_draft_key(self.cleaned_data.get("draft_key"))
+
+    def clean_version(self):
+        version = self.cleaned_data.get("version")
+        if not self.instance._state.adding and version is None:
+            raise forms.ValidationError(
+                "This form does not say which version of the note it edits. Reload the page."
+            )
+        return version
+
     def clean_date(self):
         session_date = self.cleaned_data["date"]
         birth_date = self.client.date_of_birth
@@ -137,6 +187,16 @@ class SessionForm(forms.ModelForm):
                         f"{SECTION_LABELS[key]} section: move this text into one of its "
                         "sections, or clear it.",
                     )
+        if "risk_level" in self.errors:
+            flags = [flag for flag in suggest(self.note_text()).risk if flag.current]
+            if flags:
+                self.errors["risk_level"] = self.error_class(
+                    [
+                        "Risk language was noticed in this note (“"
+                        + "”, “".join(flags[0].evidence)
+                        + "”): choose a risk level."
+                    ]
+                )
         total = sum(len(cleaned.get(SECTION_FIELD_PREFIX + key) or "") for key in ALL_SECTIONS)
         if total > settings.NOTE_MAX_CHARS:
             raise forms.ValidationError(
@@ -160,13 +220,20 @@ class SessionForm(forms.ModelForm):
             if self.cleaned_data.get(SECTION_FIELD_PREFIX + key)
         }
         session.themes = [
-            {"theme": field.theme.pk, "intensity": self.cleaned_data[name]}
+            self._theme_link(field.theme, self.cleaned_data[name])
             for name, field in self.fields.items()
             if name.startswith(THEME_FIELD_PREFIX) and self.cleaned_data.get(name)
         ]
         if commit:
             session.save()
         return session
+
+    def _theme_link(self, theme, intensity: int) -> dict:
+        link = {"theme": theme.pk, "intensity": intensity}
+        evidence = self.cleaned_data.get(f"{EVIDENCE_FIELD_PREFIX}{theme.pk}")
+        if evidence:
+            link["evidence"] = evidence
+        return link
 
     # --- rendering helpers -----------------------------------------------------------------
     def section_rows(self) -> list[dict]:
@@ -190,8 +257,83 @@ class SessionForm(forms.ModelForm):
             )
         return rows
 
+    def comparison_rows(self) -> list[tuple[str, str]]:
+        """(label, text) of every part of the note, as this form holds it, for side-by-side
+        comparison on the conflict page."""
+        rows = []
+        for name, field in self.fields.items():
+            if name in ("draft_key", "version") or name.startswith(EVIDENCE_FIELD_PREFIX):
+                continue
+            value = self[name].value()
+            if name.startswith(THEME_FIELD_PREFIX):
+                if value in (None, ""):
+                    continue
+                rows.append((f"Theme: {field.label}", dict(field.choices).get(_int(value), value)))
+                continue
+            choices = dict(getattr(field, "choices", []) or [])
+            text = choices.get(value, value)
+            rows.append((str(field.label), "" if text is None else str(text)))
+        return rows
+
+    @classmethod
+    def autosaved_field_names(cls, client) -> list[str]:
+        return [name for name in cls(client=client).fields if name not in ("draft_key", "version")]
+
+    def evidence_fields(self):
+        return [self[name] for name in self.fields if name.startswith(EVIDENCE_FIELD_PREFIX)]
+
     def theme_field_groups(self):
         return [(label, [self[name] for name in names]) for label, names in self.theme_groups]
+
+
+DRAFT_VALUE_MAX_CHARS = 200_000
+
+
+def parse_draft_key(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return uuid.uuid4()
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(
+        label="Addendum",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=100_000,
+        validators=[validate_plain_text],
+        help_text="Dated and signed with your name when you add it. It cannot be changed later.",
+    )
+
+
+class ProcessNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Process note",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=100_000,
+        validators=[validate_plain_text],
+        help_text="Your private analysis of the session. Kept apart from the record: never in "
+        "lists, search, summaries or exports unless you include it deliberately.",
+    )
+
+
+def draft_payload_from(data, fields) -> dict[str, str]:
+    """Known form fields only, each clipped to a sane size; whatever else is posted is ignored."""
+    ignored = {"draft_key", "version"}
+    return {
+        name: str(data.get(name, ""))[:DRAFT_VALUE_MAX_CHARS]
+        for name in fields
+        if name in data and name not in ignored
+    }
 
 
 class StartSessionForm(forms.Form):

@@ -1,5 +1,8 @@
+import hashlib
+import json
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -9,6 +12,15 @@ from clients.models import Client
 from encryption.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
 MAX_DURATION_MINUTES = 600
+
+
+class SignedNoteError(Exception):
+    """A signed note was about to be changed. Corrections are addenda."""
+
+
+class NoteStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED = "signed", "Signed"
 
 
 class SessionType(models.TextChoices):
@@ -80,6 +92,15 @@ class TherapySessionQuerySet(models.QuerySet):
             return self.none()
         return self.filter(client__therapist=user)
 
+    def drafts(self) -> "TherapySessionQuerySet":
+        return self.filter(status=NoteStatus.DRAFT)
+
+    def update(self, **kwargs):
+        # A database trigger refuses this too; checking here gives a clear Python error first.
+        if self.filter(status=NoteStatus.SIGNED).exists():
+            raise SignedNoteError("Signed session notes cannot be changed; add an addendum.")
+        return super().update(**kwargs)
+
 
 class TherapySession(models.Model):
     """One appointment and its progress note. Content is encrypted; scheduling facts are not."""
@@ -102,6 +123,19 @@ class TherapySession(models.Model):
     next_appointment = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=8, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
+    # Optimistic locking: every write checks and bumps this in the same UPDATE statement.
+    version = models.PositiveIntegerField(default=1)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # SHA-256 of the signed content (see content_digest); recomputed whenever it is viewed.
+    content_hash = models.CharField(max_length=64, blank=True)
 
     # {section key: text}, only the sections of note_format.
     note = EncryptedJSONField(default=dict)
@@ -118,17 +152,38 @@ class TherapySession(models.Model):
 
     class Meta:
         ordering = ["-date", "-start_time"]
-        indexes = [models.Index(fields=["client", "date"])]
+        indexes = [
+            models.Index(fields=["client", "date"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(duration_minutes__gte=1)
                 & models.Q(duration_minutes__lte=MAX_DURATION_MINUTES),
                 name="session_duration_in_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | (
+                    models.Q(signed_at__isnull=False)
+                    & models.Q(signed_by__isnull=False)
+                    & ~models.Q(content_hash="")
+                ),
+                name="session_signed_has_signature",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.client.code} {self.date.isoformat()}"
+
+    def save(self, *args, **kwargs):
+        # Integrity guard, not business logic: a signed row is never written again (the
+        # database trigger enforces the same for every other path).
+        if not self._state.adding and (
+            TherapySession.objects.filter(pk=self.pk, status=NoteStatus.SIGNED).exists()
+        ):
+            raise SignedNoteError("Signed session notes cannot be changed; add an addendum.")
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("session_detail", args=[self.pk])
@@ -143,3 +198,127 @@ class TherapySession(models.Model):
 
     def theme_intensities(self) -> dict[int, int]:
         return {int(link["theme"]): int(link["intensity"]) for link in self.themes or []}
+
+    def full_text(self) -> str:
+        """All the free text of the note, for theme suggestions."""
+        parts = [self.mood_affect, *(text for _, text in self.sections()), self.plan]
+        parts += [self.interventions, self.risk_notes]
+        return "\n\n".join(part for part in parts if part)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == NoteStatus.SIGNED
+
+    def content_digest(self) -> str:
+        """SHA-256 over everything the signature covers, in a canonical JSON form."""
+        content = {
+            "id": str(self.pk),
+            "client": str(self.client_id),
+            "date": self.date.isoformat(),
+            "start_time": self.start_time.isoformat(),
+            "duration_minutes": self.duration_minutes,
+            "session_type": self.session_type,
+            "modality": self.modality,
+            "note_format": self.note_format,
+            "next_appointment": self.next_appointment.isoformat()
+            if self.next_appointment
+            else None,
+            "note": self.note,
+            "mood_affect": self.mood_affect,
+            "risk_level": self.risk_level,
+            "risk_notes": self.risk_notes,
+            "interventions": self.interventions,
+            "plan": self.plan,
+            "themes": self.themes,
+        }
+        return _digest(content)
+
+    def integrity_ok(self) -> bool:
+        return not self.is_signed or self.content_digest() == self.content_hash
+
+    def apply_signature(self, signer, signed_at) -> None:
+        """Mark an unsaved session as signed (imports and seeding; views use services)."""
+        self.status = NoteStatus.SIGNED
+        self.signed_by = signer
+        self.signed_at = signed_at
+        self.content_hash = self.content_digest()
+
+
+def _digest(content: dict) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Addendum(models.Model):
+    """A correction or later addition to a signed note: appended, dated and signed, immutable."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    content_hash = models.CharField(max_length=64)
+    text = EncryptedTextField(max_length=100_000, blank=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.created_at:%Y-%m-%d %H:%M}"
+
+    def content_digest(self) -> str:
+        return _digest(
+            {
+                "id": str(self.pk),
+                "session": str(self.session_id),
+                "author": self.author_id,
+                "created_at": self.created_at.isoformat(),
+                "text": self.text,
+            }
+        )
+
+    def integrity_ok(self) -> bool:
+        return self.content_digest() == self.content_hash
+
+
+class ProcessNote(models.Model):
+    """The therapist's private psychotherapy (process) note for a session.
+
+    Kept apart from the progress note (its own table and encryption label): never shown in
+    lists, search results, summaries or exports unless explicitly requested.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.OneToOneField(
+        TherapySession, on_delete=models.CASCADE, related_name="process_note"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    text = EncryptedTextField(max_length=100_000)
+
+    def __str__(self) -> str:
+        return "Process note"
+
+
+class SessionDraft(models.Model):
+    """The autosaved state of a session form, exactly as typed (valid or not).
+
+    One row per editing page (its id is the page's draft key). ``seq`` only grows: an
+    autosave whose seq is not above the stored one is stale and changes nothing.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="drafts")
+    session = models.ForeignKey(
+        TherapySession, on_delete=models.CASCADE, null=True, blank=True, related_name="drafts"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField(default=0)
+    base_version = models.PositiveIntegerField(default=0)
+    saved_at = models.DateTimeField(default=timezone.now)
+    payload = EncryptedJSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["author", "client", "session", "saved_at"])]
+
+    def __str__(self) -> str:
+        return f"Draft {self.saved_at:%Y-%m-%d %H:%M}"

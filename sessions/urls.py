@@ -8,4 +8,14 @@ urlpatterns = [
     path("sessions/log/", views.session_start, name="session_start"),
     path("sessions/<uuid:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<uuid:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<uuid:pk>/sign/", views.session_sign, name="session_sign"),
+    path(
+        "sessions/<uuid:pk>/themes/accept/",
+        views.session_accept_theme,
+        name="session_accept_theme",
+    ),
+    path("sessions/<uuid:pk>/addenda/", views.addendum_create, name="addendum_create"),
+    path("sessions/<uuid:pk>/process-note/", views.process_note, name="process_note"),
+    path("drafts/<uuid:draft_key>/autosave/", views.autosave, name="draft_autosave"),
+    path("drafts/<uuid:draft_key>/discard/", views.draft_discard, name="draft_discard"),
 ]

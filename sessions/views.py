@@ -1,42 +1,83 @@
 import datetime
+import uuid
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from audit.models import Action, Outcome
+from audit.services import record
 from clients.models import Client, ClientStatus
+from encryption.validators import validate_plain_text
+from themes.models import Theme
+from themes.suggest_views import suggestions_for
 from themes.summary import links_for, theme_map
 
-from .forms import SessionForm, StartSessionForm
-from .models import TherapySession
+from . import services
+from .forms import (
+    EVIDENCE_MAX_CHARS,
+    AddendumForm,
+    ProcessNoteForm,
+    SessionForm,
+    StartSessionForm,
+    draft_payload_from,
+    parse_draft_key,
+)
+from .models import NoteStatus, SessionDraft, TherapySession
 
 RECENT_SESSIONS = 10
+MAX_SEQ = 2**63 - 1  # SessionDraft.seq, a PositiveBigIntegerField
+MAX_VERSION = 2**31 - 1  # SessionDraft.base_version, a PositiveIntegerField
 RECENTLY_SEEN_DAYS = 30
+
+
+def _posted(request: HttpRequest):
+    """The POST data of a POST (even an empty one), None for a GET: an empty POST must still
+    bind the form so that it is validated and says what is missing."""
+    return request.POST if request.method == "POST" else None
+
+
+def _sessions(request: HttpRequest):
+    return TherapySession.objects.for_therapist(request.user).select_related("client")
 
 
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
-    sessions = TherapySession.objects.for_therapist(request.user).select_related("client")
-    themes = theme_map()
+    sessions = _sessions(request)
+    themes = theme_map(request.user)
     recent = [(s, links_for(s, themes)) for s in sessions[:RECENT_SESSIONS]]
-    since = timezone.localdate() - datetime.timedelta(days=RECENTLY_SEEN_DAYS)
+    today = timezone.localdate()
+    since = today - datetime.timedelta(days=RECENTLY_SEEN_DAYS)
     seen = {}
-    for session in sessions.filter(date__gte=since, date__lte=timezone.localdate()):
+    for session in sessions.filter(date__gte=since, date__lte=today):
         entry = seen.setdefault(session.client_id, {"client": session.client, "count": 0})
         entry["count"] += 1
-        entry.setdefault("last", session.date)
-    recently_seen = sorted(seen.values(), key=lambda e: e["client"].sort_key())
+    overdue_before = today - datetime.timedelta(days=settings.DRAFT_OVERDUE_DAYS)
+    unsigned = [
+        {"session": s, "overdue": s.date < overdue_before}
+        for s in sessions.drafts().order_by("date", "start_time")
+    ]
+    unsaved = (
+        SessionDraft.objects.filter(author=request.user, session=None)
+        .select_related("client")
+        .order_by("saved_at")
+    )
     active_clients = Client.objects.for_therapist(request.user).filter(status=ClientStatus.ACTIVE)
     return render(
         request,
         "sessions/dashboard.html",
         {
             "recent": recent,
-            "recently_seen": recently_seen,
+            "recently_seen": sorted(seen.values(), key=lambda e: e["client"].sort_key()),
             "recently_seen_days": RECENTLY_SEEN_DAYS,
+            "unsigned": unsigned,
+            "unsaved_drafts": unsaved,
+            "overdue_days": settings.DRAFT_OVERDUE_DAYS,
             "start_form": StartSessionForm(clients=active_clients),
         },
     )
@@ -55,46 +96,138 @@ def session_start(request: HttpRequest) -> HttpResponse:
 
 def _initial_for_new_session() -> dict:
     now = timezone.localtime()
-    return {
-        "date": now.date(),
-        "start_time": now.time().replace(
-            minute=now.minute - now.minute % 5, second=0, microsecond=0
-        ),
-        "duration_minutes": 50,
-    }
+    start = now.time().replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    return {"date": now.date(), "start_time": start, "duration_minutes": 50}
+
+
+def _restore(request, *, client, session, initial: dict) -> tuple[dict, uuid.UUID, int]:
+    """Initial values, draft key and autosave sequence start for a fresh form page, from the
+    newest autosaved draft when there is one."""
+    draft = services.latest_draft(author=request.user, client=client, session=session)
+    if draft is None:
+        return initial, uuid.uuid4(), 0
+    saved = timezone.localtime(draft.saved_at)
+    messages.info(
+        request,
+        f"Restored your unsaved text, autosaved at {saved:%H:%M} on {saved:%d %b %Y}. "
+        "Save the session to keep it.",
+    )
+    # The restored text was typed on top of the version the draft's page was loaded from: the
+    # form must say so, or saving it would silently overwrite a save made since.
+    based_on = {"version": draft.base_version} if draft.base_version else {}
+    return {**initial, **draft.payload, **based_on}, draft.pk, draft.seq
+
+
+def _form_page(request, form, *, client, session, seq_start: int, status=200) -> HttpResponse:
+    suggested, risk_flags = [], []
+    if form.is_bound:
+        # Without JavaScript, suggestions appear when the form comes back after a save attempt.
+        tagged = {
+            int(name.removeprefix("theme_"))
+            for name in form.data
+            if name.startswith("theme_")
+            and form.data.get(name)
+            and name.removeprefix("theme_").isdecimal()
+        }
+        suggested, risk_flags = suggestions_for(form.note_text(), request.user, exclude_ids=tagged)
+    if form.is_bound and hasattr(form, "cleaned_data") and "draft_key" in form.cleaned_data:
+        draft_key = form.cleaned_data["draft_key"]
+    else:
+        draft_key = parse_draft_key(form["draft_key"].value())
+    return render(
+        request,
+        "sessions/session_form.html",
+        {
+            "form": form,
+            "draft_key": draft_key,
+            "suggested": suggested,
+            "risk_flags": risk_flags,
+            "client": client,
+            "session": session,
+            "seq_start": seq_start,
+            "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+        },
+        status=status,
+    )
+
+
+def _keep_as_draft(request, form, *, client, session, base_version=None) -> int:
+    key = form.cleaned_data.get("draft_key") if hasattr(form, "cleaned_data") else None
+    if key is None:
+        return 0
+    if base_version is None:
+        base_version = session.version if session else 0
+    services.save_form_as_draft(
+        draft_key=key,
+        author=request.user,
+        client=client,
+        session=session,
+        base_version=base_version,
+        payload=form.draft_payload(),
+    )
+    return SessionDraft.objects.filter(pk=key).values_list("seq", flat=True).first() or 0
 
 
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest, client_pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
-    form = SessionForm(
-        request.POST or None,
-        client=client,
-        instance=TherapySession(client=client),
-        initial=_initial_for_new_session(),
-    )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET":
+        initial, key, seq = _restore(
+            request, client=client, session=None, initial=_initial_for_new_session()
+        )
+        form = SessionForm(
+            client=client,
+            instance=TherapySession(client=client),
+            initial={**initial, "draft_key": key},
+        )
+        return _form_page(request, form, client=client, session=None, seq_start=seq)
+    form = SessionForm(request.POST, client=client, instance=TherapySession(client=client))
+    if form.is_valid():
         session = form.save()
-        messages.success(request, f"Session of {session.date:%d %b %Y} saved.")
+        services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
+        record(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
+        messages.success(request, f"Session of {session.date:%d %b %Y} saved as a draft.")
         return redirect(session)
-    return render(
-        request, "sessions/session_form.html", {"form": form, "client": client, "session": None}
-    )
+    seq = _keep_as_draft(request, form, client=client, session=None)
+    return _form_page(request, form, client=client, session=None, seq_start=seq)
 
 
 @require_http_methods(["GET"])
 def session_detail(request: HttpRequest, pk) -> HttpResponse:
-    session = get_object_or_404(
-        TherapySession.objects.for_therapist(request.user).select_related("client"), pk=pk
-    )
+    session = get_object_or_404(_sessions(request), pk=pk)
+    client = session.client
+    integrity_ok = session.integrity_ok()
+    addenda = list(session.addenda.select_related("author"))
+    addenda_ok = all(a.integrity_ok() for a in addenda)
+    record(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
+    suggested, risk_flags = ([], [])
+    if not session.is_signed:
+        suggested, risk_flags = suggestions_for(
+            session.full_text(), request.user, exclude_ids=set(session.theme_intensities())
+        )
+    if not (integrity_ok and addenda_ok):
+        record(
+            action=Action.INTEGRITY_FAILURE,
+            request=request,
+            obj=session,
+            client=client,
+            outcome=Outcome.FAILED,
+        )
     return render(
         request,
         "sessions/session_detail.html",
         {
             "session": session,
-            "client": session.client,
-            "themes": links_for(session, theme_map()),
+            "client": client,
+            "themes": links_for(session, theme_map(request.user)),
+            "integrity_ok": integrity_ok,
+            "addenda": addenda,
+            "addenda_ok": addenda_ok,
+            "addendum_form": AddendumForm(),
+            "has_process_note": hasattr(session, "process_note"),
+            "suggested": suggested,
+            "risk_flags": risk_flags,
         },
     )
 
@@ -102,16 +235,261 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, pk) -> HttpResponse:
-    session = get_object_or_404(
-        TherapySession.objects.for_therapist(request.user).select_related("client"), pk=pk
+    session = get_object_or_404(_sessions(request), pk=pk)
+    client = session.client
+    if session.is_signed:
+        messages.error(
+            request, "This note is signed and cannot be changed. Add an addendum instead."
+        )
+        return redirect(session)
+    if request.method == "GET":
+        initial, key, seq = _restore(
+            request, client=client, session=session, initial={"version": session.version}
+        )
+        form = SessionForm(client=client, instance=session, initial={**initial, "draft_key": key})
+        return _form_page(request, form, client=client, session=session, seq_start=seq)
+    saved = TherapySession.objects.get(pk=session.pk)  # what is stored, before the form edits
+    form = SessionForm(request.POST, client=client, instance=session)
+    if not form.is_valid():
+        # Kept on top of the version this page was loaded from, not the one stored now.
+        seq = _keep_as_draft(
+            request,
+            form,
+            client=client,
+            session=saved,
+            base_version=form.cleaned_data.get("version"),
+        )
+        return _form_page(request, form, client=client, session=saved, seq_start=seq)
+    session = form.save(commit=False)
+    result = services.save_draft_session(
+        session=session, expected_version=form.cleaned_data["version"]
     )
-    form = SessionForm(request.POST or None, client=session.client, instance=session)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if result is services.SaveResult.SAVED:
+        services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
+        record(action=Action.EDIT_SESSION, request=request, obj=session, client=client)
         messages.success(request, "Session updated.")
         return redirect(session)
+    seq = _keep_as_draft(request, form, client=client, session=saved)
+    record(
+        action=Action.CONFLICT, request=request, obj=saved, client=client, outcome=Outcome.DENIED
+    )
+    current = TherapySession.objects.get(pk=saved.pk)
     return render(
         request,
-        "sessions/session_form.html",
-        {"form": form, "client": session.client, "session": session},
+        "sessions/session_conflict.html",
+        {
+            "client": client,
+            "session": current,
+            "rows": _side_by_side(
+                form.comparison_rows(),
+                SessionForm(client=client, instance=current).comparison_rows(),
+            ),
+            "signed": result is services.SaveResult.SIGNED,
+            "resubmit": {
+                **form.draft_payload(),
+                "version": current.version,
+                "draft_key": form.cleaned_data["draft_key"],
+            },
+            "seq_start": seq,
+        },
+        status=409,
     )
+
+
+def _side_by_side(mine: list[tuple[str, str]], theirs: list[tuple[str, str]]) -> list[dict]:
+    mine_by_label, theirs_by_label = dict(mine), dict(theirs)
+    labels = dict.fromkeys([label for label, _ in theirs] + [label for label, _ in mine])
+    return [
+        {
+            "label": label,
+            "mine": mine_by_label.get(label, ""),
+            "theirs": theirs_by_label.get(label, ""),
+            "differs": mine_by_label.get(label, "") != theirs_by_label.get(label, ""),
+        }
+        for label in labels
+        if mine_by_label.get(label) or theirs_by_label.get(label)
+    ]
+
+
+def _is_plain_text(text: str) -> bool:
+    try:
+        validate_plain_text(text)
+    except ValidationError:
+        return False
+    return True
+
+
+@require_http_methods(["POST"])
+def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
+    """Accept one suggested theme on a draft (the no-JavaScript path): tagged as mentioned,
+    with the phrase that suggested it kept as evidence."""
+    session = get_object_or_404(_sessions(request), pk=pk)
+    if session.is_signed:
+        messages.error(request, "This note is signed; its themes can no longer change.")
+        return redirect(session)
+    theme = (
+        Theme.objects.available_to(request.user)
+        .filter(
+            pk=request.POST.get("theme") if str(request.POST.get("theme", "")).isdecimal() else None
+        )
+        .first()
+    )
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        expected = None
+    if theme is None or expected is None:
+        messages.error(request, "That suggestion could not be accepted. Reload the page.")
+        return redirect(session)
+    if theme.pk not in session.theme_intensities():
+        evidence = request.POST.get("evidence", "")[:EVIDENCE_MAX_CHARS]
+        link = {"theme": theme.pk, "intensity": 1}
+        if evidence and _is_plain_text(evidence):
+            link["evidence"] = evidence
+        session.themes = [*session.themes, link]
+        result = services.save_draft_session(session=session, expected_version=expected)
+        if result is not services.SaveResult.SAVED:
+            messages.error(request, "The note changed since you opened it; nothing was added.")
+            return redirect(session)
+        record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
+    messages.success(request, f"Theme “{theme.name}” added. Adjust its intensity in Edit.")
+    return redirect(session)
+
+
+@require_http_methods(["POST"])
+def session_sign(request: HttpRequest, pk) -> HttpResponse:
+    session = get_object_or_404(_sessions(request), pk=pk)
+    if session.is_signed:
+        messages.info(request, "This note was already signed; nothing was changed.")
+        return redirect(session)
+    try:
+        expected = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, "The sign request did not say which version to sign. Try again.")
+        return redirect(session)
+    result = services.sign_session(session=session, signer=request.user, expected_version=expected)
+    if result is services.SaveResult.SAVED:
+        record(action=Action.SIGN_SESSION, request=request, obj=session, client=session.client)
+        messages.success(request, "Note signed. It is now locked; corrections go in addenda.")
+    elif result is services.SaveResult.SIGNED:
+        messages.info(request, "This note was already signed; nothing was changed.")
+    else:
+        messages.error(
+            request,
+            "The note changed since you opened it (in another tab or device), so it was not "
+            "signed. Read the current version below, then sign again.",
+        )
+    return redirect(session)
+
+
+@sensitive_post_parameters()
+@require_http_methods(["POST"])
+def addendum_create(request: HttpRequest, pk) -> HttpResponse:
+    session = get_object_or_404(_sessions(request), pk=pk)
+    if not session.is_signed:
+        messages.error(request, "Addenda are for signed notes. This one is a draft: edit it.")
+        return redirect(session)
+    form = AddendumForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "sessions/addendum_form.html",
+            {"form": form, "session": session, "client": session.client},
+            status=200,
+        )
+    addendum = services.add_addendum(
+        session=session, author=request.user, text=form.cleaned_data["text"]
+    )
+    record(action=Action.ADD_ADDENDUM, request=request, obj=addendum, client=session.client)
+    messages.success(request, "Addendum added and signed.")
+    return redirect(session)
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def process_note(request: HttpRequest, pk) -> HttpResponse:
+    """The private process note: its own page, so that every reading of it is audited."""
+    session = get_object_or_404(_sessions(request), pk=pk)
+    existing = getattr(session, "process_note", None)
+    form = ProcessNoteForm(_posted(request), initial={"text": existing.text if existing else ""})
+    if request.method == "POST" and form.is_valid():
+        note = services.save_process_note(session=session, text=form.cleaned_data["text"])
+        record(action=Action.EDIT_PROCESS_NOTE, request=request, obj=note, client=session.client)
+        messages.success(request, "Process note saved.")
+        return redirect("process_note", pk=session.pk)
+    if request.method == "GET":
+        record(
+            action=Action.VIEW_PROCESS_NOTE,
+            request=request,
+            obj=existing or session,
+            object_type="process_note",
+            client=session.client,
+        )
+    return render(
+        request,
+        "sessions/process_note.html",
+        {"form": form, "session": session, "client": session.client, "note": existing},
+    )
+
+
+def _json_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"status": code, "message": message}, status=status)
+
+
+@sensitive_post_parameters()
+@require_http_methods(["POST"])
+def autosave(request: HttpRequest, draft_key) -> JsonResponse:
+    """Store the session form as typed. JSON answers; the page script shows them quietly."""
+    clients = Client.objects.for_therapist(request.user)
+    try:
+        client = clients.get(pk=uuid.UUID(request.POST.get("client", "")))
+        session_id = request.POST.get("session") or None
+        session = (
+            _sessions(request).get(pk=uuid.UUID(session_id), client=client) if session_id else None
+        )
+    except (ValueError, Client.DoesNotExist, TherapySession.DoesNotExist):
+        return _json_error(404, "not_found", "This note is not one of yours.")
+    if session is not None and session.status == NoteStatus.SIGNED:
+        return _json_error(409, "signed", "This note has been signed; it can no longer change.")
+    try:
+        seq = int(request.POST["seq"])
+        base_version = int(request.POST.get("base_version") or 0)
+        # Bounded by the columns (bigint, integer): a larger number would be a server error.
+        if not (1 <= seq <= MAX_SEQ and 0 <= base_version <= MAX_VERSION):
+            raise ValueError
+    except (KeyError, ValueError):
+        return _json_error(400, "invalid", "Autosave needs a positive sequence number.")
+    payload = draft_payload_from(request.POST, SessionForm.autosaved_field_names(client))
+    outcome = services.autosave(
+        draft_key=draft_key,
+        author=request.user,
+        client=client,
+        session=session,
+        seq=seq,
+        base_version=base_version,
+        payload=payload,
+    )
+    if outcome.result is services.AutosaveResult.NOT_FOUND:
+        return _json_error(404, "not_found", "This draft is not one of yours.")
+    if outcome.result is services.AutosaveResult.STALE:
+        return _json_error(409, "stale", "A newer autosave of this note is already stored.")
+    saved = timezone.localtime(outcome.draft.saved_at)
+    return JsonResponse(
+        {
+            "status": "saved",
+            "seq": seq,
+            "saved_at": saved.isoformat(),
+            "saved_at_display": f"{saved:%H:%M}",
+        }
+    )
+
+
+@require_http_methods(["POST"])
+def draft_discard(request: HttpRequest, draft_key) -> HttpResponse:
+    draft = get_object_or_404(SessionDraft.objects.filter(author=request.user), pk=draft_key)
+    target = draft.session or draft.client
+    draft.delete()
+    messages.info(request, "The autosaved text was discarded.")
+    if draft.session_id:
+        return redirect("session_edit", pk=draft.session_id)
+    return redirect(target)

@@ -12,11 +12,18 @@ os.environ["FIELD_ENCRYPTION_KEYS"] = (
     "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="  # "test-only-key-1-test-only-key-1!"
 )
 os.environ.pop("FIELD_ENCRYPTION_KEY_FILE", None)
+os.environ["AUDIT_HMAC_KEY"] = (
+    "dGVzdC1vbmx5LWF1ZGl0LWtleS1ub3Qtc2VjcmV0ISE="  # "test-only-audit-key-not-secret!!"
+)
+os.environ.pop("AUDIT_HMAC_KEY_FILE", None)
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ["DJANGO_SECURE_COOKIES"] = "false"
 
 from config.settings import *  # noqa: F403
 from config.settings import DATABASES
+
+# Django's test runner flushes the database between transactional tests, audit log included.
+AUDIT_ALLOW_PURGE = True
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -201,7 +201,12 @@ class OtherTherapistsRecordsTests(AccessTestCase):
             ("POST", reverse("session_create", args=[client.pk]), self.valid_session_post()),
             ("GET", reverse("session_detail", args=[session.pk]), None),
             ("GET", reverse("session_edit", args=[session.pk]), None),
-            ("POST", reverse("session_edit", args=[session.pk]), self.valid_session_post()),
+            (
+                "POST",
+                reverse("session_edit", args=[session.pk]),
+                # The edit form names the version it was loaded from (optimistic locking).
+                {**self.valid_session_post(), "version": str(session.version)},
+            ),
             ("GET", f"{reverse('session_start')}?client={client.pk}", None),
         ]
 

@@ -274,7 +274,11 @@ class SessionFormBadInputTests(RedisplayAssertions, PersonaTestCase):
 
     def test_bad_input_on_the_edit_form_leaves_the_stored_session_unchanged(self):
         url = reverse("session_edit", args=[self.alice_session.pk])
-        data = self.data(duration_minutes="-1", section_subjective="Changed\x07")
+        data = self.data(
+            duration_minutes="-1",
+            section_subjective="Changed\x07",
+            version=str(self.alice_session.version),
+        )
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(

@@ -130,7 +130,8 @@ class ClientListTests(TestCase):
         self.client.force_login(self.carol)
 
     def test_the_list_is_sorted_by_name_ignoring_case_and_accents(self):
-        response = self.client.get(reverse("client_list"))
+        # "All" includes the discharged Élodie, whose accent is what the sort must fold.
+        response = self.client.get(reverse("client_list"), {"status": "all"})
         self.assertEqual(
             _names(response),
             [
@@ -145,6 +146,16 @@ class ClientListTests(TestCase):
         positions = [html.index(escape(name)) for name in _names(response)]
         self.assertEqual(positions, sorted(positions))
         self.assertContains(response, "5 clients")
+
+    def test_the_default_list_shows_current_clients_only_sorted_by_name(self):
+        response = self.client.get(reverse("client_list"))
+        self.assertEqual(
+            _names(response),
+            ["adler, Mira", "Bruno Ortega", "Quillfeather Ŋarvåsdóttir", "Zoë Ménétrier-Öst"],
+        )
+        self.assertNotContains(response, escape("Élodie Brun"))
+        self.assertContains(response, '<option value="" selected>Current (active and waitlist)')
+        self.assertContains(response, "4 clients")
 
     def test_search_by_name_ignores_case(self):
         response = self.client.get(reverse("client_list"), {"q": "quillfeather"})
@@ -186,10 +197,14 @@ class ClientListTests(TestCase):
         response = self.client.get(reverse("client_list"), {"status": "waitlist", "q": "ortega"})
         self.assertEqual(_names(response), ["Bruno Ortega"])
 
-    def test_an_unknown_status_is_reported_and_the_list_is_not_filtered(self):
+    def test_an_unknown_status_is_reported_and_the_default_list_is_shown(self):
         response = self.client.get(reverse("client_list"), {"status": "deleted"})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Select a valid choice")
+        self.assertEqual(
+            _names(response),
+            ["adler, Mira", "Bruno Ortega", "Quillfeather Ŋarvåsdóttir", "Zoë Ménétrier-Öst"],
+        )
 
     def test_the_list_counts_sessions_per_client(self):
         make_session(self.quill, date=datetime.date(2026, 10, 5))

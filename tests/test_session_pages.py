@@ -101,8 +101,12 @@ class LogSessionTests(SessionPagesTestCase):
         session = TherapySession.objects.get(client=self.client_obj)
         self.assertEqual(response.redirect_chain, [(session.get_absolute_url(), 302)])
         self.assertEqual(
-            _messages(response), [f"Session of {timezone.localdate():%d %b %Y} saved."]
+            _messages(response),
+            [f"Session of {timezone.localdate():%d %b %Y} saved as a draft."],
         )
+        self.assertEqual(session.status, "draft")
+        self.assertContains(response, '<span class="badge text-bg-warning align-middle fs-6">Draft')
+        self.assertContains(response, "Sign note")
         for label in ("Subjective", "Objective", "Assessment", "Plan / homework"):
             self.assertContains(response, label)
         for field in ("section_subjective", "section_objective", "section_assessment", "plan"):
@@ -152,6 +156,7 @@ class LogSessionTests(SessionPagesTestCase):
         self.assertContains(response, "Low")
         self.assertContains(response, "Sessions <span")
         self.assertContains(response, "(2)")
+        self.assertContains(response, '<span class="badge text-bg-warning">Draft</span>', count=2)
         timeline = response.context["timeline"]
         self.assertEqual([s.date for s, _ in timeline], [today, earlier])
         self.assertEqual(
@@ -166,13 +171,18 @@ class LogSessionTests(SessionPagesTestCase):
         self.log()
         response = self.client.get(self.client_obj.get_absolute_url())
         counts = {
-            row.theme: (row.sessions, row.last_seen) for row in response.context["theme_counts"]
+            row["theme"]: (row["sessions"], row["last_seen"])
+            for row in response.context["theme_counts"]
         }
         self.assertEqual(counts, {self.rejection: (2, today), self.pleasing: (1, today)})
         self.assertContains(response, "Recurring themes")
+        # Two sessions are too few for the recurring rule (at least 3): no badge yet.
+        self.assertEqual(
+            [row["recurring"] for row in response.context["theme_counts"]], [False] * 2
+        )
         self.assertContains(response, "Sessions that touched each theme, of 2.")
         html = response.content.decode()
-        section = html[html.index("Recurring themes") :]
+        section = html[html.index("Recurring themes</a>") :]
         section = section[: section.index("</section>")]
         self.assertIn(self.rejection.name, section)
         self.assertIn('<span class="badge text-bg-secondary">2</span>', section)
@@ -184,8 +194,10 @@ class LogSessionTests(SessionPagesTestCase):
         session = self.log()
         response = self.client.get(reverse("dashboard"))
         self.assertContains(response, session.get_absolute_url())
-        self.assertContains(response, "Henrietta Lowestoft", count=3)  # recent, seen, picker
+        # Recent, seen, picker, and the unsigned-notes list (it is still a draft).
+        self.assertContains(response, "Henrietta Lowestoft", count=4)
         self.assertEqual([s for s, _ in response.context["recent"]], [session])
+        self.assertEqual([row["session"] for row in response.context["unsigned"]], [session])
         seen = response.context["recently_seen"]
         self.assertEqual([(e["client"], e["count"]) for e in seen], [(self.client_obj, 1)])
         html = response.content.decode()

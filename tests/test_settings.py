@@ -24,6 +24,7 @@ from config.env import Environment, read_dotenv
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_KEYS = "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="
+TEST_AUDIT_KEY = "dGVzdC1vbmx5LWF1ZGl0LWtleS1ub3Qtc2VjcmV0ISE="
 
 # Prints the settings that matter once django.setup() has succeeded.
 SETUP_SCRIPT = """
@@ -46,6 +47,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "a-test-only-production-like-secret-key-0123456789",
     "DJANGO_ALLOWED_HOSTS": "notes.example.org",
     "FIELD_ENCRYPTION_KEYS": TEST_KEYS,
+    "AUDIT_HMAC_KEY": TEST_AUDIT_KEY,
 }
 
 
@@ -177,7 +179,12 @@ def test_a_malformed_debug_value_names_django_debug(checkout, value):
 
 def test_development_falls_back_for_secret_key_and_hosts(checkout):
     settings_seen = loaded(
-        setup_django(checkout, DJANGO_DEBUG="true", FIELD_ENCRYPTION_KEYS=TEST_KEYS)
+        setup_django(
+            checkout,
+            DJANGO_DEBUG="true",
+            FIELD_ENCRYPTION_KEYS=TEST_KEYS,
+            AUDIT_HMAC_KEY=TEST_AUDIT_KEY,
+        )
     )
 
     assert settings_seen["DEBUG"] is True
@@ -254,7 +261,8 @@ def checkout_with_dotenv(tmp_path) -> Path:
         "DJANGO_DEBUG=false\n"
         "DJANGO_SECRET_KEY='from-dotenv-secret-key-for-tests-0123456789'\n"
         'DJANGO_ALLOWED_HOSTS="dotenv.example.org"\n'
-        f"FIELD_ENCRYPTION_KEYS={TEST_KEYS}\n",
+        f"FIELD_ENCRYPTION_KEYS={TEST_KEYS}\n"
+        f"AUDIT_HMAC_KEY={TEST_AUDIT_KEY}\n",
         encoding="utf-8",
     )
     return copy
@@ -285,7 +293,7 @@ def test_a_malformed_dotenv_names_file_and_line(checkout_with_dotenv):
 
     message = configuration_error(setup_django(checkout_with_dotenv))
 
-    assert f"{dotenv}:6 is not a KEY=VALUE line" in message
+    assert f"{dotenv}:7 is not a KEY=VALUE line" in message
 
 
 # --- config.env, in process -------------------------------------------------------------------

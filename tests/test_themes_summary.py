@@ -7,7 +7,7 @@ from django.test import TestCase
 
 from sessions.models import TherapySession
 from themes.models import Category, Theme
-from themes.summary import count_themes, links_for, theme_map
+from themes.summary import links_for, theme_map
 from themes.taxonomy import BUILT_IN_THEMES
 
 
@@ -74,49 +74,6 @@ class LinksForTests(SummaryTestCase):
 
     def test_a_session_without_themes_has_no_links(self):
         self.assertEqual(links_for(session_on(datetime.date(2026, 5, 1)), self.themes), [])
-
-
-class CountThemesTests(SummaryTestCase):
-    def test_counts_sessions_per_theme_with_the_last_date_seen(self):
-        sessions = [
-            session_on(datetime.date(2026, 3, 2), (self.rejection, 3), (self.guilt, 1)),
-            session_on(datetime.date(2026, 1, 12), (self.rejection, 1), (self.anxiety, 2)),
-            session_on(datetime.date(2026, 2, 9), (self.rejection, 2), (self.guilt, 2)),
-            session_on(datetime.date(2026, 2, 16)),
-        ]
-        counts = count_themes(sessions, self.themes)
-        self.assertEqual(
-            [(row.theme, row.sessions, row.last_seen) for row in counts],
-            [
-                (self.rejection, 3, datetime.date(2026, 3, 2)),
-                (self.guilt, 2, datetime.date(2026, 3, 2)),
-                (self.anxiety, 1, datetime.date(2026, 1, 12)),
-            ],
-        )
-
-    def test_last_seen_does_not_depend_on_the_order_of_sessions(self):
-        early = session_on(datetime.date(2025, 12, 1), (self.pleasing, 1))
-        late = session_on(datetime.date(2026, 4, 20), (self.pleasing, 3))
-        for order in ([early, late], [late, early]):
-            (row,) = count_themes(order, self.themes)
-            self.assertEqual((row.sessions, row.last_seen), (2, datetime.date(2026, 4, 20)))
-
-    def test_equal_counts_follow_the_taxonomy_order(self):
-        sessions = [session_on(datetime.date(2026, 5, 1), (self.anxiety, 1), (self.rejection, 1))]
-        counts = count_themes(sessions, self.themes)
-        expected = sorted([self.anxiety, self.rejection], key=lambda theme: theme.sort_order)
-        self.assertEqual([row.theme for row in counts], expected)
-
-    def test_unknown_theme_ids_are_not_counted(self):
-        sessions = [
-            session_on(datetime.date(2026, 5, 1), (self.unknown_id, 3)),
-            session_on(datetime.date(2026, 5, 8), (self.unknown_id, 1), (self.shame, 2)),
-        ]
-        counts = count_themes(sessions, self.themes)
-        self.assertEqual([(row.theme, row.sessions) for row in counts], [(self.shame, 1)])
-
-    def test_no_sessions_no_counts(self):
-        self.assertEqual(count_themes([], self.themes), [])
 
 
 class BuiltInTaxonomyTests(TestCase):

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class Category(models.TextChoices):
@@ -22,6 +24,17 @@ class ThemeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
+    def available_to(self, user) -> "ThemeQuerySet":
+        """The built-in themes and the therapist's own; never another therapist's."""
+        if user is None or not user.is_authenticated:
+            return self.filter(owner__isnull=True)
+        return self.filter(Q(owner__isnull=True) | Q(owner=user))
+
+    def custom_of(self, user) -> "ThemeQuerySet":
+        return (
+            self.filter(owner=user) if user is not None and user.is_authenticated else self.none()
+        )
+
 
 class Theme(models.Model):
     """One entry of the taxonomy of recurring themes. Shared, not client data: no encryption.
@@ -35,6 +48,14 @@ class Theme(models.Model):
     description = models.CharField(max_length=240, blank=True)
     active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # Empty for the built-in taxonomy; set for a therapist's own themes.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="custom_themes",
+    )
 
     objects = ThemeQuerySet.as_manager()
 
@@ -43,3 +64,7 @@ class Theme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_custom(self) -> bool:
+        return self.owner_id is not None

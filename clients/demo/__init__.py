@@ -141,6 +141,17 @@ def _build_sessions(
     return rows
 
 
+def _sign_like_a_clinician(rows: list[TherapySession], user, *, unsigned_latest: bool) -> None:
+    """Notes are signed the evening after the session; the newest one of the first client is
+    left as a draft so the dashboard shows an unsigned note."""
+    tz = timezone.get_current_timezone()
+    ordered = sorted(rows, key=lambda row: (row.date, row.start_time))
+    for row in ordered[:-1] if unsigned_latest else ordered:
+        row.apply_signature(
+            user, datetime.datetime.combine(row.date, datetime.time(19, 30), tzinfo=tz)
+        )
+
+
 def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
     """Create the ``demo`` therapist and the hand-written caseload, unless already there."""
     today = today or timezone.localdate()
@@ -190,6 +201,7 @@ def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
             )
             assert _date(today, first["days_ago"]) >= client.intake_date
             rows = _build_sessions(story, client, theme_ids, today)
+            _sign_like_a_clinician(rows, user, unsigned_latest=story is CLIENTS[0])
             TherapySession.objects.bulk_create(rows)
             report.clients += 1
             report.sessions += len(rows)

@@ -631,6 +631,16 @@ def _build_sessions(
         )
 
 
+def _sign_all_but_recent(sessions: list[TherapySession], today: datetime.date) -> None:
+    """Scale data looks like a real caseload: notes older than a week are signed."""
+    tz = timezone.get_current_timezone()
+    for session in sessions:
+        if (today - session.date).days > 7:
+            signer = session.client.therapist
+            at = datetime.datetime.combine(session.date, datetime.time(19, 30), tzinfo=tz)
+            session.apply_signature(signer, at)
+
+
 def _flush(clients: list[Client], sessions: list[TherapySession], report: ScaleReport) -> None:
     Client.objects.bulk_create(clients, batch_size=BATCH_SIZE)
     TherapySession.objects.bulk_create(sessions, batch_size=BATCH_SIZE)
@@ -695,8 +705,10 @@ def seed_bench_therapists(
                     _build_sessions(rng, client, plan, dates, writer, theme_ids, tz, today)
                 )
                 if len(batch) >= BATCH_SIZE:
+                    _sign_all_but_recent(batch, today)
                     _flush(client_rows, batch, report)
                     client_rows, batch = [], []
+            _sign_all_but_recent(batch, today)
             _flush(client_rows, batch, report)
             report.created.append(username)
     return report

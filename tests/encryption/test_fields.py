@@ -618,15 +618,39 @@ def test_a_deferred_encrypted_field_is_loaded_and_decrypted_on_access(client_rec
 
 # --- schema guard: every text column of the clinical apps is encrypted or allow-listed ---------
 
-CLINICAL_APPS = ["clients", "therapy_sessions"]
+# The audit log is guarded too: it sits beside the record and must never grow a content column.
+CLINICAL_APPS = ["clients", "therapy_sessions", "audit"]
 
 # Columns that store text but hold no client information: bounded choice values only.
-PLAINTEXT_ALLOW_LIST = {
+CHOICE_COLUMNS = {
     "clients.Client.status",
+    "clients.Disclosure.kind",  # export / summary
     "therapy_sessions.TherapySession.session_type",
     "therapy_sessions.TherapySession.modality",
     "therapy_sessions.TherapySession.note_format",
+    "therapy_sessions.TherapySession.status",  # draft / signed
+    "audit.AuditEvent.action",
+    "audit.AuditEvent.outcome",
 }
+
+# Text columns that are not choices but hold nothing typed about a client, each with the reason.
+OPAQUE_COLUMNS = {
+    # SHA-256 hex of the signed content, recomputed on every view to detect tampering.
+    # NOTE: an unkeyed digest; see the report on short, guessable notes.
+    "therapy_sessions.TherapySession.content_hash": "hex digest",
+    "therapy_sessions.Addendum.content_hash": "hex digest",
+    # The audit log: who (the therapist's login name and IP, staff data, not client data),
+    # what (an opaque id and the client code, both checked by audit.services.record), and the
+    # HMAC chain in hex.
+    "audit.AuditEvent.username": "staff login name",
+    "audit.AuditEvent.object_type": "model name",
+    "audit.AuditEvent.object_id": "opaque id",
+    "audit.AuditEvent.client_code": "client code such as C-0007",
+    "audit.AuditEvent.ip_address": "the therapist's IP address",
+    "audit.AuditEvent.prev_mac": "hex HMAC",
+    "audit.AuditEvent.mac": "hex HMAC",
+}
+PLAINTEXT_ALLOW_LIST = CHOICE_COLUMNS | set(OPAQUE_COLUMNS)
 
 _TEXT_FIELD_CLASSES = (
     models.CharField,
@@ -683,9 +707,19 @@ def test_every_text_column_of_the_clinical_apps_is_encrypted_or_allow_listed():
 def test_the_allow_list_names_only_existing_choice_columns():
     columns = dict(clinical_columns())
 
-    for name in PLAINTEXT_ALLOW_LIST:
+    for name in CHOICE_COLUMNS:
         assert name in columns, f"{name} no longer exists; drop it from the allow-list"
         assert columns[name].choices, f"{name} is free text; it must be encrypted"
+
+
+def test_the_opaque_columns_exist_and_are_too_short_for_free_text():
+    columns = dict(clinical_columns())
+
+    for name in OPAQUE_COLUMNS:
+        assert name in columns, f"{name} no longer exists; drop it from the allow-list"
+        field = columns[name]
+        assert not field.choices, f"{name} has choices: list it with the choice columns"
+        assert isinstance(field, models.GenericIPAddressField) or field.max_length <= 150, name
 
 
 def test_the_guard_sees_the_encrypted_columns():

@@ -1,0 +1,66 @@
+from django.db import models
+
+
+class Action(models.TextChoices):
+    VIEW_CLIENT = "view_client", "Viewed client"
+    VIEW_SESSION = "view_session", "Viewed session"
+    VIEW_PROCESS_NOTE = "view_process_note", "Viewed process note"
+    CREATE_CLIENT = "create_client", "Created client"
+    EDIT_CLIENT = "edit_client", "Edited client"
+    DISCHARGE_CLIENT = "discharge_client", "Discharged client"
+    CREATE_SESSION = "create_session", "Created session"
+    EDIT_SESSION = "edit_session", "Edited session"
+    SIGN_SESSION = "sign_session", "Signed session"
+    ADD_ADDENDUM = "add_addendum", "Added addendum"
+    EDIT_PROCESS_NOTE = "edit_process_note", "Edited process note"
+    PRINT_SUMMARY = "print_summary", "Printed summary"
+    EXPORT_RECORD = "export_record", "Exported record"
+    ERASE_CLIENT = "erase_client", "Erased client"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+    INTEGRITY_FAILURE = "integrity_failure", "Integrity check failed"
+    CONFLICT = "conflict", "Refused stale save"
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "OK"
+    DENIED = "denied", "Denied"
+    FAILED = "failed", "Failed"
+
+
+class AuditEvent(models.Model):
+    """One entry of the append-only audit log: who did what to which record, never the content.
+
+    Entries form an HMAC chain in ``seq`` order (see ``audit.chain``); the database refuses
+    UPDATE and DELETE on this table. Write entries with ``audit.services.record`` only.
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    at = models.DateTimeField()
+    # Plain columns, not a foreign key: deleting or renaming a user must not touch the log.
+    user_id = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    client_code = models.CharField(max_length=16, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OK)
+    # The previous entry's mac (64 zeros for the first) and this entry's HMAC-SHA256, in hex.
+    prev_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["user_id", "at"]),
+            models.Index(fields=["client_code"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.action}"
+
+    @property
+    def object_type_label(self) -> str:
+        return self.object_type.replace("_", " ")

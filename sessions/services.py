@@ -1,0 +1,196 @@
+"""Writes to the clinical record: saving with optimistic locking, signing, addenda, autosave.
+
+Every conditional write checks its condition in the same UPDATE statement that writes, so two
+tabs or two devices can never silently overwrite each other.
+"""
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Addendum, NoteStatus, ProcessNote, SessionDraft, TherapySession
+
+SESSION_CONTENT_FIELDS = [
+    "date",
+    "start_time",
+    "duration_minutes",
+    "session_type",
+    "modality",
+    "note_format",
+    "next_appointment",
+    "note",
+    "mood_affect",
+    "risk_level",
+    "risk_notes",
+    "interventions",
+    "plan",
+    "themes",
+    "updated_at",
+]
+
+
+def _update_where(instance: models.Model, fields: list[str], **conditions) -> int:
+    """UPDATE the row of ``instance`` with its current values of ``fields``, only where the
+    conditions hold; returns the number of rows written (0 or 1)."""
+    model = type(instance)
+    values = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        values[field.attname] = field.pre_save(instance, add=False)
+    extra = conditions.pop("_set", {})
+    return model.objects.filter(pk=instance.pk, **conditions).update(**values, **extra)
+
+
+class SaveResult(Enum):
+    SAVED = "saved"
+    CONFLICT = "conflict"
+    SIGNED = "signed"
+
+
+def save_draft_session(*, session: TherapySession, expected_version: int) -> SaveResult:
+    """Write an edited draft if nobody saved it since ``expected_version`` was read."""
+    written = _update_where(
+        session,
+        SESSION_CONTENT_FIELDS,
+        version=expected_version,
+        status=NoteStatus.DRAFT,
+        _set={"version": F("version") + 1},
+    )
+    if written:
+        session.version = expected_version + 1
+        return SaveResult.SAVED
+    current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
+    return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT
+
+
+def sign_session(*, session: TherapySession, signer, expected_version: int) -> SaveResult:
+    """Turn a draft into the signed note: signer, time and content hash, in one UPDATE."""
+    now = timezone.now()
+    written = TherapySession.objects.filter(
+        pk=session.pk, status=NoteStatus.DRAFT, version=expected_version
+    ).update(
+        status=NoteStatus.SIGNED,
+        signed_at=now,
+        signed_by=signer,
+        content_hash=session.content_digest(),
+        version=F("version") + 1,
+    )
+    if written:
+        session.refresh_from_db()
+        return SaveResult.SAVED
+    current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
+    return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT
+
+
+@transaction.atomic
+def add_addendum(*, session: TherapySession, author, text: str) -> Addendum:
+    if not session.is_signed:
+        raise ValueError("Addenda are added to signed notes; edit the draft instead.")
+    addendum = Addendum(session=session, author=author, text=text, created_at=timezone.now())
+    addendum.content_hash = addendum.content_digest()
+    addendum.save(force_insert=True)
+    return addendum
+
+
+def save_process_note(*, session: TherapySession, text: str) -> ProcessNote:
+    note, _ = ProcessNote.objects.get_or_create(session=session)
+    note.text = text
+    note.save()
+    return note
+
+
+# --- autosaved drafts -------------------------------------------------------------------------
+
+
+class AutosaveResult(Enum):
+    SAVED = "saved"
+    STALE = "stale"
+    NOT_FOUND = "not_found"
+
+
+@dataclass
+class AutosaveOutcome:
+    result: AutosaveResult
+    draft: SessionDraft | None = None
+
+
+def autosave(
+    *,
+    draft_key: uuid.UUID,
+    author,
+    client,
+    session: TherapySession | None,
+    seq: int,
+    base_version: int,
+    payload: dict,
+) -> AutosaveOutcome:
+    """Store the form as typed, unless a save with a higher ``seq`` already arrived."""
+    now = timezone.now()
+    draft = SessionDraft(
+        pk=draft_key,
+        client=client,
+        session=session,
+        author=author,
+        seq=seq,
+        base_version=base_version,
+        saved_at=now,
+        payload=payload,
+    )
+    for _attempt in range(2):
+        written = _update_where(
+            draft,
+            ["seq", "base_version", "saved_at", "payload"],
+            author=author,
+            client=client,
+            session=session,
+            seq__lt=seq,
+        )
+        if written:
+            return AutosaveOutcome(AutosaveResult.SAVED, draft)
+        existing = SessionDraft.objects.filter(pk=draft_key).first()
+        if existing is not None:
+            mine = (
+                existing.author_id == author.pk
+                and existing.client_id == client.pk
+                and existing.session_id == (session.pk if session else None)
+            )
+            if not mine:
+                return AutosaveOutcome(AutosaveResult.NOT_FOUND)
+            return AutosaveOutcome(AutosaveResult.STALE, existing)
+        try:
+            with transaction.atomic():
+                draft.save(force_insert=True)
+            return AutosaveOutcome(AutosaveResult.SAVED, draft)
+        except IntegrityError:
+            continue  # another request created it first: compare seq again
+    return AutosaveOutcome(AutosaveResult.STALE)
+
+
+def save_form_as_draft(*, draft_key, author, client, session, base_version, payload) -> None:
+    """Keep a submitted form that could not be saved (invalid, or a conflict) as a draft."""
+    current = SessionDraft.objects.filter(pk=draft_key).values_list("seq", flat=True).first()
+    autosave(
+        draft_key=draft_key,
+        author=author,
+        client=client,
+        session=session,
+        seq=(current or 0) + 1,
+        base_version=base_version,
+        payload=payload,
+    )
+
+
+def latest_draft(*, author, client, session: TherapySession | None) -> SessionDraft | None:
+    """The newest autosave for this page; for an existing note only if newer than the note."""
+    drafts = SessionDraft.objects.filter(author=author, client=client, session=session)
+    if session is not None:
+        drafts = drafts.filter(saved_at__gt=session.updated_at)
+    return drafts.order_by("-saved_at").first()
+
+
+def discard_draft(*, draft_key, author) -> None:
+    SessionDraft.objects.filter(pk=draft_key, author=author).delete()

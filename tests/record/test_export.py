@@ -1,0 +1,230 @@
+"""Exporting a client's whole record: a ZIP with record.json (valid against the published
+schema) and the case summary PDF; an opaque file name, never cached, audited, 404 for others."""
+
+import copy
+import datetime
+import json
+import re
+import unittest
+from pathlib import Path
+
+import jsonschema
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import Action, AuditEvent
+from clients.models import Disclosure
+from sessions.services import add_addendum
+from tests.audit.helpers import new_entries
+from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase, make_session
+from tests.record.helpers import (
+    PDFTOTEXT,
+    ascii_canary,
+    export,
+    exported_record,
+    make_signed_session,
+    pdf_text,
+    unzip,
+)
+
+SCHEMA = json.loads((Path(settings.BASE_DIR) / "docs" / "export-schema.json").read_text())
+MARKUP = '<b>&<img src="x">'
+
+
+def _is_datetime(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None  # RFC 3339 needs a zone
+
+
+FORMATS = jsonschema.FormatChecker()
+if "date-time" not in FORMATS.checkers:  # jsonschema checks it only with rfc3339-validator
+    FORMATS.checks("date-time")(_is_datetime)
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=FORMATS)
+
+
+class ExportTestCase(PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        client = cls.alice_client
+        client.presenting_concerns = "Low mood since the birth of her son."
+        client.save()
+        cls.guilt = cls.maternal_rejection.__class__.objects.get(slug="guilt")
+        cls.signed_word = ascii_canary("signednote")
+        cls.signed = make_signed_session(
+            client,
+            cls.alice,
+            date=datetime.date(2026, 2, 23),
+            note={"subjective": f"She said {cls.signed_word} about the visit."},
+            themes=[{"theme": cls.guilt.pk, "intensity": 2}],
+            risk_level="low",
+            risk_notes="No plan or intent.",
+        )
+        cls.addendum_word = ascii_canary("addendum")
+        add_addendum(session=cls.signed, author=cls.alice, text=f"Correction {cls.addendum_word}")
+        cls.markup_session = make_session(
+            client,
+            date=datetime.date(2026, 3, 16),
+            note={"subjective": f"Wrote {MARKUP} on the board."},
+        )
+
+    def setUp(self):
+        self.sign_in(self.alice)
+
+    def download(self):
+        response = export(self.client, self.alice_client)
+        self.assertEqual(response.status_code, 200)
+        return response
+
+
+class RecordJsonTests(ExportTestCase):
+    def test_record_json_is_valid_against_the_published_schema(self):
+        record = exported_record(self.download())
+        errors = [f"{list(e.path)}: {e.message}" for e in VALIDATOR.iter_errors(record)]
+        self.assertEqual(errors, [])
+
+    def test_the_validator_catches_a_record_that_breaks_the_schema_control(self):
+        record = exported_record(self.download())
+        broken = {
+            "unknown session key": lambda r: r["sessions"][0].update(extra="x"),
+            "bad date": lambda r: r["sessions"][0].update(date="2 March"),
+            "bad uuid": lambda r: r["client"].update(id="not-a-uuid"),
+            "bad time stamp": lambda r: r.update(exported_at="yesterday"),
+            "missing client": lambda r: r.pop("client"),
+            "bad intensity": lambda r: r["sessions"][0]["themes"][0].update(intensity=4),
+        }
+        for what, breaks in broken.items():
+            with self.subTest(what):
+                changed = copy.deepcopy(record)
+                breaks(changed)
+                self.assertFalse(VALIDATOR.is_valid(changed))
+
+    def test_it_holds_the_clients_data_every_session_addenda_and_themes(self):
+        record = exported_record(self.download())
+        self.assertEqual(record["exported_by"], {"username": "alice", "name": "Alice"})
+        client = record["client"]
+        self.assertEqual(client["id"], str(self.alice_client.pk))
+        self.assertEqual(client["code"], "C-0001")
+        self.assertEqual(client["full_name"], ALICE_CANARY_NAME)
+        self.assertEqual(client["date_of_birth"], "1988-06-01")
+        self.assertEqual(client["email"], "quillfeather@example.org")
+        self.assertEqual(client["presenting_concerns"], "Low mood since the birth of her son.")
+
+        sessions = record["sessions"]
+        self.assertEqual(
+            [s["id"] for s in sessions],
+            [str(self.signed.pk), str(self.alice_session.pk), str(self.markup_session.pk)],
+        )  # oldest first: 23 Feb, 2 Mar, 16 Mar
+        signed, draft, markup = sessions
+        self.assertEqual(signed["status"], "signed")
+        self.assertEqual(signed["signed_by"]["username"], "alice")
+        self.assertEqual(signed["content_hash"], self.signed.content_hash)
+        self.assertEqual(
+            signed["note"], {"subjective": f"She said {self.signed_word} about the visit."}
+        )
+        self.assertEqual(signed["risk_level"], "low")
+        self.assertEqual(
+            signed["themes"],
+            [
+                {
+                    "slug": "guilt",
+                    "name": self.guilt.name,
+                    "category": self.guilt.category,
+                    "intensity": 2,
+                }
+            ],
+        )
+        (addendum,) = signed["addenda"]
+        self.assertEqual(addendum["text"], f"Correction {self.addendum_word}")
+        self.assertEqual(addendum["author"]["username"], "alice")
+        self.assertRegex(addendum["content_hash"], r"^[0-9a-f]{64}$")
+        self.assertEqual(draft["status"], "draft")
+        self.assertIsNone(draft["signed_at"])
+        self.assertEqual(draft["note"], {"subjective": ALICE_CANARY_NOTE})
+        self.assertEqual([t["slug"] for t in draft["themes"]], ["maternal-rejection"])
+        self.assertEqual(draft["themes"][0]["intensity"], 3)
+        self.assertEqual(markup["note"]["subjective"], f"Wrote {MARKUP} on the board.")
+
+    def test_it_holds_nothing_of_another_therapists_clients(self):
+        files = unzip(self.download())
+        for name, content in files.items():
+            with self.subTest(name):
+                self.assertNotIn(b"Bob's Own Client", content)
+
+
+class DownloadTests(ExportTestCase):
+    def test_the_file_name_is_the_code_and_date_never_a_name_and_it_is_not_cached(self):
+        response = self.download()
+        today = timezone.localdate().isoformat()
+        self.assertEqual(
+            response["Content-Disposition"], f'attachment; filename="C-0001-export-{today}.zip"'
+        )
+        self.assertRegex(
+            response["Content-Disposition"], r'filename="C-\d{4}-export-\d{4}-\d{2}-\d{2}\.zip"$'
+        )
+        self.assertIn("no-store", response["Cache-Control"])
+        self.assertEqual(set(unzip(response)), {"record.json", "case-summary.pdf", "README.txt"})
+        readme = unzip(response)["README.txt"].decode()
+        self.assertIn("C-0001", readme)
+        self.assertNotIn("Quillfeather", readme)
+
+    def test_opening_the_export_page_downloads_nothing_control(self):
+        with new_entries() as entries:
+            page = self.client.get(reverse("client_export", args=[self.alice_client.pk]))
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "Include process notes")
+        self.assertNotIn("Content-Disposition", page)
+        self.assertEqual(entries, [])
+
+    def test_bob_gets_404_and_nothing_is_recorded(self):
+        self.client.force_login(self.bob)
+        url = reverse("client_export", args=[self.alice_client.pk])
+        with new_entries() as entries:
+            self.assertEqual(self.client.get(url).status_code, 404)
+            response = self.client.post(url, {})
+            self.assertEqual(response.status_code, 404)
+        self.assertNotIn(b"PK", response.content[:2])
+        self.assertEqual(entries, [])
+        self.assertFalse(Disclosure.objects.exists())
+
+    def test_each_export_writes_one_audit_entry_and_one_disclosure(self):
+        with new_entries() as entries:
+            self.download()
+        self.assertEqual([e.action for e in entries], [Action.EXPORT_RECORD])
+        event = entries[0]
+        self.assertEqual(
+            (event.username, event.object_type, event.object_id, event.client_code),
+            ("alice", "client", str(self.alice_client.pk), "C-0001"),
+        )
+        self.assertEqual(Disclosure.objects.filter(client=self.alice_client).count(), 1)
+        self.download()
+        self.assertEqual(AuditEvent.objects.filter(action=Action.EXPORT_RECORD).count(), 2)
+
+
+class PdfTests(ExportTestCase):
+    def pdf(self) -> bytes:
+        return unzip(self.download())["case-summary.pdf"]
+
+    def test_the_pdf_is_a_pdf(self):
+        self.assertTrue(self.pdf().startswith(b"%PDF-"))
+
+    @unittest.skipUnless(PDFTOTEXT, "pdftotext (poppler-utils) is not installed")
+    def test_the_pdf_holds_the_notes_and_addenda(self):
+        text = pdf_text(self.pdf())
+        self.assertIn(f"She said {self.signed_word} about the visit.", text)
+        self.assertIn(f"Correction {self.addendum_word}", text)
+        self.assertIn(ALICE_CANARY_NAME, text)
+        self.assertIn("CONFIDENTIAL · C-0001", text)
+        self.assertIn("draft, unsigned", text)
+
+    @unittest.skipUnless(PDFTOTEXT, "pdftotext (poppler-utils) is not installed")
+    def test_markup_in_a_note_prints_literally(self):
+        text = pdf_text(self.pdf())
+        self.assertIn(f"Wrote {MARKUP} on the board.", text)
+        self.assertIsNone(re.search(r"Wrote\s+on the board", text))
