@@ -61,6 +61,23 @@ def get_audit_key() -> bytes:
     return load_audit_key_from_settings()
 
 
+@functools.lru_cache(maxsize=4)
+def _derive_seal_key(audit_key: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"therapy-notes record seal v1"
+    ).derive(audit_key)
+
+
+def record_seal_key() -> bytes:
+    """Key for the content seal of signed notes and addenda: derived from the audit key, so
+    that integrity (not confidentiality) keys stay together, and a stolen database cannot be
+    used to confirm guesses about a short note's text."""
+    return _derive_seal_key(get_audit_key())
+
+
 def reset_audit_key() -> None:
     """Forget the cached key (tests and settings changes)."""
     get_audit_key.cache_clear()

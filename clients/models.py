@@ -102,6 +102,19 @@ class Client(models.Model):
         return (fold_text(self.full_name), self.full_name.casefold(), self.number)
 
 
+class ClientNumbering(models.Model):
+    """The last client number a therapist has used. Numbers only go up, so that an erased
+    client's code (still in the audit log) is never given to someone else."""
+
+    therapist = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"C-{self.last_number:04d}"
+
+
 class DisclosureKind(models.TextChoices):
     EXPORT = "export", "Record export"
     SUMMARY = "summary", "Case summary"

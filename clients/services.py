@@ -1,7 +1,7 @@
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
-from .models import Client, ClientStatus, Disclosure, DisclosureKind
+from .models import Client, ClientNumbering, ClientStatus, Disclosure, DisclosureKind
 
 _CODE_ATTEMPTS = 5
 
@@ -12,15 +12,26 @@ def create_client(*, therapist, client: Client) -> Client:
     for attempt in range(_CODE_ATTEMPTS):
         try:
             with transaction.atomic():
-                highest = Client.objects.filter(therapist=therapist).aggregate(Max("number"))
-                client.number = (highest["number__max"] or 0) + 1
+                client.number = _next_number(therapist)
                 client.save(force_insert=True)
                 return client
         except IntegrityError:
-            # Another request took the same number between the read and the insert.
+            # Another request created the counter or took the number first: try again.
             if attempt == _CODE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _next_number(therapist) -> int:
+    counters = ClientNumbering.objects.filter(therapist=therapist)
+    if not counters.update(last_number=F("last_number") + 1):
+        # First client through this counter: start after any number already in use (clients
+        # imported or seeded before the counter existed).
+        highest = Client.objects.filter(therapist=therapist).aggregate(Max("number"))
+        ClientNumbering.objects.create(
+            therapist=therapist, last_number=(highest["number__max"] or 0) + 1
+        )
+    return counters.values_list("last_number", flat=True).get()
 
 
 @transaction.atomic

@@ -100,6 +100,8 @@ def client_detail(request: HttpRequest, pk) -> HttpResponse:
 def client_edit(request: HttpRequest, pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
     saved_name = client.full_name  # validation writes the typed values onto the instance
+    if request.method == "GET":
+        record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import json
 import uuid
 
@@ -8,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.keys import record_seal_key
 from clients.models import Client
 from encryption.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 
@@ -134,7 +136,7 @@ class TherapySession(models.Model):
         blank=True,
         related_name="+",
     )
-    # SHA-256 of the signed content (see content_digest); recomputed whenever it is viewed.
+    # HMAC-SHA256 seal of the signed content (see content_digest); rechecked on every view.
     content_hash = models.CharField(max_length=64, blank=True)
 
     # {section key: text}, only the sections of note_format.
@@ -210,7 +212,7 @@ class TherapySession(models.Model):
         return self.status == NoteStatus.SIGNED
 
     def content_digest(self) -> str:
-        """SHA-256 over everything the signature covers, in a canonical JSON form."""
+        """The keyed seal over everything the signature covers, in a canonical JSON form."""
         content = {
             "id": str(self.pk),
             "client": str(self.client_id),
@@ -245,8 +247,10 @@ class TherapySession(models.Model):
 
 
 def _digest(content: dict) -> str:
+    """HMAC-SHA256 of the canonical JSON. Keyed, because a plain hash of a short note ("did not
+    attend") would let anyone holding the database confirm a guess of its text."""
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(record_seal_key(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 class Addendum(models.Model):

@@ -192,5 +192,12 @@ def latest_draft(*, author, client, session: TherapySession | None) -> SessionDr
     return drafts.order_by("-saved_at").first()
 
 
+def superseded_drafts(*, author, session: TherapySession):
+    """Autosaves of this note older than its last save: their text may never have been saved."""
+    return SessionDraft.objects.filter(
+        author=author, session=session, saved_at__lte=session.updated_at
+    ).order_by("saved_at")
+
+
 def discard_draft(*, draft_key, author) -> None:
     SessionDraft.objects.filter(pk=draft_key, author=author).delete()

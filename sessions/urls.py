@@ -17,5 +17,6 @@ urlpatterns = [
     path("sessions/<uuid:pk>/addenda/", views.addendum_create, name="addendum_create"),
     path("sessions/<uuid:pk>/process-note/", views.process_note, name="process_note"),
     path("drafts/<uuid:draft_key>/autosave/", views.autosave, name="draft_autosave"),
+    path("drafts/<uuid:draft_key>/", views.draft_detail, name="draft_detail"),
     path("drafts/<uuid:draft_key>/discard/", views.draft_discard, name="draft_discard"),
 ]

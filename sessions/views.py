@@ -63,11 +63,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for s in sessions.drafts().order_by("date", "start_time")
     ]
     unsaved = (
-        SessionDraft.objects.filter(author=request.user, session=None)
-        .select_related("client")
+        SessionDraft.objects.filter(author=request.user, client__therapist=request.user)
+        .select_related("client", "session")
         .order_by("saved_at")
     )
-    active_clients = Client.objects.for_therapist(request.user).filter(status=ClientStatus.ACTIVE)
+    active_clients = Client.objects.for_therapist(request.user).exclude(
+        status=ClientStatus.DISCHARGED
+    )
     return render(
         request,
         "sessions/dashboard.html",
@@ -86,7 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def session_start(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_therapist(request.user)
-    form = StartSessionForm(request.GET, clients=clients.filter(status=ClientStatus.ACTIVE))
+    form = StartSessionForm(request.GET, clients=clients.exclude(status=ClientStatus.DISCHARGED))
     if not form.is_valid():
         messages.error(request, "Choose a client to log a session for.")
         return redirect("dashboard")
@@ -104,6 +106,15 @@ def _restore(request, *, client, session, initial: dict) -> tuple[dict, uuid.UUI
     """Initial values, draft key and autosave sequence start for a fresh form page, from the
     newest autosaved draft when there is one."""
     draft = services.latest_draft(author=request.user, client=client, session=session)
+    if session is not None:
+        for older in services.superseded_drafts(author=request.user, session=session):
+            saved = timezone.localtime(older.saved_at)
+            messages.warning(
+                request,
+                f"Text autosaved at {saved:%H:%M} on {saved:%d %b %Y} was not saved into this "
+                "note before a later version was. Open it from the dashboard to copy what you "
+                "need, then discard it.",
+            )
     if draft is None:
         return initial, uuid.uuid4(), 0
     saved = timezone.localtime(draft.saved_at)
@@ -243,6 +254,7 @@ def session_edit(request: HttpRequest, pk) -> HttpResponse:
         )
         return redirect(session)
     if request.method == "GET":
+        record(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
         initial, key, seq = _restore(
             request, client=client, session=session, initial={"version": session.version}
         )
@@ -484,12 +496,35 @@ def autosave(request: HttpRequest, draft_key) -> JsonResponse:
     )
 
 
+@require_http_methods(["GET"])
+def draft_detail(request: HttpRequest, draft_key) -> HttpResponse:
+    """An autosaved text, read-only: for drafts that were overtaken by a later save."""
+    draft = get_object_or_404(
+        SessionDraft.objects.filter(
+            author=request.user, client__therapist=request.user
+        ).select_related("client", "session"),
+        pk=draft_key,
+    )
+    form = SessionForm(draft.payload, client=draft.client, instance=draft.session)
+    return render(
+        request,
+        "sessions/draft_detail.html",
+        {
+            "draft": draft,
+            "client": draft.client,
+            "rows": [(label, text) for label, text in form.comparison_rows() if text],
+        },
+    )
+
+
 @require_http_methods(["POST"])
 def draft_discard(request: HttpRequest, draft_key) -> HttpResponse:
     draft = get_object_or_404(SessionDraft.objects.filter(author=request.user), pk=draft_key)
-    target = draft.session or draft.client
+    session_id, client_id = draft.session_id, draft.client_id
     draft.delete()
     messages.info(request, "The autosaved text was discarded.")
-    if draft.session_id:
-        return redirect("session_edit", pk=draft.session_id)
-    return redirect(target)
+    if request.POST.get("return_to") == "dashboard":
+        return redirect("dashboard")
+    if session_id:
+        return redirect("session_edit", pk=session_id)
+    return redirect("session_create", client_pk=client_id)

@@ -635,8 +635,8 @@ CHOICE_COLUMNS = {
 
 # Text columns that are not choices but hold nothing typed about a client, each with the reason.
 OPAQUE_COLUMNS = {
-    # SHA-256 hex of the signed content, recomputed on every view to detect tampering.
-    # NOTE: an unkeyed digest; see the report on short, guessable notes.
+    # HMAC-SHA256 seal (hex) of the signed content, recomputed on every view to detect
+    # tampering. Keyed (from the audit key), so a short note cannot be confirmed by guessing.
     "therapy_sessions.TherapySession.content_hash": "hex digest",
     "therapy_sessions.Addendum.content_hash": "hex digest",
     # The audit log: who (the therapist's login name and IP, staff data, not client data),

@@ -254,7 +254,9 @@ class SavingAndKeepingTests(AutosaveTestCase):
     def test_saving_the_new_session_deletes_the_pages_draft(self):
         key = uuid.uuid4()
         self.autosave(key, seq=2, section_subjective="almost done")
-        self.assertContains(self.client.get(reverse("dashboard")), "Unfinished new notes")
+        self.assertContains(
+            self.client.get(reverse("dashboard")), "Autosaved text not yet saved into a note"
+        )
         response = self.client.post(
             reverse("session_create", args=[self.alice_client.pk]),
             session_form(section_subjective="done", draft_key=str(key)),
@@ -262,7 +264,9 @@ class SavingAndKeepingTests(AutosaveTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertFalse(SessionDraft.objects.filter(pk=key).exists())
         self.assertNotContains(self.new_session_page(), RESTORED)
-        self.assertNotContains(self.client.get(reverse("dashboard")), "Unfinished new notes")
+        self.assertNotContains(
+            self.client.get(reverse("dashboard")), "Autosaved text not yet saved into a note"
+        )
 
     def test_saving_an_edit_deletes_the_pages_draft_and_only_that_one(self):
         key, other_key = uuid.uuid4(), uuid.uuid4()

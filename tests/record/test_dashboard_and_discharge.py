@@ -112,7 +112,7 @@ class UnfinishedNewNotesTests(PersonaTestCase):
     def test_an_autosaved_new_session_is_listed_with_a_link_back_to_it(self):
         self.autosave()
         response = self.client.get(reverse("dashboard"))
-        self.assertContains(response, "Unfinished new notes")
+        self.assertContains(response, "Autosaved text not yet saved into a note")
         self.assertEqual(
             [d.client for d in response.context["unsaved_drafts"]], [self.alice_client]
         )
@@ -121,16 +121,21 @@ class UnfinishedNewNotesTests(PersonaTestCase):
         )
         self.assertContains(response, escape(ALICE_CANARY_NAME))
 
-    def test_an_autosaved_edit_of_an_existing_session_is_not_listed_as_new(self):
+    def test_an_autosaved_edit_of_an_existing_session_is_listed_with_a_link_back_to_it(self):
         self.autosave(session=self.alice_session)
         response = self.client.get(reverse("dashboard"))
-        self.assertNotContains(response, "Unfinished new notes")
+        self.assertContains(response, "Autosaved text not yet saved into a note")
+        self.assertContains(response, "changes to the note of")
+        self.assertContains(
+            response, f'href="{reverse("session_edit", args=[self.alice_session.pk])}"'
+        )
+        self.assertNotContains(response, "a new note")
 
     def test_bob_does_not_see_alices_unfinished_notes(self):
         self.autosave()
         self.client.force_login(self.bob)
         response = self.client.get(reverse("dashboard"))
-        self.assertNotContains(response, "Unfinished new notes")
+        self.assertNotContains(response, "Autosaved text not yet saved into a note")
         self.assertEqual(list(response.context["unsaved_drafts"]), [])
 
 
