@@ -72,6 +72,7 @@ class SessionForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, client, **kwargs):
+        given_initial = kwargs.get("initial") or {}
         super().__init__(*args, **kwargs)
         self.client = client
         self.fields["duration_minutes"].widget.attrs.update({"min": 1, "max": MAX_DURATION_MINUTES})
@@ -88,7 +89,7 @@ class SessionForm(forms.ModelForm):
         risk.choices = [("", "— choose —"), *RiskLevel.choices]
         risk.required = True
         risk.error_messages["required"] = "Choose a risk level for this session."
-        if self.instance._state.adding and "risk_level" not in self.initial:
+        if self.instance._state.adding and "risk_level" not in given_initial:
             self.initial["risk_level"] = ""
         max_chars = settings.NOTE_MAX_CHARS
         note = self.instance.note or {}

@@ -339,11 +339,10 @@ def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
     if session.is_signed:
         messages.error(request, "This note is signed; its themes can no longer change.")
         return redirect(session)
+    theme_id = request.POST.get("theme", "")
     theme = (
         Theme.objects.available_to(request.user)
-        .filter(
-            pk=request.POST.get("theme") if str(request.POST.get("theme", "")).isdecimal() else None
-        )
+        .filter(active=True, pk=int(theme_id) if theme_id.isdecimal() else None)
         .first()
     )
     try:
@@ -356,7 +355,8 @@ def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
     if theme.pk not in session.theme_intensities():
         evidence = request.POST.get("evidence", "")[:EVIDENCE_MAX_CHARS]
         link = {"theme": theme.pk, "intensity": 1}
-        if evidence and _is_plain_text(evidence):
+        # Evidence is a phrase of the note itself; anything else posted is dropped.
+        if evidence and _is_plain_text(evidence) and evidence in session.full_text():
             link["evidence"] = evidence
         session.themes = [*session.themes, link]
         result = services.save_draft_session(session=session, expected_version=expected)

@@ -27,14 +27,11 @@ class CustomThemeForm(forms.ModelForm):
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
-        if not slugify(name):
+        if not any(character.isalnum() for character in name):
             raise forms.ValidationError("Use at least one letter or digit in the name.")
-        clash = (
-            Theme.objects.available_to(self.owner)
-            .filter(name__iexact=name)
-            .exclude(pk=self.instance.pk)
-        )
-        if clash.exists():
+        # Compared in Python: SQLite's iexact folds ASCII letters only.
+        taken = Theme.objects.available_to(self.owner).exclude(pk=self.instance.pk)
+        if any(theme.name.casefold() == name.casefold() for theme in taken):
             raise forms.ValidationError("You already have a theme with this name.")
         return name
 
@@ -50,7 +47,8 @@ class CustomThemeForm(forms.ModelForm):
 
 def unique_custom_slug(owner, name: str) -> str:
     """Custom slugs carry the owner's id so that two therapists never collide."""
-    base = f"u{owner.pk}-{slugify(name)}"[:55]
+    # URL slugs are ASCII; a name in another script gets a neutral base ("u3-theme-2").
+    base = f"u{owner.pk}-{slugify(name) or 'theme'}"[:55]
     slug, counter = base, 2
     while Theme.objects.filter(slug=slug).exists():
         slug = f"{base}-{counter}"

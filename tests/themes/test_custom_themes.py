@@ -168,6 +168,37 @@ class DuplicateNameTests(CustomThemeTestCase):
                 self.assertContains(response, f'value="{name}"')
                 self.assertEqual(Theme.objects.count(), before)
 
+    def test_a_name_differing_only_in_the_case_of_an_accented_letter_is_refused(self):
+        Theme.objects.create(
+            owner=self.alice,
+            slug=f"u{self.alice.pk}-eloignement",
+            name="Éloignement",
+            category="affect",
+        )
+        self.sign_in(self.alice)
+        response = self.client.post(reverse("theme_create"), theme_form(name="éloignement"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "You already have a theme with this name.")
+        self.assertEqual(
+            Theme.objects.filter(owner=self.alice, slug__contains="eloignement").count(), 1
+        )
+
+    def test_a_name_in_a_non_latin_script_is_accepted(self):
+        self.sign_in(self.alice)
+        response = self.client.post(reverse("theme_create"), theme_form(name="Тревога"))
+        self.assertRedirects(response, reverse("theme_list"))
+        theme = Theme.objects.get(owner=self.alice, name="Тревога")
+        self.assertTrue(theme.slug.startswith(f"u{self.alice.pk}-"), theme.slug)
+        url = reverse("client_theme_sessions", args=[self.alice_client.pk, theme.slug])
+        self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_a_name_without_letters_or_digits_is_refused(self):
+        self.sign_in(self.alice)
+        response = self.client.post(reverse("theme_create"), theme_form(name="— ? —"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Use at least one letter or digit in the name.")
+        self.assertFalse(Theme.objects.filter(owner=self.alice, name="— ? —").exists())
+
     def test_a_new_name_is_accepted(self):
         """Negative control for the refusals above: same form, a name nobody uses."""
         self.sign_in(self.alice)

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.db import models
+
+
+class IndexGeneration(models.Model):
+    """A per-therapist change counter: bumped on every write to a note, compared by each search.
+
+    Only a number: nothing derived from note content is stored (docs/search.md).
+    """
+
+    therapist = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Search index generation {self.value}"
