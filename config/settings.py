@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "clients",
     "sessions.apps.TherapySessionsConfig",
     "summaries",
+    "search",
     "audit",
 ]
 

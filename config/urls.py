@@ -25,5 +25,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("clients/", include("clients.urls")),
     path("themes/", include("themes.urls")),
+    path("search/", include("search.urls")),
     path("", include("sessions.urls")),
 ]

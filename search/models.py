@@ -3,7 +3,8 @@ from django.db import models
 
 
 class IndexGeneration(models.Model):
-    """A per-therapist change counter: bumped on every write to a note, compared by each search.
+    """A per-therapist change marker: a new random value on every write to a note, compared by
+    each search with the value the process's index was built at.
 
     Only a number: nothing derived from note content is stored (docs/search.md).
     """

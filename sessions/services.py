@@ -12,6 +12,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from search.index import invalidate
+
 from .models import Addendum, NoteStatus, ProcessNote, SessionDraft, TherapySession
 
 SESSION_CONTENT_FIELDS = [
@@ -62,6 +64,7 @@ def save_draft_session(*, session: TherapySession, expected_version: int) -> Sav
     )
     if written:
         session.version = expected_version + 1
+        invalidate(session.client.therapist_id)
         return SaveResult.SAVED
     current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
     return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT
@@ -81,6 +84,7 @@ def sign_session(*, session: TherapySession, signer, expected_version: int) -> S
     )
     if written:
         session.refresh_from_db()
+        invalidate(session.client.therapist_id)
         return SaveResult.SAVED
     current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
     return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT

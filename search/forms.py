@@ -1,0 +1,73 @@
+from django import forms
+
+from clients.models import Client
+from sessions.models import NoteFormat, NoteStatus, RiskLevel
+from themes.models import Theme
+
+from .services import SearchFilters
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search notes", strip=True)
+    client = forms.UUIDField(required=False)
+    themes = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    theme_mode = forms.ChoiceField(
+        choices=[("any", "Any of these themes"), ("all", "All of these themes")],
+        required=False,
+        label="Match",
+    )
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note_format = forms.ChoiceField(
+        choices=[("", "Any format"), *NoteFormat.choices], required=False, label="Format"
+    )
+    risk_level = forms.ChoiceField(
+        choices=[("", "Any risk level"), *RiskLevel.choices], required=False, label="Risk"
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Signed or draft"), *NoteStatus.choices], required=False
+    )
+    include_process_notes = forms.BooleanField(required=False, label="Also search process notes")
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for bound in self.fields.values():
+            css = {"CheckboxInput": "form-check-input", "Select": "form-select"}
+            bound.widget.attrs.setdefault(
+                "class", css.get(type(bound.widget).__name__, "form-control")
+            )
+        self.fields["themes"].choices = [
+            (theme.pk, theme.name) for theme in Theme.objects.available_to(user).order_by("name")
+        ]
+
+    def clean_client(self):
+        client_id = self.cleaned_data["client"]
+        if client_id and not Client.objects.for_therapist(self.user).filter(pk=client_id).exists():
+            raise forms.ValidationError("That client is not one of yours.")
+        return client_id
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            client_id=data["client"],
+            theme_ids=data["themes"],
+            all_themes=data["theme_mode"] == "all",
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            note_format=data["note_format"],
+            risk_level=data["risk_level"],
+            status=data["status"],
+            include_process_notes=data["include_process_notes"],
+        )

@@ -1,0 +1,219 @@
+"""Searching one therapist's notes: text through the in-memory index, filters on its metadata.
+
+The SQL below is assembled from constants (table names, "?" placeholders): every value, the
+FTS5 expression included, is a bound parameter, hence the ``noqa: S608`` markers.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .index import registry
+from .query import ParsedQuery, parse
+
+PAGE_SIZE = 20
+SNIPPET_WORDS = 16
+START, END = "\x01", "\x02"
+NO_TERMS_MESSAGE = "Type a word to search for, or choose a filter."
+
+
+@dataclass
+class SearchFilters:
+    client_id: uuid.UUID | None = None
+    theme_ids: list[int] = field(default_factory=list)
+    all_themes: bool = False
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    note_format: str = ""
+    risk_level: str = ""
+    status: str = ""
+    include_process_notes: bool = False
+
+    def any(self) -> bool:
+        return bool(
+            self.client_id
+            or self.theme_ids
+            or self.date_from
+            or self.date_to
+            or self.note_format
+            or self.risk_level
+            or self.status
+        )
+
+
+@dataclass
+class SearchResult:
+    session_id: uuid.UUID
+    client_id: uuid.UUID
+    date: datetime.date
+    note_format: str
+    status: str
+    risk_level: str
+    theme_ids: list[int]
+    snippet: SafeString
+    in_process_note: bool = False
+
+
+@dataclass
+class SearchPage:
+    results: list[SearchResult]
+    page: Page | None
+    messages: list[str]
+    searched: bool  # False when there was nothing to search for
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count if self.page else 0
+
+
+def search(*, therapist, query: str, filters: SearchFilters, page: int | str = 1) -> SearchPage:
+    """One page of the therapist's sessions matching the query and filters, best first."""
+    parsed = parse(query)
+    if not parsed.terms and not filters.any():
+        return SearchPage([], None, parsed.messages or [NO_TERMS_MESSAGE], searched=False)
+    index = registry.get(therapist.pk)
+    with index.lock:
+        index.refresh()
+        ranked = _ranked(index.db, parsed, filters)
+        page_obj = Paginator(ranked, PAGE_SIZE).get_page(page)
+        results = _results(index.db, parsed, filters, list(page_obj.object_list))
+    return SearchPage(results, page_obj, parsed.messages, searched=True)
+
+
+def _hits_sql(parsed: ParsedQuery, filters: SearchFilters) -> tuple[str, list]:
+    """SQL yielding (rowid, rank, source) of the sessions the text matches."""
+    tables = ["docs", "pdocs"] if filters.include_process_notes else ["docs"]
+    if parsed.included:
+        expression = parsed.match_expression()
+        parts = [
+            f"SELECT rowid, bm25({t}) AS rank, '{t}' AS source FROM {t} WHERE {t} MATCH ?"  # noqa: S608
+            for t in tables
+        ]
+        return " UNION ALL ".join(parts), [expression] * len(tables)
+    if parsed.excluded:
+        expression = parsed.exclusion_expression()
+        excluded = " UNION ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH ?" for t in tables)  # noqa: S608
+        sql = f"SELECT rowid, 0 AS rank, 'docs' AS source FROM meta WHERE rowid NOT IN ({excluded})"  # noqa: S608
+        return sql, [expression] * len(tables)
+    return "SELECT rowid, 0 AS rank, 'docs' AS source FROM meta", []
+
+
+def _ranked(db, parsed: ParsedQuery, filters: SearchFilters) -> list[tuple[int, str]]:
+    """(rowid, source) of every match, by relevance and then the newest first."""
+    hits, params = _hits_sql(parsed, filters)
+    where, filter_params = _filter_sql(filters)
+    sql = (
+        # MATERIALIZED: bm25() only works in a query on the FTS table, never once flattened.
+        f"WITH hits AS MATERIALIZED ({hits}) "  # noqa: S608
+        "SELECT meta.rowid, hits.source, MIN(hits.rank) AS best FROM hits "
+        f"JOIN meta ON meta.rowid = hits.rowid WHERE {where} "
+        "GROUP BY meta.rowid ORDER BY best, meta.date DESC, meta.start DESC, meta.rowid"
+    )
+    return [(rowid, source) for rowid, source, _ in db.execute(sql, params + filter_params)]
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list]:
+    conditions, params = ["1"], []
+    for column, value in (
+        ("client_id", str(filters.client_id) if filters.client_id else ""),
+        ("format", filters.note_format),
+        ("risk", filters.risk_level),
+        ("status", filters.status),
+    ):
+        if value:
+            conditions.append(f"meta.{column} = ?")
+            params.append(value)
+    if filters.date_from:
+        conditions.append("meta.date >= ?")
+        params.append(filters.date_from.isoformat())
+    if filters.date_to:
+        conditions.append("meta.date <= ?")
+        params.append(filters.date_to.isoformat())
+    if filters.theme_ids:
+        ids = sorted(set(filters.theme_ids))
+        marks = ", ".join("?" * len(ids))
+        having = f" GROUP BY rowid HAVING COUNT(DISTINCT theme_id) = {len(ids)}"
+        conditions.append(
+            f"meta.rowid IN (SELECT rowid FROM doc_themes WHERE theme_id IN ({marks})"  # noqa: S608
+            f"{having if filters.all_themes else ''})"
+        )
+        params += ids
+    return " AND ".join(conditions), params
+
+
+def _results(db, parsed: ParsedQuery, filters, rows: list[tuple[int, str]]) -> list[SearchResult]:
+    if not rows:
+        return []
+    rowids = [rowid for rowid, _ in rows]
+    marks = ", ".join("?" * len(rowids))
+    meta = {
+        row[0]: row
+        for row in db.execute(
+            "SELECT rowid, session_id, client_id, date, format, status, risk FROM meta "  # noqa: S608
+            f"WHERE rowid IN ({marks})",
+            rowids,
+        )
+    }
+    themes: dict[int, list[int]] = {}
+    for rowid, theme_id in db.execute(
+        f"SELECT rowid, theme_id FROM doc_themes WHERE rowid IN ({marks})",  # noqa: S608
+        rowids,
+    ):
+        themes.setdefault(rowid, []).append(theme_id)
+    snippets = _snippets(db, parsed, rows)
+    results = []
+    for rowid, source in rows:
+        _, session_id, client_id, day, note_format, status, risk = meta[rowid]
+        results.append(
+            SearchResult(
+                session_id=uuid.UUID(session_id),
+                client_id=uuid.UUID(client_id),
+                date=datetime.date.fromisoformat(day),
+                note_format=note_format,
+                status=status,
+                risk_level=risk,
+                theme_ids=themes.get(rowid, []),
+                snippet=highlight(snippets.get(rowid, "")),
+                in_process_note=source == "pdocs",
+            )
+        )
+    return results
+
+
+def _snippets(db, parsed: ParsedQuery, rows: list[tuple[int, str]]) -> dict[int, str]:
+    snippets = {}
+    for table in ("docs", "pdocs"):
+        rowids = [rowid for rowid, source in rows if source == table]
+        if not rowids:
+            continue
+        marks = ", ".join("?" * len(rowids))
+        if parsed.included:
+            sql = (
+                f"SELECT rowid, snippet({table}, 0, char(1), char(2), '…', {SNIPPET_WORDS}) "  # noqa: S608
+                f"FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})"
+            )
+            params = [parsed.match_expression(), *rowids]
+        else:
+            sql = f"SELECT rowid, body FROM {table} WHERE rowid IN ({marks})"  # noqa: S608
+            params = rowids
+        for rowid, text in db.execute(sql, params):
+            snippets[rowid] = text if parsed.included else _opening(text)
+    return snippets
+
+
+def _opening(text: str) -> str:
+    words = text.split()
+    return " ".join(words[: SNIPPET_WORDS * 2]) + (" …" if len(words) > SNIPPET_WORDS * 2 else "")
+
+
+def highlight(snippet: str) -> SafeString:
+    """The snippet HTML-escaped, with FTS5's match markers turned into <mark> elements."""
+    escaped = escape(snippet)
+    # mark_safe is safe here: every character of the note text was escaped on the line above,
+    # and the only markup added is <mark> and </mark>, in place of the control characters
+    # \x01 and \x02 that FTS5's snippet() inserted around matched words.
+    return mark_safe(escaped.replace(START, "<mark>").replace(END, "</mark>"))  # noqa: S308

@@ -1,0 +1,11 @@
+import pytest
+
+from search.index import registry
+
+
+@pytest.fixture(autouse=True)
+def fresh_indexes():
+    """Each test starts with no in-memory index, as after a restart."""
+    registry.clear()
+    yield
+    registry.clear()
