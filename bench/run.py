@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.bench_encryption", "bench.bench_themes", "bench.bench_theme_suggestions"]
+BENCHMARKS = [
+    "bench.bench_encryption",
+    "bench.bench_themes",
+    "bench.bench_theme_suggestions",
+    "bench.bench_search",
+]
 
 
 def main() -> int:

@@ -1,0 +1,599 @@
+"""Full-text search over decrypted notes: server time per query (warm and cold), memory added by
+one therapist's index, the naive approach for comparison, and the effect of nine more therapists.
+
+Issue budgets (speed): one therapist with 20,000 sessions, notes of 300-3,000 characters;
+queries: a rare word, a common word, a phrase, a prefix, a theme filter alone, theme + word +
+date range.
+  * warm: p50 under 30 ms and p95 under 100 ms of server time per query (through the view);
+  * cold (first query after start, index build included): under 3 s;
+  * the naive approach (decrypt every note through the ORM, match in Python), in the same run:
+    search at least 10 times faster warm (``speedup_vs_naive`` has budget 10 as a MINIMUM);
+  * resident size added by one therapist's index under 150 MB;
+  * ten therapists of 20,000 sessions in one database: one therapist's warm p50 within 1.5
+    times of the single-therapist figure (``warm_p50_ratio_ten_vs_one``, a maximum).
+
+Data: ``seed_demo --therapists 1 --clients 200 --sessions 100 --random-seed 1`` (20,000
+sessions for bench-therapist-01), then ``--therapists 10`` (bench-therapist-02..10 added, 01
+left alone). Query words are picked from the generated text: document frequencies are computed
+once, here in the bench, from the decrypted notes.
+
+Server time is measured through Django's test client (middleware, view, template, no network),
+as the other benchmarks do; the service function is timed as well, for comparison. The cold
+figure and the memory figure come from a fresh child process (same database and key), so that
+the "first query after start" really is one and the resident-size delta is not blurred by
+memory the seeding freed.
+
+Run from the repository root: ``python -m bench.bench_search`` (``--profile`` adds a cProfile
+summary of the warm queries on stderr).
+"""
+
+import datetime
+import gc
+import itertools
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.harness import ROOT, emit, median, note, percentile, setup_django, timed_ms
+
+BENCH = "search"
+CLIENTS = 200
+SESSIONS = 100  # per client: 20,000 sessions per therapist
+SEED = 1
+TEN = 10
+WARM_REPEAT = 30
+NAIVE_REPEAT = 3
+WARM_P50_BUDGET_MS = 30
+WARM_P95_BUDGET_MS = 100
+COLD_BUDGET_MS = 3_000
+SPEEDUP_MIN = 10
+RSS_BUDGET_MB = 150
+TEN_RATIO_MAX = 1.5
+OTHER_THERAPISTS_TOUCHED = 4  # besides 01, so the index registry holds several
+THERAPIST = "bench-therapist-01"
+
+
+# --- queries -----------------------------------------------------------------------------------
+@dataclass
+class Query:
+    """One benchmark query, both as search input and in a form the naive matcher understands."""
+
+    name: str
+    words: list[str] = field(default_factory=list)  # every word must occur
+    phrase: list[str] = field(default_factory=list)  # consecutive words
+    prefix: str = ""  # some word starts with this
+    theme: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+    def text(self) -> str:
+        """The query string as a therapist would type it."""
+        parts = list(self.words)
+        if self.phrase:
+            parts.append('"' + " ".join(self.phrase) + '"')
+        if self.prefix:
+            parts.append(self.prefix + "*")
+        return " ".join(parts)
+
+    def params(self) -> dict[str, str]:
+        params = {"q": self.text()}
+        if self.theme is not None:
+            params["themes"] = str(self.theme)
+        if self.date_from:
+            params["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            params["date_to"] = self.date_to.isoformat()
+        return params
+
+    def describe(self) -> str:
+        bits = [f"q={self.text()!r}"] if self.text() else []
+        if self.theme is not None:
+            bits.append(f"theme={self.theme}")
+        if self.date_from:
+            bits.append(f"{self.date_from}..{self.date_to}")
+        return " ".join(bits)
+
+
+def normalise(text: str) -> str:
+    """Case- and accent-insensitive form, as the naive matcher compares it."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+TOKEN = re.compile(r"\w+")
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(normalise(text))
+
+
+def naive_patterns(query: Query) -> list[re.Pattern]:
+    """One compiled regular expression per term; all must match the normalised note.
+
+    Whole words, a phrase whose words follow each other (punctuation between them allowed, as
+    a tokenizer would), a prefix at the start of a word. Regular expressions over the folded
+    text are the fast way to do this in Python (several times faster than tokenizing each
+    note), so the baseline is not slowed down on purpose.
+    """
+    terms = [rf"(?<!\w){re.escape(word)}(?!\w)" for word in query.words]
+    if query.phrase:
+        terms.append(r"(?<!\w)" + r"\W+".join(map(re.escape, query.phrase)) + r"(?!\w)")
+    if query.prefix:
+        terms.append(rf"(?<!\w){re.escape(query.prefix)}")
+    return [re.compile(term) for term in terms]
+
+
+def naive_match(
+    query: Query,
+    patterns: list[re.Pattern],
+    text: str,
+    theme_ids: set[int],
+    date: datetime.date,
+) -> bool:
+    if query.theme is not None and query.theme not in theme_ids:
+        return False
+    if query.date_from and date < query.date_from:
+        return False
+    if query.date_to and date > query.date_to:
+        return False
+    if not patterns:
+        return True
+    folded = normalise(text)
+    return all(pattern.search(folded) for pattern in patterns)
+
+
+def naive_search(therapist, query: Query) -> list:
+    """The approach search replaces: load every session through the ORM, decrypt, match.
+
+    The date range is applied in SQL (dates are plaintext), which only makes the baseline
+    faster; everything else needs the decrypted note.
+    """
+    from sessions.models import TherapySession
+
+    sessions = TherapySession.objects.for_therapist(therapist)
+    if query.date_from:
+        sessions = sessions.filter(date__gte=query.date_from)
+    if query.date_to:
+        sessions = sessions.filter(date__lte=query.date_to)
+    patterns = naive_patterns(query)
+    hits = [
+        session
+        for session in sessions
+        if naive_match(
+            query, patterns, session.full_text(), set(session.theme_intensities()), session.date
+        )
+    ]
+    hits.sort(key=lambda session: (session.date, session.start_time), reverse=True)
+    return hits
+
+
+# --- picking the queries from the generated text -----------------------------------------------
+STOPWORDS = frozenset(
+    " ".join(
+        (
+            "a about after again all also an and any are as at be been before being both but by",
+            "can could did do does for from had has have he her him his how i if in into is it",
+            "its itself last less more most much next no nor not now of off on once one only or",
+            "other our out over own same she so some such than that the their them themselves",
+            "then there these they this those through to too two under until up very was we",
+            "were what when where which while who why will with would you your week session",
+            "client",
+        )
+    ).split()
+)
+
+
+@dataclass
+class Corpus:
+    count: int
+    frequency: Counter  # word -> number of notes that contain it
+    theme_frequency: Counter  # theme id -> number of sessions tagged with it
+    texts: list[tuple[list[str], set[int], datetime.date]]
+
+
+def load_corpus(therapist) -> Corpus:
+    from sessions.models import TherapySession
+
+    frequency: Counter = Counter()
+    theme_frequency: Counter = Counter()
+    texts = []
+    for session in TherapySession.objects.for_therapist(therapist):
+        words = tokens(session.full_text())
+        themes = set(session.theme_intensities())
+        frequency.update(set(words))
+        theme_frequency.update(themes)
+        texts.append((words, themes, session.date))
+    return Corpus(len(texts), frequency, theme_frequency, texts)
+
+
+def phrase_frequency(corpus: Corpus, phrase: list[str]) -> int:
+    needle = f" {' '.join(phrase)} "
+    return sum(needle in f" {' '.join(words)} " for words, _, _ in corpus.texts)
+
+
+def pick_queries(corpus: Corpus, today: datetime.date) -> list[Query]:
+    candidates = [
+        (count, word)
+        for word, count in corpus.frequency.items()
+        if word.isalpha() and len(word) >= 5 and word not in STOPWORDS
+    ]
+    candidates.sort()
+    # Rare: the least frequent real word that still occurs in a handful of notes (the longest
+    # of those, which is less likely to share a stem with a commoner word).
+    rarest = next(count for count, _ in candidates if count >= 5)
+    rare = max((word for count, word in candidates if count == rarest), key=lambda w: (len(w), w))
+    # Common: the most frequent content word (not in every note: that would be a stopword).
+    common = next(word for count, word in reversed(candidates) if count < corpus.count * 0.9)
+    phrase = next(
+        (
+            words
+            for words in (["harsh", "inner", "critic"], ["paced", "breathing"])
+            if phrase_frequency(corpus, words) > 0
+        ),
+        None,
+    )
+    if phrase is None:  # the phrase banks changed: take two words that follow each other
+        pairs: Counter = Counter()
+        for words, _, _ in corpus.texts[:500]:
+            pairs.update(itertools.pairwise(words))
+        phrase = list(next(p for p, _ in pairs.most_common() if all(w not in STOPWORDS for w in p)))
+    prefixes = [
+        p for p in ("anx", "worr", "breath") if any(w.startswith(p) for w in corpus.frequency)
+    ]
+    prefix = prefixes[0]
+    theme, _ = corpus.theme_frequency.most_common(1)[0]
+    # The combined query: a mid-frequency word, a theme that is not the top one, two years.
+    second_theme = corpus.theme_frequency.most_common(3)[-1][0]
+    mid = min(candidates, key=lambda item: abs(item[0] - corpus.count * 0.25))[1]
+    two_years_ago = today - datetime.timedelta(days=730)
+    return [
+        Query("rare_word", words=[rare]),
+        Query("common_word", words=[common]),
+        Query("phrase", phrase=phrase),
+        Query("prefix", prefix=prefix),
+        Query("theme_only", theme=theme),
+        Query(
+            "theme_word_dates",
+            words=[mid],
+            theme=second_theme,
+            date_from=two_years_ago,
+            date_to=today,
+        ),
+    ]
+
+
+def expected_counts(corpus: Corpus, queries: list[Query]) -> dict[str, int]:
+    counts = {}
+    for query in queries:
+        patterns = naive_patterns(query)
+        counts[query.name] = sum(
+            naive_match(query, patterns, " ".join(words), themes, date)
+            for words, themes, date in corpus.texts
+        )
+    return counts
+
+
+# --- the search app, through its public API ----------------------------------------------------
+def search_path(query: Query) -> str:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    return f"{reverse('search')}?{urlencode(query.params())}"
+
+
+def service_filters(query: Query):
+    from search.services import SearchFilters
+
+    return SearchFilters(
+        theme_ids=[query.theme] if query.theme is not None else [],
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
+
+
+def run_service(therapist, query: Query):
+    from search import services
+
+    return services.search(
+        therapist=therapist, query=query.text(), filters=service_filters(query), page=1
+    )
+
+
+def result_total(result) -> int:
+    return result.total  # search.services.SearchPage
+
+
+def clear_registry() -> None:
+    """Empty the process's index registry, as a restart would."""
+    from search.index import registry
+
+    registry.clear()
+
+
+# --- memory and the cold child ------------------------------------------------------------------
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def cold_child(username: str, query_json: str) -> None:
+    """Fresh process: the first search request after start, and the memory it added.
+
+    The environment (database, encryption key, static root) is the parent's. One unrelated
+    request is made first so that URL resolving, middleware, sessions and templates are loaded
+    before the "before" reading; then the first search request builds the index.
+    """
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client as HttpClient
+    from django.urls import reverse
+
+    query = Query(**json.loads(query_json, object_hook=_dates))
+    therapist = get_user_model().objects.get(username=username)
+    http = HttpClient()
+    http.force_login(therapist)
+    http.get(reverse("search"))  # the form, no query: loads the view and its template
+    import search.services  # noqa: F401 - the module itself is not part of the index
+
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    response = http.get(search_path(query))
+    cold_ms = (time.perf_counter() - start) * 1000
+    gc.collect()
+    after = rss_mb()
+    start = time.perf_counter()
+    http.get(search_path(query))
+    second_ms = (time.perf_counter() - start) * 1000
+    print(
+        json.dumps(
+            {
+                "status": response.status_code,
+                "cold_ms": cold_ms,
+                "second_ms": second_ms,
+                "rss_before_mb": before,
+                "rss_after_mb": after,
+            }
+        ),
+        flush=True,
+    )
+
+
+def _dates(values: dict) -> dict:
+    for key in ("date_from", "date_to"):
+        if values.get(key):
+            values[key] = datetime.date.fromisoformat(values[key])
+    return values
+
+
+def run_cold_child(username: str, query: Query) -> dict:
+    payload = json.dumps(query.__dict__, default=str)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.bench_search", "--cold-child", username, payload],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        note(result.stderr[-3000:])
+        raise RuntimeError("the cold child process failed")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --- measuring ---------------------------------------------------------------------------------
+def warm_samples(http, therapist, queries: list[Query]) -> tuple[dict, dict]:
+    """{query name: [ms]} through the view and through the service, after one untimed call."""
+    view, service = {}, {}
+    for query in queries:
+        path = search_path(query)
+        response = http.get(path)
+        assert response.status_code == 200, (query.name, response.status_code)
+        view[query.name] = timed_ms(lambda path=path: http.get(path), WARM_REPEAT)
+        service[query.name] = timed_ms(
+            lambda query=query: run_service(therapist, query), WARM_REPEAT
+        )
+    return view, service
+
+
+def emit_warm(prefix: str, view: dict, service: dict, with_budgets: bool) -> None:
+    p50_budget = WARM_P50_BUDGET_MS if with_budgets else None
+    p95_budget = WARM_P95_BUDGET_MS if with_budgets else None
+    for name, samples in view.items():
+        emit(BENCH, f"{prefix}p50_ms_{name}", median(samples), "ms", p50_budget)
+        emit(BENCH, f"{prefix}p95_ms_{name}", percentile(samples, 0.95), "ms", p95_budget)
+    every = [sample for samples in view.values() for sample in samples]
+    emit(BENCH, f"{prefix}p50_ms", median(every), "ms", p50_budget)
+    emit(BENCH, f"{prefix}p95_ms", percentile(every, 0.95), "ms", p95_budget)
+    every_service = [sample for samples in service.values() for sample in samples]
+    emit(BENCH, f"{prefix}service_p50_ms", median(every_service), "ms")
+    emit(BENCH, f"{prefix}service_p95_ms", percentile(every_service, 0.95), "ms")
+
+
+def table(title: str, columns: list[str], rows: list[list]) -> None:
+    widths = [
+        max(len(str(column)), *(len(_cell(row[i])) for row in rows))
+        for i, column in enumerate(columns)
+    ]
+    note(f"\n{title}")
+    note("  ".join(str(column).rjust(width) for column, width in zip(columns, widths, strict=True)))
+    for row in rows:
+        note("  ".join(_cell(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def _cell(value) -> str:
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+
+def profile_warm(http, queries: list[Query]) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for query in queries:
+        path = search_path(query)
+        for _ in range(10):
+            http.get(path)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+    note(out.getvalue())
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--cold-child":
+        cold_child(sys.argv[2], sys.argv[3])
+        return
+    started = time.perf_counter()
+    workdir = setup_django(os.environ.get("BENCH_DATABASE_URL"))
+    note(f"bench database in {workdir}")
+    note(
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs: the machine is shared "
+        "with other work, so absolute times vary between runs; compare ratios within one run."
+    )
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client as HttpClient
+    from django.utils import timezone
+
+    call_command("seed_demo", therapists=1, clients=CLIENTS, sessions=SESSIONS, random_seed=SEED)
+    therapist = get_user_model().objects.get(username=THERAPIST)
+    corpus = load_corpus(therapist)
+    note(f"{corpus.count:,} sessions for {THERAPIST} ({time.perf_counter() - started:.0f} s)")
+    queries = pick_queries(corpus, timezone.localdate())
+    expected = expected_counts(corpus, queries)
+    for query in queries:
+        df = expected[query.name]
+        note(f"  {query.name:<17} {query.describe():<60} matches {df:>6,} notes")
+    del corpus
+    gc.collect()
+
+    # Cold: first query after start, in a fresh process (index build included), and memory.
+    cold = run_cold_child(THERAPIST, queries[0])
+    assert cold["status"] == 200, cold
+    rss_added = cold["rss_after_mb"] - cold["rss_before_mb"]
+    emit(BENCH, "cold_first_query_ms", cold["cold_ms"], "ms", COLD_BUDGET_MS)
+    emit(BENCH, "index_rss_added_mb", rss_added, "MB", RSS_BUDGET_MB)
+    note(
+        f"cold child: first query {cold['cold_ms']:,.0f} ms, next {cold['second_ms']:,.1f} ms; "
+        f"RSS {cold['rss_before_mb']:,.1f} -> {cold['rss_after_mb']:,.1f} MB"
+    )
+
+    http = HttpClient()
+    http.force_login(therapist)
+    # Cold again in this process, the registry emptied through the search API.
+    clear_registry()
+    gc.collect()
+    before = rss_mb()
+    cold_again = timed_ms(lambda: http.get(search_path(queries[0])), 1)[0]
+    gc.collect()
+    emit(BENCH, "cold_rebuild_ms", cold_again, "ms", COLD_BUDGET_MS)
+    note(
+        f"in-process rebuild after clearing: {cold_again:,.0f} ms, RSS +{rss_mb() - before:.1f} MB"
+    )
+
+    # Warm, one therapist in the database.
+    view, service = warm_samples(http, therapist, queries)
+    emit_warm("warm_", view, service, with_budgets=True)
+    totals = {query.name: result_total(run_service(therapist, query)) for query in queries}
+
+    # Naive baseline, same run, same queries.
+    naive, naive_counts = {}, {}
+    for query in queries:
+        found = []
+        naive[query.name] = timed_ms(
+            lambda query=query, found=found: found.append(len(naive_search(therapist, query))),
+            NAIVE_REPEAT,
+        )
+        naive_counts[query.name] = found[0]
+    speedups = {name: median(naive[name]) / median(view[name]) for name in view}
+    naive_all = [sample for samples in naive.values() for sample in samples]
+    view_all = [sample for samples in view.values() for sample in samples]
+    emit(BENCH, "naive_p50_ms", median(naive_all), "ms")
+    for name, value in speedups.items():
+        emit(BENCH, f"speedup_vs_naive_{name}", value, "x", SPEEDUP_MIN)
+    emit(BENCH, "speedup_vs_naive", median(naive_all) / median(view_all), "x", SPEEDUP_MIN)
+    emit(BENCH, "speedup_vs_naive_min", min(speedups.values()), "x", SPEEDUP_MIN)
+    table(
+        "one therapist, 20,000 sessions (ms; view = server time through the test client)",
+        ["query", "view p50", "view p95", "service p50", "naive p50", "speedup", "hits", "naive"],
+        [
+            [
+                query.name,
+                median(view[query.name]),
+                percentile(view[query.name], 0.95),
+                median(service[query.name]),
+                median(naive[query.name]),
+                speedups[query.name],
+                totals[query.name] if totals[query.name] is not None else "?",
+                naive_counts[query.name],
+            ]
+            for query in queries
+        ],
+    )
+    note(
+        "hits = the search's total; naive = the bench's exact-token matcher (a stemming or "
+        "prefix-expanding tokenizer can legitimately differ)."
+    )
+    if "--profile" in sys.argv:
+        profile_warm(http, queries)
+
+    # Ten therapists in one database.
+    seeding = time.perf_counter()
+    call_command("seed_demo", therapists=TEN, clients=CLIENTS, sessions=SESSIONS, random_seed=SEED)
+    note(f"seeded {TEN - 1} more therapists in {time.perf_counter() - seeding:.0f} s")
+    User = get_user_model()
+    for index in range(2, 2 + OTHER_THERAPISTS_TOUCHED):
+        other = User.objects.get(username=f"bench-therapist-{index:02d}")
+        build = timed_ms(lambda other=other: run_service(other, queries[0]), 1)[0]
+        note(f"  touched bench-therapist-{index:02d}: index built in {build:,.0f} ms")
+    view_ten, service_ten = warm_samples(http, therapist, queries)
+    emit_warm("ten_therapists_warm_", view_ten, service_ten, with_budgets=True)
+    one_p50 = median(view_all)
+    ten_p50 = median([sample for samples in view_ten.values() for sample in samples])
+    emit(BENCH, "warm_p50_ratio_ten_vs_one", ten_p50 / one_p50, "x", TEN_RATIO_MAX)
+    emit(BENCH, "ten_therapists_rss_mb", rss_mb(), "MB")
+    table(
+        "ten therapists in the database, bench-therapist-01 measured (ms)",
+        ["query", "view p50", "view p95", "one-therapist p50", "ratio"],
+        [
+            [
+                name,
+                median(view_ten[name]),
+                percentile(view_ten[name], 0.95),
+                median(view[name]),
+                median(view_ten[name]) / median(view[name]),
+            ]
+            for name in view_ten
+        ],
+    )
+    note(
+        f"\nbudgets: warm p50 < {WARM_P50_BUDGET_MS} ms and p95 < {WARM_P95_BUDGET_MS} ms per "
+        f"query (view); cold < {COLD_BUDGET_MS:,} ms; speedup_vs_naive >= {SPEEDUP_MIN} (a "
+        f"minimum, unlike the other budgets); index RSS < {RSS_BUDGET_MB} MB; ten/one warm p50 "
+        f"ratio <= {TEN_RATIO_MAX}."
+    )
+    note(f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
