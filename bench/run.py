@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.bench_themes",
     "bench.bench_theme_suggestions",
     "bench.bench_search",
+    "bench.bench_summary",
 ]
 
 

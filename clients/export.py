@@ -9,7 +9,7 @@ import zipfile
 from django.utils import timezone
 
 from sessions.models import TherapySession
-from summaries.pdf import SummaryOptions, render_case_summary
+from summaries.pdf import FullNotes, SummaryOptions, render_case_summary
 from themes.summary import theme_map
 
 from .models import Client
@@ -148,7 +148,7 @@ def build_export_zip(
         sessions=sessions,
         themes=theme_map(client.therapist),
         options=SummaryOptions(
-            include_notes=True,
+            full_notes=FullNotes.ALL,
             include_process_notes=include_process_notes,
             process_notes_reason=reason,
         ),

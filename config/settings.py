@@ -160,6 +160,10 @@ X_FRAME_OPTIONS = "DENY"
 NOTE_MAX_CHARS = env.integer("NOTE_MAX_CHARS", 100_000)
 # Unsigned notes older than this many days are flagged on the dashboard.
 DRAFT_OVERDUE_DAYS = env.integer("DRAFT_OVERDUE_DAYS", 3)
+# Paper size of case summary PDFs: "A4" or "LETTER" (US Letter).
+SUMMARY_PAGE_SIZE = (env.get("SUMMARY_PAGE_SIZE") or "A4").upper()
+if SUMMARY_PAGE_SIZE not in {"A4", "LETTER"}:
+    raise ImproperlyConfigured("SUMMARY_PAGE_SIZE must be A4 or LETTER.")
 
 # --- internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -26,5 +26,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("themes/", include("themes.urls")),
     path("search/", include("search.urls")),
+    path("summaries/", include("summaries.urls")),
     path("", include("sessions.urls")),
 ]

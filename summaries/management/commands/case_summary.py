@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from summaries.services import SummaryError, write_case_summary
+
+
+class Command(BaseCommand):
+    help = "Write a client's case summary PDF to a file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("code", help="client code, e.g. C-0007")
+        parser.add_argument("--therapist", required=True, help="the client's therapist (username)")
+        parser.add_argument("--output", required=True, help="the PDF file to write")
+        parser.add_argument("--from", dest="date_from", help="first day covered (YYYY-MM-DD)")
+        parser.add_argument("--to", dest="date_to", help="last day covered (YYYY-MM-DD)")
+        parser.add_argument(
+            "--sections",
+            help="comma-separated: identification,concerns,themes,risk,log (default: all)",
+        )
+        parser.add_argument(
+            "--full-notes", choices=["all", "signed", "none"], default="all", dest="full_notes"
+        )
+
+    def handle(self, *args, **options):
+        try:
+            code = write_case_summary(
+                code=options["code"],
+                username=options["therapist"],
+                output=options["output"],
+                date_from=options["date_from"],
+                date_to=options["date_to"],
+                sections=options["sections"],
+                full_notes=options["full_notes"],
+            )
+        except SummaryError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"Case summary of {code} written to {options['output']}.")

@@ -1,0 +1,32 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from clients.models import Client
+
+from .forms import SummaryForm
+from .services import build_case_summary, page_size, record_summary, summary_filename
+
+
+@never_cache
+@sensitive_post_parameters("passphrase", "passphrase_confirm", "process_notes_reason")
+@require_http_methods(["GET", "POST"])
+def case_summary(request: HttpRequest, client_pk) -> HttpResponse:
+    client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
+    form = SummaryForm(request.POST if request.method == "POST" else None, client=client)
+    if request.method == "POST":
+        if form.is_valid():
+            options = form.options(page_size())
+            pdf = build_case_summary(client=client, therapist=request.user, options=options)
+            record_summary(client=client, user=request.user, options=options, request=request)
+            response = HttpResponse(pdf, content_type="application/pdf")
+            filename = summary_filename(client, timezone.localdate())
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            response["Cache-Control"] = "no-store"
+            return response
+        messages.error(request, "The summary was not made: please correct the marked fields.")
+    return render(request, "summaries/summary_form.html", {"form": form, "client": client})
