@@ -88,7 +88,7 @@ def heat_strip(timeline: Timeline, width: float) -> Drawing:
     cell_w = plot_w / max(len(sessions), 1)
     # Legend, top left of the plot.
     x = plot_x
-    for level, label in ((0, "not touched"), (1, "mild"), (2, "moderate"), (3, "strong")):
+    for level, label in ((0, "not touched"), (1, "mentioned"), (2, "explored"), (3, "central")):
         drawing.add(
             Rect(
                 x,
