@@ -5,6 +5,7 @@ to disk. A per-therapist change marker (``IndexGeneration``) is read before ever
 when it moved, the sessions that changed since the index was built are re-read.
 """
 
+import itertools
 import secrets
 import sqlite3
 import threading
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from sessions.models import FORMAT_SECTIONS, Addendum, NoteFormat, ProcessNote, TherapySession
 from themes.analytics import decrypt_values
@@ -21,6 +22,7 @@ from themes.analytics import decrypt_values
 from .models import IndexGeneration
 
 DEFAULT_MAX_THERAPISTS = 8
+CHUNK = 2000  # sessions decrypted and inserted at a time
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 ENCRYPTED_COLUMNS = (
     "note",
@@ -42,6 +44,7 @@ CREATE TABLE meta (
 CREATE TABLE doc_themes (rowid INTEGER, theme_id INTEGER);
 CREATE INDEX doc_themes_rowid ON doc_themes (rowid);
 CREATE INDEX doc_themes_theme ON doc_themes (theme_id);
+CREATE INDEX meta_recent ON meta (date DESC, start DESC);
 """
 
 
@@ -105,9 +108,22 @@ class TherapistIndex:
         ]
         with self.db:
             self._remove(gone + changed)
-            for start in range(0, len(changed), 500):
-                batch = changed[start : start + 500]
-                self._add(batch, fingerprints)
+            if changed and not self.known:
+                # First build: stream every session of the therapist in one query rather than
+                # batches of ``pk__in`` lookups.
+                self._add(
+                    TherapySession.objects.filter(client__therapist_id=self.therapist_id),
+                    Q(session__client__therapist_id=self.therapist_id),
+                    fingerprints,
+                )
+            else:
+                for start in range(0, len(changed), 500):
+                    batch = changed[start : start + 500]
+                    self._add(
+                        TherapySession.objects.filter(pk__in=batch),
+                        Q(session_id__in=batch),
+                        fingerprints,
+                    )
         self.generation = generation
 
     def _remove(self, session_ids: list[str]) -> None:
@@ -115,50 +131,54 @@ class TherapistIndex:
         for table in ("docs", "pdocs", "meta", "doc_themes"):
             self.db.executemany(f"DELETE FROM {table} WHERE rowid = ?", rowids)  # noqa: S608
 
-    def _add(self, session_ids: list[str], fingerprints: dict[str, tuple]) -> None:
-        columns = ("id", "client_id", "date", "start_time", "note_format", "status", "updated_at")
-        rows = list(
-            TherapySession.objects.filter(pk__in=session_ids).values_list(
-                *columns, *ENCRYPTED_COLUMNS
-            )
-        )
-        plain = len(columns)
-        decrypted = {
-            name: decrypt_values(TherapySession, name, ((row[0], row[plain + i]) for row in rows))
-            for i, name in enumerate(ENCRYPTED_COLUMNS)
-        }
+    def _add(self, sessions, related: Q, fingerprints: dict[str, tuple]) -> None:
+        """Index ``sessions``; ``related`` selects their addenda and process notes."""
         addenda = _texts(
             Addendum,
-            Addendum.objects.filter(session_id__in=session_ids)
+            Addendum.objects.filter(related)
             .order_by("created_at")
             .values_list("id", "session_id", "text"),
         )
         process_notes = _texts(
-            ProcessNote,
-            ProcessNote.objects.filter(session_id__in=session_ids).values_list(
-                "id", "session_id", "text"
-            ),
+            ProcessNote, ProcessNote.objects.filter(related).values_list("id", "session_id", "text")
         )
+        # updated_at comes from the fingerprints (already read): one datetime converter less.
+        columns = ("id", "client_id", "date", "start_time", "note_format", "status")
+        rows = sessions.values_list(*columns, *ENCRYPTED_COLUMNS).iterator(chunk_size=CHUNK)
+        while chunk := list(itertools.islice(rows, CHUNK)):
+            self._add_rows(chunk, len(columns), addenda, process_notes, fingerprints)
+
+    def _add_rows(self, rows, plain, addenda, process_notes, fingerprints) -> None:
+        keys = [str(row[0]) for row in rows]  # each UUID turned into text once, not eight times
+        decrypted = {
+            name: decrypt_values(
+                TherapySession, name, zip(keys, (row[plain + i] for row in rows), strict=True)
+            )
+            for i, name in enumerate(ENCRYPTED_COLUMNS)
+        }
         docs, pdocs, meta, themes = [], [], [], []
         for i, row in enumerate(rows):
-            pk, client_id, day, start, note_format, status, updated = row[:plain]
+            pk, client_id, day, start, note_format, status = row[:plain]
+            key, print_ = keys[i], fingerprints.get(keys[i])
             values = {name: decrypted[name][i] for name in ENCRYPTED_COLUMNS}
             rowid, self.next_rowid = self.next_rowid, self.next_rowid + 1
-            self.known[str(pk)] = (rowid, fingerprints.get(str(pk)))
+            self.known[key] = (rowid, print_)
             docs.append((rowid, _body(note_format, values, addenda.get(pk, []))))
             if process_notes.get(pk):
                 pdocs.append((rowid, "\n\n".join(process_notes[pk])))
             meta.append(
                 (
                     rowid,
-                    str(pk),
+                    key,
                     str(client_id),
                     day.isoformat(),
                     start.isoformat(),
                     note_format,
                     status,
                     values["risk_level"],
-                    updated.isoformat(),
+                    # A session written after the fingerprints were read has none; the write
+                    # moved the generation, so the next search re-reads it.
+                    print_[0].isoformat() if print_ else None,
                 )
             )
             themes += [(rowid, int(link["theme"])) for link in values["themes"] or ()]

@@ -78,42 +78,105 @@ def search(*, therapist, query: str, filters: SearchFilters, page: int | str = 1
     index = registry.get(therapist.pk)
     with index.lock:
         index.refresh()
-        ranked = _ranked(index.db, parsed, filters)
+        ranked = _Ranked(index.db, parsed, filters)
         page_obj = Paginator(ranked, PAGE_SIZE).get_page(page)
         results = _results(index.db, parsed, filters, list(page_obj.object_list))
     return SearchPage(results, page_obj, parsed.messages, searched=True)
 
 
-def _hits_sql(parsed: ParsedQuery, filters: SearchFilters) -> tuple[str, list]:
-    """SQL yielding (rowid, rank, source) of the sessions the text matches."""
-    tables = ["docs", "pdocs"] if filters.include_process_notes else ["docs"]
-    if parsed.included:
-        expression = parsed.match_expression()
-        parts = [
+class _Ranked:
+    """The matches as a sequence for the Paginator, by relevance and then the newest first.
+
+    ``len()`` is one ``COUNT(*)`` (no bm25); a slice fetches only those rows (``LIMIT``/
+    ``OFFSET``), so a common word never builds a list of every match.
+    """
+
+    def __init__(self, db, parsed: ParsedQuery, filters: SearchFilters) -> None:
+        self.db, self.parsed, self.filters = db, parsed, filters
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            sql, params = _count_sql(self.parsed, self.filters)
+            self._count = self.db.execute(sql, params).fetchone()[0]
+        return self._count
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("only slices of the ranked matches are fetched")
+        start, stop, step = key.indices(len(self))
+        if step != 1 or stop <= start:
+            return []
+        return _ranked(self.db, self.parsed, self.filters, limit=stop - start, offset=start)
+
+
+def _text_tables(filters: SearchFilters) -> list[str]:
+    return ["docs", "pdocs"] if filters.include_process_notes else ["docs"]
+
+
+def _ranked(
+    db, parsed: ParsedQuery, filters: SearchFilters, *, limit: int, offset: int
+) -> list[tuple[int, str]]:
+    """(rowid, source) of a slice of the matches, by relevance and then the newest first."""
+    where, params = _filter_sql(filters)
+    order = "meta.date DESC, meta.start DESC, meta.rowid"
+    tables = _text_tables(filters)
+    if not parsed.included:
+        # No ranking: every match ranks the same, so the newest come first (meta_recent).
+        if parsed.excluded:
+            where += f" AND meta.rowid NOT IN ({_excluded_sql(tables)})"
+            params += [parsed.exclusion_expression()] * len(tables)
+        sql = f"SELECT meta.rowid, 'docs' FROM meta WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
+    elif tables == ["docs"]:
+        sql = (
+            "SELECT meta.rowid, 'docs' FROM docs JOIN meta ON meta.rowid = docs.rowid "  # noqa: S608
+            f"WHERE docs MATCH ? AND {where} ORDER BY bm25(docs), {order} LIMIT ? OFFSET ?"
+        )
+        params = [parsed.match_expression(), *params]
+    else:
+        hits = " UNION ALL ".join(
             f"SELECT rowid, bm25({t}) AS rank, '{t}' AS source FROM {t} WHERE {t} MATCH ?"  # noqa: S608
             for t in tables
-        ]
-        return " UNION ALL ".join(parts), [expression] * len(tables)
-    if parsed.excluded:
-        expression = parsed.exclusion_expression()
-        excluded = " UNION ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH ?" for t in tables)  # noqa: S608
-        sql = f"SELECT rowid, 0 AS rank, 'docs' AS source FROM meta WHERE rowid NOT IN ({excluded})"  # noqa: S608
-        return sql, [expression] * len(tables)
-    return "SELECT rowid, 0 AS rank, 'docs' AS source FROM meta", []
+        )
+        sql = (
+            # MATERIALIZED: bm25() only works in a query on the FTS table, never once flattened.
+            f"WITH hits AS MATERIALIZED ({hits}) "  # noqa: S608
+            "SELECT meta.rowid, hits.source, MIN(hits.rank) AS best FROM hits "
+            f"JOIN meta ON meta.rowid = hits.rowid WHERE {where} "
+            f"GROUP BY meta.rowid ORDER BY best, {order} LIMIT ? OFFSET ?"
+        )
+        params = [parsed.match_expression()] * len(tables) + params
+    return [(row[0], row[1]) for row in db.execute(sql, [*params, limit, offset])]
 
 
-def _ranked(db, parsed: ParsedQuery, filters: SearchFilters) -> list[tuple[int, str]]:
-    """(rowid, source) of every match, by relevance and then the newest first."""
-    hits, params = _hits_sql(parsed, filters)
-    where, filter_params = _filter_sql(filters)
+def _count_sql(parsed: ParsedQuery, filters: SearchFilters) -> tuple[str, list]:
+    """SQL counting every match (no bm25, no ordering)."""
+    where, params = _filter_sql(filters)
+    tables = _text_tables(filters)
+    if not parsed.included:
+        if parsed.excluded:
+            where += f" AND meta.rowid NOT IN ({_excluded_sql(tables)})"
+            params += [parsed.exclusion_expression()] * len(tables)
+        return f"SELECT COUNT(*) FROM meta WHERE {where}", params  # noqa: S608
+    expression = parsed.match_expression()
+    if tables == ["docs"]:
+        if not filters.any():
+            return "SELECT COUNT(*) FROM docs WHERE docs MATCH ?", [expression]
+        sql = (
+            "SELECT COUNT(*) FROM docs JOIN meta ON meta.rowid = docs.rowid "  # noqa: S608
+            f"WHERE docs MATCH ? AND {where}"
+        )
+        return sql, [expression, *params]
+    hits = " UNION ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH ?" for t in tables)  # noqa: S608
     sql = (
-        # MATERIALIZED: bm25() only works in a query on the FTS table, never once flattened.
-        f"WITH hits AS MATERIALIZED ({hits}) "  # noqa: S608
-        "SELECT meta.rowid, hits.source, MIN(hits.rank) AS best FROM hits "
-        f"JOIN meta ON meta.rowid = hits.rowid WHERE {where} "
-        "GROUP BY meta.rowid ORDER BY best, meta.date DESC, meta.start DESC, meta.rowid"
+        f"SELECT COUNT(*) FROM ({hits}) AS hits JOIN meta ON meta.rowid = hits.rowid "  # noqa: S608
+        f"WHERE {where}"
     )
-    return [(rowid, source) for rowid, source, _ in db.execute(sql, params + filter_params)]
+    return sql, [expression] * len(tables) + params
+
+
+def _excluded_sql(tables: list[str]) -> str:
+    return " UNION ".join(f"SELECT rowid FROM {t} WHERE {t} MATCH ?" for t in tables)  # noqa: S608
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list]:

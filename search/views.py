@@ -4,7 +4,6 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
-from themes.models import Theme
 
 from .forms import SearchForm
 from .services import search
@@ -39,11 +38,8 @@ def search_notes(request: HttpRequest) -> HttpResponse:
         client.pk: client
         for client in Client.objects.for_therapist(request.user).filter(pk__in=wanted)
     }
-    theme_names = dict(
-        Theme.objects.available_to(request.user)
-        .filter(pk__in={t for r in results for t in r.theme_ids})
-        .values_list("pk", "name")
-    )
+    # The form already loaded the themes available to this therapist (one query, not two).
+    theme_names = dict(form.theme_choices)
     rows = [
         {
             "result": result,
@@ -54,6 +50,7 @@ def search_notes(request: HttpRequest) -> HttpResponse:
     ]
     context = {
         "form": form,
+        "inputs": form.inputs(),
         "outcome": outcome,
         "rows": rows,
         "problems": problems,
