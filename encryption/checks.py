@@ -11,3 +11,11 @@ def check_field_encryption_keys(app_configs, **kwargs):
     except KeyConfigurationError as exc:
         return [checks.Error(str(exc), id="encryption.E001")]
     return []
+
+
+def require_valid_keyring() -> None:
+    """Raise the keyring problem as one line naming check encryption.E001 (used at startup)."""
+    try:
+        load_keyring_from_settings()
+    except KeyConfigurationError as exc:
+        raise KeyConfigurationError(f"encryption.E001: {exc}") from None

@@ -11,6 +11,7 @@ import binascii
 import functools
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,20 @@ from .errors import KeyConfigurationError, UnknownKeyError
 KEY_BYTES = 32
 MAX_KEY_ID = 0xFFFF
 _HKDF_SALT = b"therapy-notes field encryption v1"
+
+# Keys printed in documentation (docs/keys.md, README) or otherwise public: a key copied from
+# an example protects nothing. Base64 texts, compared after decoding.
+KNOWN_EXAMPLE_KEYS = frozenset(
+    base64.b64decode(text)
+    for text in (
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # 32 zero bytes
+        "ayDj/gy/Q2OeEJIK/LrcZeuI4gJNWnGnB3m1GpxT1hs=",  # docs/keys.md, key id 1
+        "AYYe9WT+ZyQkXKeLXGYXQQpKjuABa3wRajkLt007Iq8=",  # docs/keys.md, key id 2
+    )
+)
+# 32 random bytes practically always hold 25 or more distinct values; fewer than this many is
+# a pattern (one byte repeated, "abcdabcd...") rather than a random key.
+MIN_DISTINCT_BYTES = 8
 
 
 @dataclass
@@ -93,13 +108,40 @@ def parse_keyring(text: str, source: str) -> Keyring:
     return Keyring(primary_id=primary_id, keys=keys)
 
 
+def check_key_strength(keyring: Keyring, source: str) -> None:
+    """Refuse example keys and keys that are obviously not random (never print the key)."""
+    for key_id, key in keyring.keys.items():
+        if key in KNOWN_EXAMPLE_KEYS:
+            raise KeyConfigurationError(
+                f"{source}: key id {key_id} is a published example key; generate your own "
+                "(see docs/keys.md)."
+            )
+        if len(set(key)) < MIN_DISTINCT_BYTES:
+            raise KeyConfigurationError(
+                f"{source}: key id {key_id} is not random (only {len(set(key))} distinct byte "
+                "values); generate a key with generate_key_line (see docs/keys.md)."
+            )
+
+
+def check_key_file_mode(path: Path) -> None:
+    """Refuse a key file that users other than its owner can read or write."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyConfigurationError(
+            f"FIELD_ENCRYPTION_KEY_FILE {path} is accessible to other users (mode "
+            f"{mode:04o}); run: chmod 600 {path}"
+        )
+
+
 def load_keyring_from_settings() -> Keyring:
     from django.conf import settings
 
     inline = getattr(settings, "FIELD_ENCRYPTION_KEYS", "") or ""
     key_file = getattr(settings, "FIELD_ENCRYPTION_KEY_FILE", "") or ""
     if inline:
-        return parse_keyring(inline, "FIELD_ENCRYPTION_KEYS")
+        keyring = parse_keyring(inline, "FIELD_ENCRYPTION_KEYS")
+        check_key_strength(keyring, "FIELD_ENCRYPTION_KEYS")
+        return keyring
     if key_file:
         path = Path(key_file)
         try:
@@ -112,7 +154,11 @@ def load_keyring_from_settings() -> Keyring:
             raise KeyConfigurationError(
                 f"FIELD_ENCRYPTION_KEY_FILE {path} cannot be read ({exc.__class__.__name__})."
             ) from None
-        return parse_keyring(text, f"FIELD_ENCRYPTION_KEY_FILE {path}")
+        source = f"FIELD_ENCRYPTION_KEY_FILE {path}"
+        keyring = parse_keyring(text, source)
+        check_key_file_mode(path)
+        check_key_strength(keyring, source)
+        return keyring
     raise KeyConfigurationError(
         "No field-encryption key: set FIELD_ENCRYPTION_KEYS or FIELD_ENCRYPTION_KEY_FILE."
     )

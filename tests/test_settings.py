@@ -156,6 +156,7 @@ def test_missing_encryption_keys_names_both_key_settings(checkout):
 def test_a_key_file_setting_alone_is_accepted(checkout, tmp_path):
     key_file = tmp_path / "field.keys"
     key_file.write_text(TEST_KEYS + "\n", encoding="ascii")
+    key_file.chmod(0o600)  # a key file other users can read is refused
     variables = {k: v for k, v in PRODUCTION.items() if k != "FIELD_ENCRYPTION_KEYS"}
 
     settings_seen = loaded(

@@ -435,6 +435,7 @@ def test_a_key_file_that_cannot_be_read_is_named_in_the_error(tmp_path):
 def test_a_valid_key_file_is_loaded(tmp_path):
     key_file = tmp_path / "field.keys"
     key_file.write_text(f"2:{B64_B}\n1:{B64_A}\n", encoding="ascii")
+    key_file.chmod(0o600)  # a key file other users can read is refused (test_key_checks.py)
 
     with override_settings(FIELD_ENCRYPTION_KEYS="", FIELD_ENCRYPTION_KEY_FILE=str(key_file)):
         keyring = load_keyring_from_settings()

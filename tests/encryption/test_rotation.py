@@ -1,0 +1,424 @@
+"""Key rotation (``manage.py rotate_keys``, encryption/rotation.py) and the trigger permit that
+lets it re-encrypt signed notes and addenda (migration therapy_sessions 0004)."""
+
+import base64
+import datetime
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.test import TestCase, TransactionTestCase, override_settings
+
+from clients.models import Client, Disclosure, DisclosureKind
+from encryption import rotation
+from encryption.envelope import seal
+from encryption.keys import reset_keyring
+from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
+from tests.base import ALICE_CANARY_NOTE, make_client, make_session, make_therapist
+from tests.record.helpers import make_signed_session
+
+REPO = Path(__file__).resolve().parents[2]
+OLD_KEYS = "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="  # tests/settings.py's key
+NEW_PRIMARY = "2:" + base64.b64encode(b"rotation-test-key-2-rotation-tes").decode()
+ROTATED_KEYS = f"{NEW_PRIMARY},{OLD_KEYS}"
+TEST_AUDIT_KEY = "dGVzdC1vbmx5LWF1ZGl0LWtleS1ub3Qtc2VjcmV0ISE="
+
+SESSION_TABLE = TherapySession._meta.db_table
+ADDENDUM_TABLE = Addendum._meta.db_table
+
+
+@contextmanager
+def field_keys(keys: str):
+    try:
+        with override_settings(FIELD_ENCRYPTION_KEYS=keys, FIELD_ENCRYPTION_KEY_FILE=""):
+            reset_keyring()
+            yield
+    finally:
+        reset_keyring()
+
+
+def build_record(therapist_name: str = "alice", clients: int = 1) -> dict:
+    """One of every model with encrypted fields, written under the test suite's key (id 1)."""
+    therapist = make_therapist(therapist_name)
+    made: dict = {"therapist": therapist, "clients": [], "drafts": [], "signed": []}
+    for number in range(clients):
+        client = make_client(
+            therapist,
+            full_name=f"Rotation Client {number} Ŋå",
+            preferred_name="Ro",
+            date_of_birth=datetime.date(1980, 1, 1 + number % 28),
+            email=f"client{number}@example.org",
+            general_notes="Prefers mornings.",
+        )
+        made["clients"].append(client)
+        made["drafts"].append(
+            make_session(
+                client,
+                note={"subjective": f"{ALICE_CANARY_NOTE} {number}"},
+                themes=[{"theme": 1, "intensity": 2}],
+                plan="Walk daily.",
+            )
+        )
+        signed = make_signed_session(
+            client,
+            therapist,
+            date=datetime.date(2026, 3, 9),
+            note={"subjective": f"Signed content {number}"},
+            risk_notes="None disclosed.",
+        )
+        made["signed"].append(signed)
+        addendum = Addendum(session=signed, author=therapist, text=f"Correction {number}")
+        addendum.content_hash = addendum.content_digest()
+        addendum.save()
+        ProcessNote.objects.create(session=signed, text=f"Private process note {number}")
+        SessionDraft.objects.create(
+            id=uuid.uuid4(), client=client, author=therapist, payload={"plan": "typed"}
+        )
+        Disclosure.objects.create(
+            client=client,
+            created_by=therapist,
+            kind=DisclosureKind.EXPORT,
+            process_notes_reason="Court order",
+        )
+    return made
+
+
+def plaintexts() -> dict:
+    """Every encrypted value, decrypted through the models, by (model, pk, field)."""
+    values = {}
+    for model, fields in rotation.encrypted_models():
+        for instance in model._base_manager.all():
+            for field in fields:
+                values[(model._meta.label, instance.pk, field.name)] = getattr(
+                    instance, field.attname
+                )
+    return values
+
+
+def key_ids(counts) -> set[int]:
+    return {key_id for counter in counts.values() for key_id, n in counter.items() if n}
+
+
+def assert_signed_records_intact(testcase) -> None:
+    for session in TherapySession.objects.filter(status="signed"):
+        testcase.assertTrue(session.integrity_ok(), session.pk)
+    for addendum in Addendum.objects.all():
+        testcase.assertTrue(addendum.integrity_ok(), addendum.pk)
+
+
+class RotationTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.made = build_record(clients=3)
+
+    def test_every_encrypted_column_moves_to_the_primary_key(self):
+        with field_keys(OLD_KEYS):
+            before_values = plaintexts()
+            before = rotation.census()
+        self.assertEqual(key_ids(before), {1})
+        # Every model with encrypted fields has values in this census (notes, drafts, addenda,
+        # process notes, themes, client fields, disclosures).
+        self.assertTrue(all(sum(counter.values()) for counter in before.values()), before)
+
+        with field_keys(ROTATED_KEYS):
+            result = rotation.rotate(batch_size=2)
+            after = rotation.census()
+            after_values = plaintexts()
+            assert_signed_records_intact(self)
+
+        self.assertEqual(key_ids(after), {2})
+        self.assertEqual(
+            {name: sum(c.values()) for name, c in after.items()},
+            {name: sum(c.values()) for name, c in before.items()},
+        )
+        self.assertEqual(result.rotated, rotation.values_to_rotate(before, 2))
+        self.assertEqual(result.failed, [])
+        self.assertEqual(after_values, before_values)
+        # The permit row never outlives a batch.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM key_rotation_permit")
+            self.assertEqual(cursor.fetchone()[0], 0)
+
+    def test_old_key_alone_no_longer_reads_rotated_values(self):
+        # Control: the values really were re-encrypted, not merely relabelled.
+        with field_keys(ROTATED_KEYS):
+            rotation.rotate()
+        with field_keys(OLD_KEYS), self.assertRaisesMessage(Exception, "key id 2"):
+            Client.objects.get(pk=self.made["clients"][0].pk).full_name  # noqa: B018
+
+    def test_a_second_run_changes_nothing(self):
+        with field_keys(ROTATED_KEYS):
+            rotation.rotate()
+            stored = self.raw_sessions()
+            result = rotation.rotate()
+        self.assertEqual((result.rotated, result.changed_meanwhile), (0, 0))
+        self.assertEqual(self.raw_sessions(), stored)
+
+    def test_a_batch_that_dies_half_way_is_rolled_back_and_a_rerun_completes(self):
+        real_seal, calls = rotation.seal, []
+
+        def dying_seal(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 67:  # in the middle of a batch, after four writes in it
+                raise KeyboardInterrupt("killed")
+            return real_seal(*args, **kwargs)
+
+        with field_keys(ROTATED_KEYS):
+            with (
+                mock.patch.object(rotation, "seal", dying_seal),
+                self.assertRaises(KeyboardInterrupt),
+            ):
+                rotation.rotate(batch_size=2)
+            half = rotation.census()
+            self.assertEqual(key_ids(half), {1, 2})
+            # Models in order: 3 clients x 12 fields, 3 disclosures, 3 addenda, 3 process
+            # notes, 3 drafts = 48 values, then the first batch of 2 sessions x 7 fields = 62
+            # committed; the dying batch's first 4 writes were rolled back with it.
+            self.assertEqual(sum(c[2] for c in half.values()), 62)
+            self.assertTrue(plaintexts())  # every value still decrypts, old key or new
+            rotation.rotate(batch_size=2)
+            self.assertEqual(key_ids(rotation.census()), {2})
+            notes = [s.note["subjective"] for s in TherapySession.objects.filter(status="draft")]
+            assert_signed_records_intact(self)
+        self.assertEqual(len(notes), 3)
+        self.assertTrue(all(note.startswith(ALICE_CANARY_NOTE) for note in notes))
+
+    def test_an_app_write_between_read_and_write_is_kept(self):
+        draft = self.made["drafts"][0]
+        real_open, written = rotation.open_sealed, []
+
+        def open_then_app_saves(blob, *, label, row_id, keyring):
+            if row_id == str(draft.pk) and label.endswith(".plan") and not written:
+                session = TherapySession.objects.get(pk=draft.pk)
+                session.plan = "Saved by the app during rotation."
+                session.save()  # the app writes with the primary key in force
+                written.append(1)
+            return real_open(blob, label=label, row_id=row_id, keyring=keyring)
+
+        with field_keys(ROTATED_KEYS):
+            with mock.patch.object(rotation, "open_sealed", open_then_app_saves):
+                result = rotation.rotate()
+            # The save re-sealed the whole row: "plan" and "themes" (rotated after it) were
+            # found changed and kept; the columns rotated before the save were re-sealed by it.
+            self.assertEqual(result.changed_meanwhile, 2)
+            saved = TherapySession.objects.get(pk=draft.pk)
+            self.assertEqual(saved.plan, "Saved by the app during rotation.")
+            self.assertEqual(key_ids(rotation.census()), {2})
+
+    def test_a_value_that_cannot_be_decrypted_is_reported_and_left_alone(self):
+        draft = self.made["drafts"][1]
+        with field_keys(OLD_KEYS):
+            alien = seal(b"x", label="therapy_sessions.therapysession.plan", row_id="other-row")
+        self.set_raw(SESSION_TABLE, "plan", alien, draft.pk)
+        out, err = io.StringIO(), io.StringIO()
+        with field_keys(ROTATED_KEYS), self.assertRaisesMessage(CommandError, "1 values could"):
+            call_command("rotate_keys", stdout=out, stderr=err)
+        self.assertIn(f"TherapySession.plan row {draft.pk}: DecryptionError", err.getvalue())
+        self.assertEqual(self.raw(SESSION_TABLE, "plan", draft.pk), alien)
+        with field_keys(ROTATED_KEYS):
+            counts = rotation.census()
+        self.assertEqual(counts["therapy_sessions.TherapySession.plan"][1], 1)
+        self.assertEqual(counts["clients.Client.full_name"][1], 0)
+
+    def test_the_command_prints_census_and_progress(self):
+        out, err = io.StringIO(), io.StringIO()
+        with field_keys(ROTATED_KEYS):
+            call_command("rotate_keys", "--batch-size", "2", stdout=out, stderr=err)
+        text = out.getvalue()
+        self.assertIn("Values per key id, before (primary: 2):", text)
+        self.assertIn("Values per key id, after (primary: 2):", text)
+        self.assertRegex(text, r"therapy_sessions\.TherapySession\.note +6\n")
+        self.assertIn("Every value uses key id 2", text)
+        total = re.search(r"Re-encrypted ([\d,]+) values", text)[1]
+        self.assertIn(f"] {total}/{total} values", err.getvalue())
+        self.assertIn("\r[", err.getvalue())
+
+    def test_dry_run_changes_nothing(self):
+        out = io.StringIO()
+        stored = self.raw_sessions()
+        with field_keys(ROTATED_KEYS):
+            call_command("rotate_keys", "--dry-run", stdout=out, stderr=io.StringIO())
+        self.assertIn("Dry run:", out.getvalue())
+        self.assertEqual(self.raw_sessions(), stored)
+
+    # --- the triggers, with and without the permit ------------------------------------------
+
+    def test_without_the_permit_a_signed_note_and_an_addendum_stay_unchangeable(self):
+        # Negative control: what the permit allows is refused without it.
+        signed = self.made["signed"][0]
+        addendum = Addendum.objects.filter(session=signed).get()
+        replacement = self.reencrypted(SESSION_TABLE, "plan", signed.pk, "therapysession.plan")
+        for table, column, pk, value in [
+            (SESSION_TABLE, "plan", signed.pk, replacement),
+            (ADDENDUM_TABLE, "text", addendum.pk, self.raw(ADDENDUM_TABLE, "text", addendum.pk)),
+        ]:
+            with (
+                self.subTest(table=table),
+                self.assertRaises(IntegrityError),
+                transaction.atomic(),
+            ):
+                self.set_raw(table, column, value, pk)
+
+    def test_with_the_permit_only_encrypted_columns_may_change(self):
+        signed = self.made["signed"][0]
+        addendum = Addendum.objects.filter(session=signed).get()
+        for table, column, pk, value in [
+            (SESSION_TABLE, "status", signed.pk, "draft"),
+            (SESSION_TABLE, "content_hash", signed.pk, "0" * 64),
+            (SESSION_TABLE, "signed_at", signed.pk, None),
+            (ADDENDUM_TABLE, "content_hash", addendum.pk, "0" * 64),
+            (ADDENDUM_TABLE, "created_at", addendum.pk, "2020-01-01 00:00:00"),
+        ]:
+            with (
+                self.subTest(column=column),
+                self.assertRaises(IntegrityError),
+                transaction.atomic(),
+                self.permit(),
+            ):
+                self.set_raw(table, column, value, pk)
+        # Positive control: an encrypted column alone is let through, with the permit.
+        with field_keys(ROTATED_KEYS), transaction.atomic(), self.permit():
+            self.set_raw(
+                SESSION_TABLE,
+                "plan",
+                self.reencrypted(SESSION_TABLE, "plan", signed.pk, "therapysession.plan"),
+                signed.pk,
+            )
+        with field_keys(ROTATED_KEYS):
+            self.assertTrue(TherapySession.objects.get(pk=signed.pk).integrity_ok())
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @contextmanager
+    def permit(self):
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO key_rotation_permit (id) VALUES (1)")
+            yield
+            cursor.execute("DELETE FROM key_rotation_permit")
+
+    def raw(self, table, column, pk):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE id = %s",  # noqa: S608
+                [TherapySession._meta.pk.get_db_prep_value(pk, connection)],
+            )
+            value = cursor.fetchone()[0]
+        return bytes(value) if isinstance(value, bytes | memoryview) else value
+
+    def set_raw(self, table, column, value, pk):
+        if isinstance(value, bytes):
+            value = connection.Database.Binary(value)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                [value, TherapySession._meta.pk.get_db_prep_value(pk, connection)],
+            )
+
+    def reencrypted(self, table, column, pk, label_tail):
+        from encryption.envelope import open_sealed
+
+        label = f"therapy_sessions.{label_tail}"
+        with field_keys(ROTATED_KEYS):
+            plaintext = open_sealed(self.raw(table, column, pk), label=label, row_id=str(pk))
+            return seal(plaintext, label=label, row_id=str(pk))
+
+    def raw_sessions(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, note, plan FROM {SESSION_TABLE} ORDER BY id")  # noqa: S608
+            return [(row[0], bytes(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+
+
+class KilledRotationTests(TransactionTestCase):
+    """A real process, killed with SIGKILL half-way, then run again."""
+
+    serialized_rollback = True
+
+    def test_rotate_keys_killed_half_way_and_rerun_completes_with_every_note_readable(self):
+        with field_keys(OLD_KEYS):
+            build_record(clients=8)
+            before_values = plaintexts()
+
+        process = self.start_rotation("--batch-size", "1", "--pause", "0.15")
+        seen = bytearray()
+        reader = threading.Thread(target=self.read_into, args=(process.stderr, seen))
+        reader.start()
+        try:
+            self.wait_for(lambda: re.search(rb"\] [1-9][\d,]*/", bytes(seen)), process)
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
+            reader.join(timeout=30)
+        self.assertEqual(process.returncode, -signal.SIGKILL)
+
+        with field_keys(ROTATED_KEYS):
+            half = rotation.census()
+            self.assertEqual(key_ids(half), {1, 2}, "killed before or after the work")
+            self.assertEqual(plaintexts(), before_values)  # nothing lost or corrupted
+
+        finished = self.start_rotation("--batch-size", "7")
+        out, err = finished.communicate(timeout=120)
+        self.assertEqual(finished.returncode, 0, err.decode())
+        self.assertIn(b"Every value uses key id 2", out)
+
+        with field_keys(ROTATED_KEYS):
+            self.assertEqual(key_ids(rotation.census()), {2})
+            self.assertEqual(plaintexts(), before_values)
+            assert_signed_records_intact(self)
+
+    def start_rotation(self, *args) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": self.database_url(),
+            "FIELD_ENCRYPTION_KEYS": ROTATED_KEYS,
+            "FIELD_ENCRYPTION_KEY_FILE": "",
+            "AUDIT_HMAC_KEY": TEST_AUDIT_KEY,
+            "AUDIT_HMAC_KEY_FILE": "",
+            "DJANGO_SECRET_KEY": "test-secret-key-for-the-test-suite-only",
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+            "DJANGO_DEBUG": "false",
+        }
+        return subprocess.Popen(
+            [sys.executable, "manage.py", "rotate_keys", *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    @staticmethod
+    def database_url() -> str:
+        db = connection.settings_dict
+        if connection.vendor == "sqlite":
+            return f"sqlite:///{db['NAME']}"
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        return (
+            f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
+
+    @staticmethod
+    def read_into(stream, buffer: bytearray) -> None:
+        while chunk := os.read(stream.fileno(), 4096):
+            buffer.extend(chunk)
+
+    def wait_for(self, condition, process, timeout: float = 60.0) -> None:
+        deadline = threading.Event()
+        waited = 0.0
+        while not condition():
+            if process.poll() is not None:
+                self.fail(f"rotate_keys ended (code {process.returncode}) before it was killed")
+            if waited > timeout:
+                self.fail("rotate_keys printed no progress")
+            deadline.wait(0.02)
+            waited += 0.02
