@@ -2,13 +2,16 @@ from django.http import HttpRequest, HttpResponse
 
 
 class NoStoreMiddleware:
-    """Pages of a signed-in therapist carry client data: browsers and proxies must not keep them."""
+    """Every page may carry client data (or a form that will): browsers and proxies keep none.
+
+    Listed after WhiteNoise, which answers static files itself, so these keep their cache
+    headers.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            response["Cache-Control"] = "no-store"
+        response["Cache-Control"] = "no-store"
         return response

@@ -6,6 +6,7 @@ Every variable is listed, with its meaning, in .env.example.
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import Environment, read_dotenv
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     "encryption",
     "themes",
     "clients",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,15 +149,50 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # The autosave script reads the CSRF cookie so that it can keep saving after the therapist
 # signs in again in another tab (which rotates the token). Django's docs: HttpOnly on this
-# cookie adds no practical protection.
+# cookie adds no practical protection (the token is in every form anyway).
 CSRF_COOKIE_HTTPONLY = False
+
+# --- transport and browser security (docs/SECURITY.md) ---------------------------------------
+# One switch for "served over HTTPS": on unless DEBUG. It also defaults the redirect and HSTS.
 SECURE_COOKIES = env.boolean("DJANGO_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
-
+if SECURE_COOKIES:
+    # Browsers accept a __Host- cookie only if it is Secure, Path=/ and has no Domain, so no
+    # sibling subdomain can plant or overwrite it. The autosave script is told the CSRF
+    # cookie's name through data-csrf-cookie, rendered from this setting.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_SSL_REDIRECT = env.boolean("DJANGO_SSL_REDIRECT", SECURE_COOKIES)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if env.boolean("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.integer("DJANGO_HSTS_SECONDS", 31_536_000 if SECURE_COOKIES else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload token only consents to listing; the domain is listed once submitted to
+# hstspreload.org. Turning it off makes `check --deploy` warn (security.W021).
+SECURE_HSTS_PRELOAD = env.boolean("DJANGO_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Scripts and styles come from static files only: no inline code, no eval. Bootstrap's CSS
+# draws its icons (select arrows, toggler, validation marks) from data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- product settings -----------------------------------------------------------------------
 NOTE_MAX_CHARS = env.integer("NOTE_MAX_CHARS", 100_000)
@@ -193,7 +231,10 @@ SERIALIZATION_MODULES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Logs never carry request bodies; Django's default error e-mails are not configured.
+# Logs never carry request bodies or query strings: django.request logs "<reason>: <path>"
+# (plus a traceback on errors, without local variables). Error e-mails (mail_admins) are off:
+# ADMINS is empty. Should they be turned on, SafeExceptionReporterFilter hides the POST values
+# and local variables of the views marked sensitive_post_parameters / sensitive_variables.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

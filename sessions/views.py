@@ -331,6 +331,7 @@ def _is_plain_text(text: str) -> bool:
     return True
 
 
+@sensitive_post_parameters()
 @require_http_methods(["POST"])
 def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
     """Accept one suggested theme on a draft (the no-JavaScript path): tagged as mentioned,

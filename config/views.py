@@ -1,0 +1,22 @@
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+_logout = auth_views.LogoutView.as_view()
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    """Sign out, and have the browser drop its cache, cookies and storage for the site."""
+    response = _logout(request)
+    # Only a real sign-out (a POST with a valid CSRF token): a cross-site GET, e.g. an image,
+    # must not be able to wipe the site's data.
+    if request.method == "POST" and response.status_code < 400:
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A static page: no context processors, so nothing about the request or the user."""
+    return HttpResponseServerError(loader.get_template("500.html").render())
