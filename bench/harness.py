@@ -22,6 +22,8 @@ def setup_django(database_url: str | None = None) -> Path:
     os.environ["DJANGO_DEBUG"] = "false"
     os.environ["DJANGO_SECRET_KEY"] = "bench-only-secret"  # noqa: S105 (a throwaway database)
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    # Requests come from Django's test client over plain HTTP, not through a TLS proxy.
+    os.environ["DJANGO_SECURE_COOKIES"] = "false"
     os.environ["FIELD_ENCRYPTION_KEYS"] = generate_key_line(1)
     os.environ.pop("FIELD_ENCRYPTION_KEY_FILE", None)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
