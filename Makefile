@@ -30,7 +30,7 @@ test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) bench/run.py
+	@$(PY) bench/run.py
 
 lint: install
 	$(VENV)/bin/ruff format --check .

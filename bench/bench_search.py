@@ -475,7 +475,14 @@ def main() -> None:
     from django.test import Client as HttpClient
     from django.utils import timezone
 
-    call_command("seed_demo", therapists=1, clients=CLIENTS, sessions=SESSIONS, random_seed=SEED)
+    call_command(
+        "seed_demo",
+        therapists=1,
+        clients=CLIENTS,
+        sessions=SESSIONS,
+        random_seed=SEED,
+        stdout=sys.stderr,
+    )
     therapist = get_user_model().objects.get(username=THERAPIST)
     corpus = load_corpus(therapist)
     note(f"{corpus.count:,} sessions for {THERAPIST} ({time.perf_counter() - started:.0f} s)")
@@ -559,7 +566,14 @@ def main() -> None:
 
     # Ten therapists in one database.
     seeding = time.perf_counter()
-    call_command("seed_demo", therapists=TEN, clients=CLIENTS, sessions=SESSIONS, random_seed=SEED)
+    call_command(
+        "seed_demo",
+        therapists=TEN,
+        clients=CLIENTS,
+        sessions=SESSIONS,
+        random_seed=SEED,
+        stdout=sys.stderr,
+    )
     note(f"seeded {TEN - 1} more therapists in {time.perf_counter() - seeding:.0f} s")
     User = get_user_model()
     for index in range(2, 2 + OTHER_THERAPISTS_TOUCHED):

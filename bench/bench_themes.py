@@ -10,6 +10,7 @@ Run from the repository root: ``python -m bench.bench_themes``.
 """
 
 import os
+import sys
 
 from bench.harness import emit, median, note, percentile, setup_django, timed_ms
 
@@ -25,7 +26,9 @@ def seed() -> tuple:
     from clients.demo.generator import seed_bench_therapists
     from clients.models import Client, ClientStatus
 
-    call_command("seed_demo", therapists=1, clients=300, sessions=60, random_seed=1)
+    call_command(
+        "seed_demo", therapists=1, clients=300, sessions=60, random_seed=1, stdout=sys.stderr
+    )
     # bench-therapist-01 is left alone (it has clients); -02 gets one client of 300 sessions.
     seed_bench_therapists(therapists=2, clients=1, sessions=300, seed=1)
     therapist = get_user_model().objects.get(username="bench-therapist-01")
