@@ -18,12 +18,6 @@ from .forms import ALL, CURRENT, ClientFilterForm, ClientForm, DischargeForm, Er
 from .models import Client, ClientStatus, DisclosureKind, fold_text
 
 
-def _posted(request: HttpRequest):
-    """The POST data of a POST (even an empty one), None for a GET: an empty POST must still
-    bind the form so that it is validated and says what is missing."""
-    return request.POST if request.method == "POST" else None
-
-
 def _matches(client: Client, query: str) -> bool:
     folded = fold_text(query.strip())
     code_query = folded.upper().removeprefix("C-").lstrip("0")
@@ -58,7 +52,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def client_create(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None)
+    form = ClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         client = services.create_client(therapist=request.user, client=form.save(commit=False))
         record(action=Action.CREATE_CLIENT, request=request, obj=client, client=client)
@@ -102,7 +96,7 @@ def client_edit(request: HttpRequest, pk) -> HttpResponse:
     saved_name = client.full_name  # validation writes the typed values onto the instance
     if request.method == "GET":
         record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientForm(request.POST if request.method == "POST" else None, instance=client)
     if request.method == "POST" and form.is_valid():
         form.save()
         record(action=Action.EDIT_CLIENT, request=request, obj=client, client=client)
@@ -124,7 +118,7 @@ def _own_client(request: HttpRequest, pk) -> Client:
 def client_discharge(request: HttpRequest, pk) -> HttpResponse:
     client = _own_client(request, pk)
     form = DischargeForm(
-        _posted(request),
+        request.POST if request.method == "POST" else None,
         client=client,
         initial={"discharge_date": timezone.localdate(), "closing_summary": client.closing_summary},
     )
@@ -145,7 +139,7 @@ def client_discharge(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_export(request: HttpRequest, pk) -> HttpResponse:
     client = _own_client(request, pk)
-    form = ExportForm(_posted(request))
+    form = ExportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         include = form.cleaned_data["include_process_notes"]
         reason = form.cleaned_data["reason"].strip() if include else ""
@@ -172,7 +166,7 @@ def client_export(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_erase(request: HttpRequest, pk) -> HttpResponse:
     client = _own_client(request, pk)
-    form = EraseForm(_posted(request), client=client)
+    form = EraseForm(request.POST if request.method == "POST" else None, client=client)
     if request.method == "POST" and form.is_valid():
         code, client_id = client.code, client.pk
         services.erase_client(client=client)

@@ -36,12 +36,6 @@ MAX_VERSION = 2**31 - 1  # SessionDraft.base_version, a PositiveIntegerField
 RECENTLY_SEEN_DAYS = 30
 
 
-def _posted(request: HttpRequest):
-    """The POST data of a POST (even an empty one), None for a GET: an empty POST must still
-    bind the form so that it is validated and says what is missing."""
-    return request.POST if request.method == "POST" else None
-
-
 def _sessions(request: HttpRequest):
     return TherapySession.objects.for_therapist(request.user).select_related("client")
 
@@ -424,7 +418,10 @@ def process_note(request: HttpRequest, pk) -> HttpResponse:
     """The private process note: its own page, so that every reading of it is audited."""
     session = get_object_or_404(_sessions(request), pk=pk)
     existing = getattr(session, "process_note", None)
-    form = ProcessNoteForm(_posted(request), initial={"text": existing.text if existing else ""})
+    form = ProcessNoteForm(
+        request.POST if request.method == "POST" else None,
+        initial={"text": existing.text if existing else ""},
+    )
     if request.method == "POST" and form.is_valid():
         note = services.save_process_note(session=session, text=form.cleaned_data["text"])
         record(action=Action.EDIT_PROCESS_NOTE, request=request, obj=note, client=session.client)
