@@ -173,7 +173,9 @@ def risk_history(sessions, styles) -> list[Table]:
         if session.risk_level == previous:
             continue
         previous = session.risk_level
-        notes = session.risk_notes.strip()
+        # An excerpt on one paragraph: kept line breaks could make a row taller than a page,
+        # which a table cell cannot split across.
+        notes = " ".join(session.risk_notes.split())
         if len(notes) > 300:
             notes = notes[:299] + "…"
         rows.append(

@@ -246,3 +246,17 @@ class AnyNoteTextTests(HypothesisTestCase, SummaryTestCase):
         text = pdf_text(pdf)
         self.assertIn("hypothesisend", text)
         self.assertIn("Session notes", text)
+
+
+class TallRiskNotesTests(SummaryPdfTestCase):
+    def test_risk_notes_of_many_short_lines_still_build(self):
+        # Found by hypothesis: 1,000 lines of "0" in the risk notes made the risk-history row
+        # taller than a page (LayoutError). The excerpt is now one paragraph.
+        make_session(
+            self.alice_client,
+            date=datetime.date(2026, 3, 9),
+            note={"subjective": "Short."},
+            risk_level="moderate",
+            risk_notes="0\n" * 1000,
+        )
+        self.assertTrue(self.build().startswith(b"%PDF"))
