@@ -21,6 +21,15 @@ class Action(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
     INTEGRITY_FAILURE = "integrity_failure", "Integrity check failed"
     CONFLICT = "conflict", "Refused stale save"
+    LOCKED_OUT = "locked_out", "Sign-in locked out"
+    TWO_FACTOR_SET_UP = "two_factor_set_up", "Set up two-factor sign-in"
+    BACKUP_CODES_SHOWN = "backup_codes_shown", "Showed backup codes"
+    BACKUP_CODES_RENEWED = "backup_codes_renewed", "Made new backup codes"
+    PASSWORD_CHANGED = "password_changed", "Changed password"
+    ACCOUNT_CREATED = "account_created", "Created account"
+    ACCOUNT_DEACTIVATED = "account_deactivated", "Deactivated account"
+    ACCOUNT_REACTIVATED = "account_reactivated", "Reactivated account"
+    TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor sign-in"
 
 
 class Outcome(models.TextChoices):

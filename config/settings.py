@@ -3,6 +3,7 @@
 Every variable is listed, with its meaning, in .env.example.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "accounts",
     "encryption",
     "themes",
     "clients",
@@ -77,9 +83,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout, absolute lifetime, "sign out everywhere", the 2FA step and the practice
+    # administrator's limits: after OTPMiddleware (is_verified) and messages.
+    "accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
+    # Answers a locked-out sign-in attempt (django-axes); last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.account",
             ],
         },
     },
@@ -139,11 +152,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username+IP before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-SESSION_COOKIE_AGE = env.integer("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (the page warns a minute
+# before and saves any open draft) and SESSION_ABSOLUTE_LIFETIME seconds after sign-in.
+SESSION_IDLE_TIMEOUT = env.integer("SESSION_IDLE_TIMEOUT", 15 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.integer("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60)
+if not 120 <= SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_LIFETIME:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT must be at least 120 seconds and at most SESSION_ABSOLUTE_LIFETIME."
+    )
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -151,6 +177,25 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # signs in again in another tab (which rotates the token). Django's docs: HttpOnly on this
 # cookie adds no practical protection (the token is in every form anyway).
 CSRF_COOKIE_HTTPONLY = False
+
+# Brute-force protection (django-axes): a username is locked out from one IP address only, so
+# that a stranger guessing elsewhere cannot lock a therapist out, and only for a while.
+# Failures of the password step and of the one-time-code step both count.
+AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# The audit log records failures and lockouts; axes' own access log would be a second copy
+# of every sign-in with the browser's user agent.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# TOTP (django-otp): the issuer shown in authenticator apps; one time step either side.
+OTP_TOTP_ISSUER = env.get("OTP_TOTP_ISSUER", "Therapy Notes")
+OTP_TOTP_TOLERANCE = 1
 
 # --- transport and browser security (docs/SECURITY.md) ---------------------------------------
 # One switch for "served over HTTPS": on unless DEBUG. It also defaults the redirect and HSTS.

@@ -3,11 +3,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
+from accounts.decorators import before_two_factor, for_practice_admin
+from accounts.models import end_all_sessions
+
 _logout = auth_views.LogoutView.as_view()
 
 
+@before_two_factor
+@for_practice_admin
 def logout(request: HttpRequest) -> HttpResponse:
-    """Sign out, and have the browser drop its cache, cookies and storage for the site."""
+    """Sign out here and everywhere else, and have the browser drop its cache, cookies and
+    storage for the site."""
+    if request.method == "POST" and request.user.is_authenticated:
+        end_all_sessions(request.user)
     response = _logout(request)
     # Only a real sign-out (a POST with a valid CSRF token): a cross-site GET, e.g. an image,
     # must not be able to wipe the site's data.

@@ -6,6 +6,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 
+from accounts.testing import sign_in
 from clients.models import Client
 from clients.services import create_client
 from sessions.models import TherapySession
@@ -61,4 +62,4 @@ class PersonaTestCase(TestCase):
         cls.bob_client = make_client(cls.bob, full_name="Bob's Own Client")
 
     def sign_in(self, user) -> None:
-        self.client.force_login(user)
+        sign_in(self.client, user)

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from accounts.testing import sign_in
 from clients.models import Client
 from encryption.validators import validate_plain_text
 from sessions.forms import SECTION_FIELD_PREFIX, THEME_FIELD_PREFIX
@@ -336,7 +337,7 @@ class NoServerErrorTests(HypothesisTestCase, PersonaTestCase):
     def test_any_text_in_the_note_is_saved_exactly_or_refused_with_the_form(
         self, subjective, objective, mood
     ):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         url = reverse("session_create", args=[self.alice_client.pk])
         data = session_post(
             self.maternal_rejection.pk,
@@ -358,7 +359,7 @@ class NoServerErrorTests(HypothesisTestCase, PersonaTestCase):
     @FUZZ
     @given(name=st.text(max_size=250))
     def test_any_text_as_a_client_name_is_saved_exactly_or_refused_with_the_form(self, name):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         response = self.client.post(reverse("client_create"), client_post(full_name=name))
         self.assertIn(response.status_code, (200, 302))
         valid = _acceptable(name) and 0 < len(_stripped(name)) <= 200
@@ -370,13 +371,13 @@ class NoServerErrorTests(HypothesisTestCase, PersonaTestCase):
     @FUZZ
     @given(query=st.text(max_size=120), status=st.sampled_from(["", "active", "bogus"]))
     def test_any_search_text_shows_the_client_list(self, query, status):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         response = self.client.get(reverse("client_list"), {"q": query, "status": status})
         self.assertEqual(response.status_code, 200)
 
     def test_search_text_with_digits_that_int_cannot_read_shows_the_list(self):
         """Regression: "፩" (Ethiopic one) passed str.isdigit() and int() raised: a 500."""
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         for query in ("፩", "C-፩", "²", "\u0661"):
             with self.subTest(query=query):
                 response = self.client.get(reverse("client_list"), {"q": query})

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.testing import sign_in
 from clients.models import Client, ClientStatus
 from tests.base import make_client, make_session, make_therapist
 
@@ -42,7 +43,7 @@ class CreateAndEditClientTests(TestCase):
         cls.carol = make_therapist("carol")
 
     def setUp(self):
-        self.client.force_login(self.carol)
+        sign_in(self.client, self.carol)
 
     def test_adding_a_client_reports_the_code_not_the_name_and_opens_the_profile(self):
         response = self.client.post(reverse("client_create"), NEW_CLIENT, follow=True)
@@ -127,7 +128,7 @@ class ClientListTests(TestCase):
         cls.bruno = make_client(cls.carol, full_name="Bruno Ortega", status="waitlist")
 
     def setUp(self):
-        self.client.force_login(self.carol)
+        sign_in(self.client, self.carol)
 
     def test_the_list_is_sorted_by_name_ignoring_case_and_accents(self):
         # "All" includes the discharged Élodie, whose accent is what the sort must fold.

@@ -22,6 +22,7 @@ from django.test import SimpleTestCase, TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import sign_in_through_pages
 from clients.models import Client
 from sessions.models import TherapySession
 from tests.base import PASSWORD, make_therapist
@@ -99,7 +100,7 @@ class LeakScanTestCase(TransactionTestCase):
         self.rejection = Theme.objects.get(slug="maternal-rejection")
 
     def sign_in_through_the_login_form(self, username: str) -> None:
-        response = self.client.post(reverse("login"), {"username": username, "password": PASSWORD})
+        response = sign_in_through_pages(self.client, username, PASSWORD)
         self.assertEqual(response.status_code, 302)
 
     def client_form_data(self) -> dict[str, str]:

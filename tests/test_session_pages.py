@@ -10,6 +10,7 @@ from django.urls import resolve, reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape
 
+from accounts.testing import sign_in
 from sessions.models import FORMAT_SECTIONS, NoteFormat, TherapySession
 from tests.base import make_client, make_session, make_therapist
 from themes.models import Theme
@@ -52,7 +53,7 @@ class SessionPagesTestCase(TestCase):
         cls.guilt = Theme.objects.get(slug="guilt")
 
     def setUp(self):
-        self.client.force_login(self.dana)
+        sign_in(self.client, self.dana)
 
     def new_session_url(self) -> str:
         return reverse("session_create", args=[self.client_obj.pk])

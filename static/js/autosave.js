@@ -79,6 +79,7 @@
         if (response.ok && body.status === "saved") {
           if (sentSeq === seq) { dirty = false; }
           backoff = 2000;
+          document.dispatchEvent(new CustomEvent("tn:server-activity"));
           show("Saved at " + body.saved_at_display, "ok");
         } else if (body.status === "stale") {
           // A newer save is already stored; nothing to do.
@@ -114,6 +115,8 @@
     if (navigator.sendBeacon(url, payload())) { show("Saved as you left", "ok"); }
   }
 
+  // A minute before an idle sign-out (idle.js): save now, while the session is valid.
+  document.addEventListener("tn:idle-warning", function () { clearTimeout(timer); save(); });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   form.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
 
+from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
 from audit.services import record
 from tests.audit.helpers import request_from
@@ -18,7 +19,7 @@ class AuditAdminTests(TestCase):
         )
 
     def setUp(self):
-        self.client.force_login(self.admin)
+        sign_in(self.client, self.admin)
 
     def test_the_list_shows_entries_without_ip_addresses(self):
         response = self.client.get(reverse("admin:audit_auditevent_changelist"))

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
 from audit.services import record
 from audit.views import PAGE_SIZE
@@ -63,7 +64,7 @@ class AuditPageTestCase(TestCase):
         return list(response.context["page"].object_list)
 
     def get(self, user=None, **params):
-        self.client.force_login(user or self.alice)
+        sign_in(self.client, user or self.alice)
         return self.client.get(URL, params)
 
 
@@ -123,7 +124,7 @@ class ScopeTests(AuditPageTestCase):
         )
 
     def test_viewing_the_page_writes_no_entry(self):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         before = AuditEvent.objects.count()
 
         self.client.get(URL)
@@ -211,7 +212,7 @@ class PaginationTests(TestCase):
         record(user=cls.alice, action=Action.SIGN_IN)  # filtered out below
 
     def test_fifty_per_page_and_the_filter_is_kept_across_pages(self):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         first = self.client.get(URL, {"action": "view_session"})
 
         self.assertEqual(len(first.context["page"].object_list), PAGE_SIZE)
@@ -235,7 +236,7 @@ class AnyInputTests(HypothesisTestCase):
         )
     )
     def test_any_query_string_gives_a_page_never_an_error(self, params):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         clean = {key: value.replace("\x00", "") for key, value in params.items()}
 
         response = self.client.get(URL, clean)
@@ -252,7 +253,7 @@ class EndToEndTests(TestCase):
         cls.record = make_client(cls.alice)
 
     def test_a_client_page_view_appears_on_the_audit_page(self):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         self.assertEqual(self.client.get(self.record.get_absolute_url()).status_code, 200)
 
         response = self.client.get(URL, {"client": self.record.code})

@@ -4,6 +4,7 @@ password or a name that belongs to no account."""
 from django.test import TestCase
 from django.urls import reverse
 
+from accounts.testing import sign_in
 from audit.models import Action, Outcome
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import PASSWORD, make_therapist
@@ -72,7 +73,7 @@ class SignInTests(TestCase):
             self.assertNotIn(secret, stored)
 
     def test_a_failed_sign_in_while_signed_in_is_not_put_on_the_signed_in_user(self):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
 
         with new_entries() as entries:
             self.sign_in("nobody-of-that-name", "whatever-password")

@@ -7,6 +7,7 @@ import uuid
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import sign_in
 from audit.models import Action, AuditEvent, Outcome
 from clients.models import Client
 from sessions.models import Addendum, ProcessNote, TherapySession
@@ -222,6 +223,6 @@ class AuditCoverageTests(PersonaTestCase):
     def test_the_content_scan_finds_a_value_that_is_in_the_log_control(self):
         username = new_canary("carol")[:30]
         carol = make_therapist(username)
-        self.client.force_login(carol)  # the sign-in entry holds the username
+        sign_in(self.client, carol)  # the sign-in entry holds the username
         self.assertTrue(AuditEvent.objects.filter(username=username).exists())
         self.assertNotEqual(hits(repr(audit_rows()), [username]), [])

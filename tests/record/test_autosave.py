@@ -19,6 +19,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from accounts.testing import sign_in, sign_in_through_pages
 from sessions.models import SessionDraft, TherapySession
 from tests.base import PASSWORD, PersonaTestCase, make_client, make_session
 from tests.record.helpers import (
@@ -112,7 +113,7 @@ class SaveAndRestoreTests(AutosaveTestCase):
         self.autosave(key, seq=3, section_subjective=typed)
         self.client.post(reverse("logout"))
         self.assertEqual(self.new_session_page().status_code, 302)  # signed out for real
-        response = self.client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+        response = sign_in_through_pages(self.client, "alice", PASSWORD)
         self.assertEqual(response.status_code, 302)
         page = self.new_session_page()
         self.assertContains(page, escape(typed))
@@ -122,7 +123,7 @@ class SaveAndRestoreTests(AutosaveTestCase):
     def test_bob_never_sees_alices_draft_on_his_own_pages(self):
         typed = new_canary("alice's draft")
         self.autosave(uuid.uuid4(), seq=1, section_subjective=typed)
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         page = self.client.get(reverse("session_create", args=[self.bob_client.pk]))
         self.assertNotContains(page, escape(typed))
         self.assertNotContains(page, RESTORED)
@@ -190,7 +191,7 @@ class OwnershipTests(AutosaveTestCase):
         alices_key = uuid.uuid4()
         self.autosave(alices_key, seq=1, section_subjective="alice's text")
         drafts_before = SessionDraft.objects.count()
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         attempts = {
             "alice's client": dict(key=uuid.uuid4(), client=self.alice_client),
             "alice's session": dict(
@@ -543,7 +544,7 @@ class TwoEditorsMachine(RuleBasedStateMachine):
 
 class TwoEditorsTests(PersonaTestCase):
     def test_two_editors_never_overwrite_each_other_and_late_autosaves_never_win(self):
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
         TwoEditorsMachine.http = self.client
         TwoEditorsMachine.patient = self.alice_client
         run_state_machine_as_test(

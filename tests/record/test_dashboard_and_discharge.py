@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Client, ClientStatus
 from tests.audit.helpers import new_entries
@@ -82,7 +83,7 @@ class UnsignedNotesTests(PersonaTestCase):
         self.assertNotIn(self.oldest.get_absolute_url(), unsigned_section(response))
 
     def test_bob_does_not_see_alices_unsigned_notes(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         response = self.client.get(reverse("dashboard"))
         self.assertEqual(
             [row["session"].client for row in response.context["unsigned"]],
@@ -133,7 +134,7 @@ class UnfinishedNewNotesTests(PersonaTestCase):
 
     def test_bob_does_not_see_alices_unfinished_notes(self):
         self.autosave()
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         response = self.client.get(reverse("dashboard"))
         self.assertNotContains(response, "Autosaved text not yet saved into a note")
         self.assertEqual(list(response.context["unsaved_drafts"]), [])
@@ -225,7 +226,7 @@ class DischargeTests(PersonaTestCase):
         self.assertIn("record.json", unzip(response))
 
     def test_bob_cannot_discharge_alices_client(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.assertEqual(self.discharge("2026-06-30").status_code, 404)
         self.assertEqual(Client.objects.get(pk=self.patient.pk).status, ClientStatus.ACTIVE)

@@ -9,6 +9,7 @@ from django.db import models
 from django.test import TransactionTestCase
 from django.urls import reverse
 
+from accounts.testing import sign_in, sign_in_through_pages
 from audit.models import Action, AuditEvent
 from clients.models import Client, Disclosure
 from encryption.fields import EncryptedField
@@ -154,7 +155,7 @@ class EraseTests(PersonaTestCase):
             self.assertNotIn(canary, every_column)
 
     def test_bob_cannot_erase_alices_client(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.assertEqual(self.client.post(self.url, {"confirm_code": "C-0001"}).status_code, 404)
         self.assertEqual(rows_of(self.alice_client), self.before)
@@ -186,7 +187,7 @@ class ErasedRecordLeavesNoTraceTests(TransactionTestCase):
 
     def test_no_ciphertext_of_an_erased_client_is_left_in_the_database(self):
         alice = make_therapist("alice")
-        self.client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+        sign_in_through_pages(self.client, "alice", PASSWORD)
         erased_name, kept_name = new_canary("Erased Person"), new_canary("Kept Person")
         erased = make_client(alice, full_name=erased_name, general_notes=new_canary("notes"))
         kept = make_client(alice, full_name=kept_name, general_notes=new_canary("notes"))

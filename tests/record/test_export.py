@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
 from clients.models import Disclosure
 from sessions.services import add_addendum
@@ -183,7 +184,7 @@ class DownloadTests(ExportTestCase):
         self.assertEqual(entries, [])
 
     def test_bob_gets_404_and_nothing_is_recorded(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         url = reverse("client_export", args=[self.alice_client.pk])
         with new_entries() as entries:
             self.assertEqual(self.client.get(url).status_code, 404)

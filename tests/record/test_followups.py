@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import sign_in
 from audit.keys import reset_audit_key
 from clients.models import Client
 from sessions.models import SessionDraft
@@ -96,5 +97,5 @@ class SupersededAutosaveTests(PersonaTestCase):
         self.assertContains(dashboard, reverse("draft_detail", args=[draft.pk]))
         page = self.client.get(reverse("draft_detail", args=[draft.pk]))
         self.assertContains(page, "Text typed in a tab that was closed")
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.client.get(reverse("draft_detail", args=[draft.pk])).status_code, 404)

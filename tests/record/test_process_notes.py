@@ -7,6 +7,7 @@ import unittest
 from django.db import connection, transaction
 from django.urls import reverse
 
+from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Disclosure
 from encryption.envelope import open_sealed
@@ -184,7 +185,7 @@ class ProcessNoteAccessTests(ProcessNoteTestCase):
         )
 
     def test_bob_gets_404_and_changes_nothing(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.client.get(self.url).status_code, 404)
         self.assertEqual(self.client.post(self.url, {"text": "Bob's view."}).status_code, 404)
         self.assertEqual(

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
 from encryption.envelope import seal
 from sessions.models import Addendum, NoteStatus, SignedNoteError, TherapySession
@@ -139,7 +140,7 @@ class SigningTests(SignTestCase):
 
     def test_signing_is_post_only_and_bob_gets_404(self):
         self.assertEqual(self.client.get(sign_url(self.draft)).status_code, 405)
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.client.post(sign_url(self.draft), {"version": "1"}).status_code, 404)
         self.assertEqual(TherapySession.objects.get(pk=self.draft.pk).status, NoteStatus.DRAFT)
 
@@ -337,7 +338,7 @@ class AddendumTests(SignTestCase):
         self.assertFalse(Addendum.objects.exists())
 
     def test_bob_cannot_add_an_addendum_to_alices_note(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.add(self.signed, "Bob's addition.").status_code, 404)
         self.assertFalse(Addendum.objects.exists())
 

@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import TransactionTestCase
 from django.urls import reverse
 
+from accounts.testing import sign_in
 from search.models import IndexGeneration
 from tests.base import make_client, make_session, make_therapist
 from tests.scanning import hits, new_canary, raw_database_bytes
@@ -67,7 +68,7 @@ class SearchAtRestTests(TransactionTestCase):
             note={"subjective": f"Spoke of {self.canary} at length."},
             date=datetime.date(2026, 3, 2),
         )
-        self.client.force_login(self.alice)
+        sign_in(self.client, self.alice)
 
     def found(self, q: str) -> list:
         response = self.client.get(URL, {"q": q})
@@ -138,6 +139,6 @@ class SearchAtRestTests(TransactionTestCase):
 
     def test_bob_never_finds_alices_canary(self):
         self.assertEqual(self.found(self.token), [self.session.pk])
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         self.assertEqual(self.found(self.token), [])
         self.assertEqual(self.found(f"-{self.token}"), [])

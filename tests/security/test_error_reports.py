@@ -8,6 +8,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
+from accounts.testing import sign_in
 from clients import views as client_views
 from config import urls as config_urls
 from sessions import views as session_views
@@ -103,7 +104,7 @@ class SensitivePostParameterTests(PersonaTestCase):
             (reverse("password_change"), {"old_password": CANARY, "new_password1": CANARY}),
         ]:
             with self.subTest(url):
-                self.client.force_login(self.alice)
+                sign_in(self.client, self.alice)
                 response = self.client.post(url, data)
                 text = ExceptionReporter(response.wsgi_request, None, None, None)
                 self.assertNotIn(CANARY, text.get_traceback_text())

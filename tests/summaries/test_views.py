@@ -6,6 +6,7 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Disclosure, DisclosureKind
 from tests.audit.helpers import new_entries
@@ -130,7 +131,7 @@ class SummaryPageTests(SummaryTestCase):
         self.assertEqual(metadata(response.content, passphrase)["/Title"], "Case summary C-0001")
 
     def test_bob_gets_404_and_nothing_is_recorded(self):
-        self.client.force_login(self.bob)
+        sign_in(self.client, self.bob)
         with new_entries() as entries:
             self.assertEqual(self.client.get(self.url).status_code, 404)
             response = self.client.post(self.url, form_data())

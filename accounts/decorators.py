@@ -1,0 +1,20 @@
+"""Marks on views, read by AccountSecurityMiddleware (the way Django's login_not_required is)."""
+
+
+def before_two_factor(view):
+    """The view is part of the sign-in itself: reachable after the password, before the code."""
+    view.before_two_factor = True
+    return view
+
+
+def for_practice_admin(view):
+    """A practice administrator may use this view (by default they may use none that could
+    show clinical records)."""
+    view.for_practice_admin = True
+    return view
+
+
+def keeps_idle_clock(view):
+    """Requests to this view do not count as activity (the page asking how long is left)."""
+    view.keeps_idle_clock = True
+    return view

@@ -1,0 +1,35 @@
+"""Session marks at sign-in, and lockouts into the audit log."""
+
+from axes.signals import user_locked_out
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from audit.models import Action, Outcome
+from audit.services import record
+
+from . import policy
+from .models import Account
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.start_session_policy")
+def start_session_policy(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        policy.start(request.session, epoch=Account.for_user(user).session_epoch)
+
+
+@receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
+def audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
+    model = get_user_model()
+    account = None
+    if isinstance(username, str) and username:
+        account = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first()
+    record(
+        action=Action.LOCKED_OUT,
+        request=request,
+        user=account or AnonymousUser(),
+        obj=account,
+        object_type="user",
+        outcome=Outcome.DENIED,
+    )

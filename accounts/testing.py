@@ -1,0 +1,71 @@
+"""Signing in from tests and benchmarks without typing a one-time code.
+
+`sign_in(client, user)` leaves a Django test client exactly where the real two-step sign-in
+leaves a browser: authenticated, verified by a confirmed TOTP device, with the session policy's
+marks set. Browser tests copy the resulting session cookie.
+"""
+
+import time
+
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP, totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import policy
+from .models import Account
+
+
+def totp_device(user) -> TOTPDevice:
+    """The user's confirmed authenticator, made if there is none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    return device
+
+
+def current_code(device: TOTPDevice, *, step_offset: int = 0) -> str:
+    """The six digits an authenticator app would show now (or `step_offset` steps away)."""
+    code = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        drift=device.drift + step_offset,
+    )
+    return str(code).zfill(device.digits)
+
+
+def sign_in(client, user) -> None:
+    """Sign `user` in on a django.test.Client as if through password and 2FA."""
+    device = totp_device(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    policy.start(session, epoch=Account.for_user(user).session_epoch)
+    session.save()
+
+
+def unused_code(device: TOTPDevice) -> str:
+    """A code the server will accept now: within its one-step tolerance and newer than the
+    last one used (a test may sign in twice within one 30-second step)."""
+    device.refresh_from_db()
+    now_t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    t = max(now_t - 1, device.last_t + 1)
+    if t > now_t + 1:
+        raise RuntimeError("every code of this time window was used; wait for the next one")
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+    generator.time = device.t0 + t * device.step
+    return str(generator.token()).zfill(device.digits)
+
+
+def sign_in_through_pages(client, username: str, password: str, **extra):
+    """The real two steps: password, then a code from the user's authenticator.
+    Returns the second step's response."""
+    from django.contrib.auth import get_user_model
+
+    response = client.post(reverse("login"), {"username": username, "password": password}, **extra)
+    if response.status_code != 302 or not response.url.startswith(reverse("two_factor_verify")):
+        return response
+    user = get_user_model().objects.get(username=username)
+    return client.post(response.url, {"otp_token": unused_code(totp_device(user))}, **extra)

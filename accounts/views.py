@@ -1,0 +1,245 @@
+"""The two-step sign-in, the second factor's own page, and the idle-timeout endpoints."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import Action
+from audit.services import record
+
+from . import lockout, policy, two_factor
+from .decorators import before_two_factor, for_practice_admin, keeps_idle_clock
+from .forms import CodeForm, PasswordConfirmForm, SetupCodeForm, SignInForm
+from .models import Account
+
+# Set by the password confirmation on the two-factor page: the user may replace the
+# authenticator although one is confirmed (for this many seconds).
+_REPLACING = "accounts.replacing_authenticator"
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("dashboard")
+
+
+def _with_next(url_name: str, request: HttpRequest) -> str:
+    from urllib.parse import urlencode
+
+    url = reverse(url_name)
+    nxt = request.POST.get("next") or request.GET.get("next")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        url += "?" + urlencode({"next": nxt})
+    return url
+
+
+class SignInView(auth_views.LoginView):
+    """Step one, the password. django-axes refuses a locked-out username+address here."""
+
+    template_name = "registration/login.html"
+    form_class = SignInForm
+
+    def form_valid(self, form):
+        super().form_valid(form)  # django.contrib.auth.login: a new session key
+        step = (
+            "two_factor_verify"
+            if two_factor.has_confirmed_device(self.request.user)
+            else "two_factor_setup"
+        )
+        return redirect(_with_next(step, self.request))
+
+
+def _locked_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return lockout.lockout_response(request)
+
+
+def _verified(request: HttpRequest, device) -> None:
+    otp_login(request, device)
+    # A new session key once the second step is passed: a key seen before it is worthless.
+    request.session.cycle_key()
+
+
+@before_two_factor
+@sensitive_post_parameters("otp_token")
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """Step two: the authenticator's code or a backup code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next_url(request))
+    if not two_factor.has_confirmed_device(user):
+        return redirect(_with_next("two_factor_setup", request))
+    if lockout.is_locked_out(request, user):
+        return _locked_out(request)
+
+    form = CodeForm(request.POST) if request.method == "POST" else CodeForm()
+    if request.method == "POST" and form.is_valid():
+        device = two_factor.verify(user, form.cleaned_data["otp_token"])
+        if device is not None:
+            _verified(request, device)
+            if isinstance(device, StaticDevice):
+                left = len(two_factor.remaining_backup_codes(user))
+                messages.warning(
+                    request,
+                    f"You signed in with a backup code; {left} left. "
+                    "Make new ones on the Two-factor sign-in page if you are running low.",
+                )
+            return redirect(_next_url(request))
+        lockout.count_failed_code(request, user)
+        if lockout.is_locked_out(request, user):
+            return _locked_out(request)
+        form.add_error(
+            "otp_token",
+            "That code is not right, or it was already used. Wait for the next code and try again.",
+        )
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )
+
+
+@before_two_factor
+@sensitive_post_parameters("otp_token")
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """First sign-in (or replacing the authenticator): scan, confirm with a code, then the
+    backup codes once."""
+    user = request.user
+    replacing = user.is_verified() and request.session.get(_REPLACING)
+    if two_factor.has_confirmed_device(user) and not replacing:
+        if user.is_verified():
+            return redirect("two_factor_manage")
+        return redirect(_with_next("two_factor_verify", request))
+    if lockout.is_locked_out(request, user):
+        return _locked_out(request)
+
+    device = two_factor.pending_authenticator(user)
+    form = SetupCodeForm(request.POST) if request.method == "POST" else SetupCodeForm()
+    if request.method == "POST" and form.is_valid():
+        if two_factor.confirm_authenticator(device, form.cleaned_data["otp_token"]):
+            request.session.pop(_REPLACING, None)
+            codes = two_factor.new_backup_codes(user)
+            _verified(request, TOTPDevice.objects.get(pk=device.pk))
+            record(action=Action.TWO_FACTOR_SET_UP, request=request, obj=user)
+            return render(
+                request,
+                "accounts/backup_codes.html",
+                {
+                    "codes": [two_factor.format_backup_code(c) for c in codes],
+                    "continue_url": _next_url(request),
+                    "first_time": not replacing,
+                },
+            )
+        lockout.count_failed_code(request, user)
+        if lockout.is_locked_out(request, user):
+            return _locked_out(request)
+        form.add_error(
+            "otp_token",
+            "That code does not match. Check that the phone's clock is right, and type the "
+            "code the app shows now.",
+        )
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": two_factor.qr_code_svg(device),
+            "secret": two_factor.secret_for_typing(device),
+            "replacing": replacing,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+        },
+    )
+
+
+@for_practice_admin
+@sensitive_post_parameters("password")
+def two_factor_manage(request: HttpRequest) -> HttpResponse:
+    """The user's own second factor: show or renew backup codes, replace the authenticator.
+    Each asks for the password again."""
+    user = request.user
+    shown_codes = None
+    form = PasswordConfirmForm(user)
+    if request.method == "POST":
+        form = PasswordConfirmForm(user, request.POST)
+        action = request.POST.get("action")
+        if action not in {"show", "renew", "replace"}:
+            messages.error(request, "Choose what to do.")
+        elif form.is_valid():
+            if action == "show":
+                shown_codes = two_factor.remaining_backup_codes(user)
+                record(action=Action.BACKUP_CODES_SHOWN, request=request, obj=user)
+            elif action == "renew":
+                shown_codes = two_factor.new_backup_codes(user)
+                record(action=Action.BACKUP_CODES_RENEWED, request=request, obj=user)
+                messages.success(request, "New backup codes made; the old ones no longer work.")
+            else:
+                request.session[_REPLACING] = True
+                return redirect("two_factor_setup")
+            form = PasswordConfirmForm(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return render(
+        request,
+        "accounts/two_factor_manage.html",
+        {
+            "form": form,
+            "device": device,
+            "codes_left": len(two_factor.remaining_backup_codes(user)),
+            "shown_codes": [two_factor.format_backup_code(c) for c in shown_codes]
+            if shown_codes is not None
+            else None,
+        },
+    )
+
+
+@keeps_idle_clock
+@for_practice_admin
+@require_GET
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long this session has left; asking does not count as activity."""
+    return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
+
+
+@for_practice_admin
+@require_POST
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """ "Stay signed in": the middleware has just counted this request as activity."""
+    return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
+
+
+@method_decorator(for_practice_admin, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view keeps this session and invalidates the others through the password hash;
+    the account's session epoch ends them as well, whatever the session backend."""
+
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account = Account.for_user(self.request.user)
+        account.session_epoch += 1
+        account.save(update_fields=["session_epoch"])
+        policy.start(self.request.session, epoch=account.session_epoch)
+        record(action=Action.PASSWORD_CHANGED, request=self.request, obj=self.request.user)
+        return response
+
+
+password_change_done = for_practice_admin(
+    auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_change_done.html"
+    )
+)
+sign_in = login_not_required(SignInView.as_view())

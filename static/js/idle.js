@@ -1,0 +1,124 @@
+// Idle timeout: a visible warning a minute before the server ends an idle session, a button to
+// stay signed in, and a last autosave of any open note before the session ends.
+//
+// The server decides (accounts.middleware); this script only mirrors its clock. Before it
+// warns or leaves, it asks the server how long is really left, so that work in another tab
+// keeps this one alive too.
+(function () {
+  "use strict";
+  var body = document.body;
+  var statusUrl = body.dataset.sessionStatusUrl;
+  var keepaliveUrl = body.dataset.sessionKeepaliveUrl;
+  var timeout = parseInt(body.dataset.idleTimeout || "0", 10);
+  if (!statusUrl || !keepaliveUrl || !timeout || !window.fetch) { return; }
+
+  var WARN_BEFORE_S = 60;
+  var deadline = Date.now() + timeout * 1000;   // when the server will end the session
+  var timer = null;
+  var ticker = null;
+  var banner = null;
+
+  function readCookie(name) {
+    var parts = document.cookie ? document.cookie.split("; ") : [];
+    for (var i = 0; i < parts.length; i++) {
+      var eq = parts[i].indexOf("=");
+      if (parts[i].slice(0, eq) === name) { return decodeURIComponent(parts[i].slice(eq + 1)); }
+    }
+    return null;
+  }
+
+  function secondsLeft() { return Math.max(0, Math.round((deadline - Date.now()) / 1000)); }
+
+  function plan() {
+    clearTimeout(timer);
+    var untilWarning = deadline - WARN_BEFORE_S * 1000 - Date.now();
+    timer = setTimeout(check, Math.max(untilWarning, 0));
+  }
+
+  function hideWarning() {
+    clearInterval(ticker);
+    if (banner) { banner.remove(); banner = null; }
+  }
+
+  function showWarning() {
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "alert alert-warning shadow idle-warning d-flex flex-wrap align-items-center gap-2";
+      banner.setAttribute("role", "alertdialog");
+      banner.setAttribute("aria-live", "assertive");
+      banner.setAttribute("aria-labelledby", "idle-warning-text");
+      var text = document.createElement("span");
+      text.id = "idle-warning-text";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-sm btn-primary ms-auto";
+      button.textContent = "Stay signed in";
+      button.addEventListener("click", stay);
+      banner.appendChild(text);
+      banner.appendChild(button);
+      document.body.appendChild(banner);
+      button.focus();
+      // Save any open note now, while the session is still valid.
+      document.dispatchEvent(new CustomEvent("tn:idle-warning"));
+    }
+    var update = function () {
+      var left = secondsLeft();
+      banner.querySelector("#idle-warning-text").textContent =
+        "For your clients' privacy you will be signed out in " + left +
+        " seconds unless you continue. Your open note has been saved.";
+      if (left <= 0) { leave(); }
+    };
+    update();
+    clearInterval(ticker);
+    ticker = setInterval(update, 1000);
+  }
+
+  // Ask the server; another tab may have kept the session alive.
+  function check() {
+    fetch(statusUrl, { credentials: "same-origin", redirect: "manual",
+                       headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { leave(); return null; }
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data) { return; }
+        deadline = Date.now() + data.seconds_left * 1000;
+        if (data.seconds_left > WARN_BEFORE_S + 2) { hideWarning(); plan(); }
+        else { showWarning(); plan(); }
+      })
+      .catch(function () { showWarning(); });
+  }
+
+  function stay() {
+    var data = new FormData();
+    var token = readCookie(body.dataset.csrfCookie || "csrftoken");
+    if (token) { data.set("csrfmiddlewaretoken", token); }
+    fetch(keepaliveUrl, { method: "POST", body: data, credentials: "same-origin",
+                          redirect: "manual", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { leave(); return null; }
+        return response.json();
+      })
+      .then(function (result) {
+        if (!result) { return; }
+        deadline = Date.now() + result.seconds_left * 1000;
+        hideWarning();
+        plan();
+      });
+  }
+
+  function leave() {
+    hideWarning();
+    clearTimeout(timer);
+    // Reloading lets the server end the session and show the sign-in page with the reason.
+    window.location.reload();
+  }
+
+  // Any request the page makes (an autosave) counts as activity on the server.
+  document.addEventListener("tn:server-activity", function () {
+    deadline = Date.now() + timeout * 1000;
+    if (!banner) { plan(); }
+  });
+  plan();
+})();
