@@ -5,8 +5,6 @@ leaves a browser: authenticated, verified by a confirmed TOTP device, with the s
 marks set. Browser tests copy the resulting session cookie.
 """
 
-import time
-
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP, totp
