@@ -31,8 +31,17 @@ def start(session: SessionBase, *, epoch: int, now: float | None = None) -> None
     session[EPOCH] = epoch
 
 
+# Activity is written to the session at most this often, so that a burst of requests costs
+# one session write. The page asks the server how long is left before it warns, so the
+# warning is not thrown off by this.
+ACTIVITY_RESOLUTION = 20
+
+
 def touch(session: SessionBase, now: float | None = None) -> None:
-    session[LAST_SEEN] = time.time() if now is None else now
+    now = time.time() if now is None else now
+    last_seen = session.get(LAST_SEEN)
+    if not isinstance(last_seen, int | float) or now - last_seen >= ACTIVITY_RESOLUTION:
+        session[LAST_SEEN] = now
 
 
 def expiry_reason(session: SessionBase, *, epoch: int, now: float | None = None) -> str | None:

@@ -58,12 +58,25 @@ def unused_code(device: TOTPDevice) -> str:
 
 
 def sign_in_through_pages(client, username: str, password: str, **extra):
-    """The real two steps: password, then a code from the user's authenticator.
-    Returns the second step's response."""
+    """The real two steps: password, then a code from the user's authenticator (made first if
+    the user has none, as if set up earlier). Returns the second step's response, or the first
+    step's when the password was refused."""
     from django.contrib.auth import get_user_model
 
+    user = get_user_model().objects.filter(username=username).first()
+    if user is not None:
+        totp_device(user)
     response = client.post(reverse("login"), {"username": username, "password": password}, **extra)
     if response.status_code != 302 or not response.url.startswith(reverse("two_factor_verify")):
         return response
-    user = get_user_model().objects.get(username=username)
     return client.post(response.url, {"otp_token": unused_code(totp_device(user))}, **extra)
+
+
+def password_works(username: str, password: str) -> bool:
+    """Whether the password step would accept this pair (through django-axes, which needs a
+    request to know the address)."""
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(reverse("login"))
+    return authenticate(request, username=username, password=password) is not None

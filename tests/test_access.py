@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.testing import password_works, sign_in_through_pages, totp_device, unused_code
 from clients.models import Client
 from sessions.models import TherapySession
 from tests.base import (
@@ -345,11 +346,10 @@ class AccountPagesTests(AccessTestCase):
         self.assertContains(response, 'id="div_id_password"')
         self.assertContains(response, "form-control")
 
-    def test_signing_in_with_the_right_password_opens_the_dashboard(self):
-        response = self.client.post(
-            reverse("login"), {"username": "alice", "password": PASSWORD}, follow=True
-        )
-        self.assertEqual(response.redirect_chain[-1][0], reverse("dashboard"))
+    def test_signing_in_with_the_right_password_and_code_opens_the_dashboard(self):
+        response = sign_in_through_pages(self.client, "alice", PASSWORD)
+        self.assertRedirects(response, reverse("dashboard"), fetch_redirect_response=False)
+        response = self.client.get(response.url)
         self.assertContains(response, "Dashboard")
         self.assertContains(response, ALICE_CANARY_NAME)
 
@@ -367,9 +367,19 @@ class AccountPagesTests(AccessTestCase):
 
     def test_signing_in_returns_to_the_page_asked_for(self):
         path = reverse("client_detail", args=[self.alice_client.pk])
+        totp_device(self.alice)
         response = self.client.post(
             f"{reverse('login')}?next={quote(path)}",
             {"username": "alice", "password": PASSWORD, "next": path},
+        )
+        # The path travels through the second step.
+        self.assertRedirects(
+            response,
+            f"{reverse('two_factor_verify')}?next={quote(path, safe='')}",
+            fetch_redirect_response=False,
+        )
+        response = self.client.post(
+            response.url, {"otp_token": unused_code(totp_device(self.alice))}
         )
         self.assertRedirects(response, path, fetch_redirect_response=False)
 
@@ -406,8 +416,8 @@ class AccountPagesTests(AccessTestCase):
         self.assertEqual(response.redirect_chain[-1][0], reverse("password_change_done"))
         self.assertContains(response, "Password changed")
         self.client.post(reverse("logout"))
-        self.assertFalse(self.client.login(username="alice", password=PASSWORD))
-        self.assertTrue(self.client.login(username="alice", password=new_password))
+        self.assertFalse(password_works("alice", PASSWORD))
+        self.assertTrue(password_works("alice", new_password))
 
     def test_changing_the_password_with_a_wrong_old_password_shows_an_error(self):
         self.sign_in(self.alice)
@@ -421,4 +431,4 @@ class AccountPagesTests(AccessTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Your old password was entered incorrectly")
-        self.assertTrue(self.client.login(username="alice", password=PASSWORD))
+        self.assertTrue(password_works("alice", PASSWORD))

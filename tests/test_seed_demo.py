@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 from django.utils import timezone
 
 from clients.demo import CLIENTS, DEMO_THERAPIST, check_story
@@ -55,10 +56,16 @@ def test_demo_seed_is_idempotent():
         assert "demo" in output and DEMO_THERAPIST["password"] in output
 
 
+# django-axes checks every password against the address it comes from.
+SIGN_IN_REQUEST = RequestFactory().post("/accounts/login/")
+
+
 @pytest.mark.django_db
 def test_demo_login_works():
     seed()
-    user = authenticate(username="demo", password="demo-therapist-2026")
+    user = authenticate(
+        RequestFactory().post("/accounts/login/"), username="demo", password="demo-therapist-2026"
+    )
     assert user is not None
     assert user.email == "demo@example.org"
     assert user.first_name and user.last_name
@@ -189,7 +196,14 @@ def test_scale_mode_creates_exact_counts():
         clients = Client.objects.filter(therapist__username=username)
         assert sorted(clients.values_list("number", flat=True)) == [1, 2, 3]
         assert TherapySession.objects.filter(client__in=clients).count() == 12
-    assert authenticate(username="bench-therapist-02", password=BENCH_PASSWORD) is not None
+    assert (
+        authenticate(
+            RequestFactory().post("/accounts/login/"),
+            username="bench-therapist-02",
+            password=BENCH_PASSWORD,
+        )
+        is not None
+    )
     for session in TherapySession.objects.filter(client__therapist__username__startswith="bench-"):
         assert_valid_note(session)
 

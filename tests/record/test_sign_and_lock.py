@@ -238,7 +238,7 @@ class ImmutabilityTests(SignTestCase):
 
     def test_the_admin_cannot_change_a_signed_note(self):
         get_user_model().objects.create_superuser("root", password=PASSWORD)
-        self.client.login(username="root", password=PASSWORD)
+        sign_in(self.client, get_user_model().objects.get(username="root"))
         url = reverse("admin:therapy_sessions_therapysession_change", args=[self.signed.pk])
         before = snapshot(self.signed)
         page = self.client.get(url)

@@ -335,9 +335,10 @@ class ConsistencyTests(SearchTestCase):
 
     def test_a_query_with_no_change_costs_one_query_for_the_index(self):
         self.found(q="zebrafinch")
-        # Session auth and user (2), index generation (1), themes list for the form (1, its
-        # names reused for the result badges), client names of the page (1).
-        with self.assertNumQueries(5):
+        # Session and user (2), the sign-in layer: 2FA device and account (2), index
+        # generation (1), themes list for the form (1, its names reused for the result
+        # badges), client names of the page (1).
+        with self.assertNumQueries(7):
             self.found(q="zebrafinch")
 
     @override_settings(SEARCH_INDEX_MAX_THERAPISTS=2)

@@ -5,6 +5,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 import config.settings
+from accounts.testing import password_works
 from tests.base import PASSWORD, PersonaTestCase
 
 LONG_PASSPHRASE = ("the river keeps its own counsel at dusk " * 6)[:200]
@@ -32,7 +33,7 @@ class PasswordChangeTests(PersonaTestCase):
         self.alice.refresh_from_db()
         self.assertTrue(self.alice.check_password(new))
         self.client.logout()
-        self.assertTrue(self.client.login(username="alice", password=new))
+        self.assertTrue(password_works("alice", new))
 
     def test_eleven_characters_are_refused(self):
         self.assertRefused(self.change("kq7-vbn-2xz"), "at least 12 characters")
