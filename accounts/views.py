@@ -149,8 +149,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             return _locked_out(request)
         form.add_error(
             "otp_token",
-            "That code does not match. Check that the phone's clock is right, and type the "
-            "code the app shows now.",
+            "That code does not match. Check that the phone's clock is right, wait a few "
+            "seconds, and type the code the app shows then.",
         )
     return render(
         request,
