@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "summaries",
     "search",
     "audit",
+    "backups",
 ]
 
 MIDDLEWARE = [
