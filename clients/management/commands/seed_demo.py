@@ -84,6 +84,10 @@ class Command(BaseCommand):
             )
         if report.password_matches:
             self.stdout.write(f"Log in with username {report.username}, password {report.password}")
+            self.stdout.write(
+                "At the first sign-in you set up two-factor sign-in with an authenticator app "
+                "(the page shows a QR code and the key to type in)."
+            )
         else:
             self.stdout.write(
                 f"Log in with username {report.username}; its password was changed after "
