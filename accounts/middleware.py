@@ -12,7 +12,7 @@ from .models import Account
 from .two_factor import has_confirmed_device
 
 _ENDED = {
-    "idle": "You were signed out after {minutes} minutes without activity. "
+    "idle": "You were signed out after {minutes} without activity. "
     "Any open note was saved as a draft.",
     "lifetime": "Your session reached its {hours}-hour limit. Please sign in again.",
     "ended": "You were signed out. Please sign in again.",
@@ -62,7 +62,7 @@ class AccountSecurityMiddleware:
         messages.info(
             request,
             _ENDED[reason].format(
-                minutes=policy.idle_timeout() // 60, hours=policy.absolute_lifetime() // 3600
+                minutes=_minutes(policy.idle_timeout()), hours=policy.absolute_lifetime() // 3600
             ),
         )
         return _redirect_with_next("login", request)
@@ -74,3 +74,8 @@ def _redirect_with_next(url_name: str, request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.path != url:
         url += "?" + urlencode({"next": request.path})
     return redirect(url)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"

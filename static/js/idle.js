@@ -65,7 +65,8 @@
       var left = secondsLeft();
       banner.querySelector("#idle-warning-text").textContent =
         "For your clients' privacy you will be signed out in " + left +
-        " seconds unless you continue. Your open note has been saved.";
+        " seconds unless you continue." +
+        (document.getElementById("session-form") ? " Your open note is being saved." : "");
       if (left <= 0) { leave(); }
     };
     update();
