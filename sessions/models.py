@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import hmac
 import json
@@ -222,7 +223,9 @@ class TherapySession(models.Model):
             "session_type": self.session_type,
             "modality": self.modality,
             "note_format": self.note_format,
-            "next_appointment": self.next_appointment.isoformat()
+            # In UTC, as the database returns it: a local time (seeding, imports) would give
+            # another string for the same instant, and the seal would fail once read back.
+            "next_appointment": self.next_appointment.astimezone(datetime.UTC).isoformat()
             if self.next_appointment
             else None,
             "note": self.note,
