@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: install run test bench lint format clean-dev
+.PHONY: install run serve test bench lint format clean-dev
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -21,6 +21,19 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The production configuration tried locally (docs/deploy.md): DEBUG off, compressed static
+# files from collectstatic, gunicorn (config/gunicorn.conf.py) on 127.0.0.1:$PORT (8000 unless
+# PORT is set), the database and keys named in .env; migrations applied first. There is no TLS
+# here, so it sets DJANGO_SECURE_COOKIES=false and DJANGO_SSL_REDIRECT=false (no HTTPS redirect,
+# no HSTS, no __Host- cookies) for this local trial ONLY: never on a server with real records.
+SERVE_ENV := DJANGO_DEBUG=false DJANGO_SECURE_COOKIES=false DJANGO_SSL_REDIRECT=false \
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
+
+serve: install
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
 test: install
 	$(VENV)/bin/ruff format --check .
