@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
+    # A tampered or unreadable encrypted value: a clear page and an audit entry, not a 500.
+    "encryption.middleware.UnreadableRecordMiddleware",
     # Answers a locked-out sign-in attempt (django-axes); last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]

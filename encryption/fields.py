@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
 from .envelope import open_sealed, seal
-from .errors import PlaintextQueryError
+from .errors import EncryptionError, PlaintextQueryError
 from .validators import validate_plain_text
 
 
@@ -84,9 +84,14 @@ class EncryptedField(models.Field):
         return str(instance.pk)
 
     def decrypt_for(self, instance: models.Model, sealed: bytes) -> Any:
-        plaintext = open_sealed(
-            bytes(sealed), label=self.encryption_label, row_id=self.row_id(instance)
-        )
+        row_id = self.row_id(instance)
+        try:
+            plaintext = open_sealed(bytes(sealed), label=self.encryption_label, row_id=row_id)
+        except EncryptionError as exc:
+            # Where the unreadable value lives (never the value), for the integrity page and
+            # its audit entry (encryption.middleware).
+            exc.model, exc.field_name, exc.row_id = type(instance), self.name, row_id
+            raise
         return self.from_bytes(plaintext)
 
     def encrypt_for(self, instance: models.Model, value: Any) -> Sealed:
