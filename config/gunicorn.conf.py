@@ -1,7 +1,8 @@
 """gunicorn settings for Therapy Notes (docs/deploy.md). Used by `make serve` and the systemd
 unit: gunicorn -c config/gunicorn.conf.py config.wsgi
 
-Every value can be changed through the environment, nothing else needs editing:
+Every value can be changed through the environment (or the checkout's .env, as for the
+settings: real environment variables win), nothing else needs editing:
 
 - GUNICORN_BIND: address to listen on (default 127.0.0.1:$PORT, PORT default 8000). Keep it on
   the loopback interface or a Unix socket behind the TLS proxy.
@@ -15,14 +16,18 @@ Every value can be changed through the environment, nothing else needs editing:
 """
 
 import os
+from pathlib import Path
 
+from config.env import Environment, read_dotenv
+
+env = Environment(read_dotenv(Path(__file__).resolve().parent.parent / ".env"))
 _cores = os.cpu_count() or 1
 
 # gunicorn would bind 0.0.0.0:$PORT by itself when PORT is set: always name the address.
-bind = [os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or '8000'}"]
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _cores + 1, 4))
-threads = int(os.environ.get("GUNICORN_THREADS") or 1)
-timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
+bind = [env.get("GUNICORN_BIND") or f"127.0.0.1:{env.get('PORT') or '8000'}"]
+workers = env.integer("WEB_CONCURRENCY", min(2 * _cores + 1, 4))
+threads = env.integer("GUNICORN_THREADS", 1)
+timeout = env.integer("GUNICORN_TIMEOUT", 60)
 # On SIGTERM (systemctl stop/restart), requests in progress get this long to finish: an
 # autosave or a signature is not cut off halfway.
 graceful_timeout = 30
@@ -34,7 +39,7 @@ preload_app = True
 
 # Only from the environment: by default gunicorn believes X-Forwarded-* from 127.0.0.1, which
 # would make plain-HTTP requests look like HTTPS whatever DJANGO_TRUST_X_FORWARDED_PROTO says.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+forwarded_allow_ips = env.get("FORWARDED_ALLOW_IPS") or ""
 
 # Access log to stdout (the journal under systemd), error log to stderr. The path only (%(U)s),
 # never the query string (%(r)s or %(q)s): search terms and filters travel in it. No Referer
