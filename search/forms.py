@@ -76,6 +76,13 @@ class SearchForm(forms.Form):
         }
         return inputs
 
+    def submitted(self) -> list[tuple[str, str]]:
+        """The posted values of the form's own fields, as (name, value) pairs: what the paging
+        buttons post again, as hidden inputs, so that each page is the same search."""
+        if not self.is_bound:
+            return []
+        return [(name, value) for name in self.fields for value in self.data.getlist(name)]
+
     def clean_client(self):
         client_id = self.cleaned_data["client"]
         if client_id and not Client.objects.for_therapist(self.user).filter(pk=client_id).exists():

@@ -1,6 +1,6 @@
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.debug import sensitive_variables
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
@@ -9,19 +9,31 @@ from .forms import SearchForm
 from .services import search
 
 
-@sensitive_variables("query")
-@require_http_methods(["GET"])
+@sensitive_variables()
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
 def search_notes(request: HttpRequest) -> HttpResponse:
-    """The search page. The query is neither logged nor audited (docs/search.md)."""
-    form = SearchForm(request.GET or None, user=request.user)
+    """The search page (docs/search.md).
+
+    GET shows the empty form; the search itself is a POST (CSRF-protected, read-only), so that
+    no search term or filter travels in a URL: not in browser history, access logs or Referer.
+    A GET with a query string (an old bookmark, a hand-typed ``?q=``) is sent to the bare page,
+    and the query string is never read or echoed. The terms are neither logged nor audited, and
+    error reports hide every posted value and every local variable of the search.
+    """
+    if request.method == "GET":
+        if request.META.get("QUERY_STRING"):
+            return redirect("search")
+        form = SearchForm(user=request.user)
+    else:
+        form = SearchForm(request.POST, user=request.user)
     outcome, problems = None, []
     if form.is_bound and form.is_valid():
-        query = form.cleaned_data["q"]
         outcome = search(
             therapist=request.user,
-            query=query,
+            query=form.cleaned_data["q"],
             filters=form.filters(),
-            page=request.GET.get("page", 1),
+            page=request.POST.get("page", 1),
         )
     elif form.is_bound:
         problems = [
@@ -55,5 +67,7 @@ def search_notes(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "problems": problems,
         "scoped_client": clients.get(scoped_id),
+        # Paging posts the search that was run again, with another page number.
+        "resubmit": form.submitted() if outcome and outcome.page else [],
     }
     return render(request, "search/search.html", context)

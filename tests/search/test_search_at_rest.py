@@ -71,7 +71,7 @@ class SearchAtRestTests(TransactionTestCase):
         sign_in(self.client, self.alice)
 
     def found(self, q: str) -> list:
-        response = self.client.get(URL, {"q": q})
+        response = self.client.post(URL, {"q": q})
         self.assertEqual(response.status_code, 200)
         return [row["result"].session_id for row in response.context["rows"]]
 

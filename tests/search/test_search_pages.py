@@ -2,24 +2,66 @@
 consistency with writes."""
 
 import datetime
+import re
+import sys
+from html import unescape
+from unittest import mock
 
-from django.test import override_settings
+from django.db import connection
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.views.debug import ExceptionReporter
 
+from accounts.testing import sign_in
 from clients.services import erase_client
 from search.index import registry
 from search.query import STOP_WORDS_MESSAGE, TRUNCATED_MESSAGE
 from search.services import NO_TERMS_MESSAGE
+from search.views import search_notes
 from sessions.models import TherapySession
 from sessions.services import add_addendum, save_draft_session, save_process_note
 from tests.base import ALICE_CANARY_NOTE, PersonaTestCase, make_client, make_session, make_therapist
 from themes.models import Theme
 
 URL = reverse("search")
+FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
+ADDRESS = re.compile(r'\b(?:href|action|src|formaction)="([^"]*)"')
+WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|TRUNCATE)\b", re.I)
+# Not written literally near the code that posts them: the HTML report quotes source lines.
+REPORT_CANARY = "kestrel-Ж4-felt-dismissed"
+REPORT_DATE = datetime.date(2019, 4, 7).isoformat()
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]*)" value="([^"]*)">')
 
 
 def note(text: str) -> dict:
     return {"subjective": text}
+
+
+def search_forms(html: str) -> list[str]:
+    """Every form on the page that goes to the search page."""
+    return [form for form in FORM.findall(html) if f'action="{URL}"' in form]
+
+
+def addresses(html: str) -> list[str]:
+    """Every URL the page links to, loads or submits to."""
+    return [unescape(url) for url in ADDRESS.findall(html)]
+
+
+def selected(html: str, name: str) -> set[str]:
+    """The values of the selected options of the select element named ``name``."""
+    [options] = re.findall(rf'<select [^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    return set(re.findall(r'<option value="([^"]*)" selected>', options))
+
+
+def paging_form(response) -> list[tuple[str, str]]:
+    """What pressing the last paging button ("Next", or "Previous" on the last page) posts."""
+    html = response.content.decode()
+    [form] = [form for form in search_forms(html) if "Result pages" in form]
+    fields = [(name, unescape(value)) for name, value in HIDDEN.findall(form)]
+    fields = [(name, value) for name, value in fields if name != "csrfmiddlewaretoken"]
+    pages = re.findall(r'<button type="submit" class="page-link" name="page" value="(\d+)"', form)
+    return [*fields, ("page", pages[-1])]
 
 
 class SearchTestCase(PersonaTestCase):
@@ -28,7 +70,7 @@ class SearchTestCase(PersonaTestCase):
 
     def found(self, **params) -> list[TherapySession]:
         """The sessions on the result page, in order."""
-        response = self.client.get(URL, params)
+        response = self.client.post(URL, params)
         self.assertEqual(response.status_code, 200)
         return [row["result"].session_id for row in response.context["rows"]]
 
@@ -108,18 +150,23 @@ class RankingTests(SearchTestCase):
     def test_results_are_paginated(self):
         for day in range(1, 26):
             self.session("Insomnia.", date=datetime.date(2025, 1, day))
-        first = self.client.get(URL, {"q": "insomnia"})
+        first = self.client.post(URL, {"q": "insomnia"})
         self.assertEqual(len(first.context["rows"]), 20)
         self.assertContains(first, "25 sessions found")
-        self.assertContains(first, "?q=insomnia&amp;page=2")
-        second = self.client.get(URL, {"q": "insomnia", "page": 2})
+        self.assertContains(first, "Page 1 of 2")
+        # "Next" posts the same search again, with the page number.
+        self.assertEqual(paging_form(first), [("q", "insomnia"), ("page", "2")])
+        second = self.client.post(URL, dict(paging_form(first)))
         self.assertEqual(len(second.context["rows"]), 5)
-        self.assertEqual(self.client.get(URL, {"q": "insomnia", "page": "x'"}).status_code, 200)
+        self.assertContains(second, "Page 2 of 2")
+        self.assertEqual(paging_form(second), [("q", "insomnia"), ("page", "1")])
+        self.assertContains(second, 'value="insomnia"')
+        self.assertEqual(self.client.post(URL, {"q": "insomnia", "page": "x'"}).status_code, 200)
 
 
 class ResultPageTests(SearchTestCase):
     def test_result_shows_client_date_themes_and_highlighted_snippet(self):
-        response = self.client.get(URL, {"q": "zebrafinch*"})
+        response = self.client.post(URL, {"q": "zebrafinch*"})
         self.assertContains(response, self.alice_client.full_name)
         self.assertContains(response, self.alice_client.code)
         self.assertContains(response, "2 Mar 2026")
@@ -129,15 +176,18 @@ class ResultPageTests(SearchTestCase):
 
     def test_markup_in_a_note_is_escaped_in_the_snippet(self):
         self.session('Wrote <script>alert("x")</script> in her diary.')
-        response = self.client.get(URL, {"q": "diary"})
+        response = self.client.post(URL, {"q": "diary"})
         self.assertNotContains(response, "<script>alert")
         self.assertContains(response, "&lt;script&gt;alert")
         self.assertContains(response, "<mark>diary</mark>")
 
     def test_empty_and_stop_word_queries_get_a_helpful_message(self):
-        self.assertContains(self.client.get(URL, {"q": ""}), NO_TERMS_MESSAGE)
-        self.assertContains(self.client.get(URL), "Search notes")
-        response = self.client.get(URL, {"q": "the and of"})
+        self.assertContains(self.client.post(URL, {"q": ""}), NO_TERMS_MESSAGE)
+        self.assertContains(self.client.post(URL, {}), NO_TERMS_MESSAGE)
+        empty_form = self.client.get(URL)
+        self.assertContains(empty_form, "Search notes")
+        self.assertNotContains(empty_form, NO_TERMS_MESSAGE)
+        response = self.client.post(URL, {"q": "the and of"})
         self.assertContains(response, "Type at least one word that is not a common word")
         self.assertEqual(response.context["rows"], [])
         self.assertIn(STOP_WORDS_MESSAGE, response.context["outcome"].messages)
@@ -155,8 +205,8 @@ class ResultPageTests(SearchTestCase):
             "x" * 10_000,
         ]:
             with self.subTest(q=q[:20]):
-                self.assertEqual(self.client.get(URL, {"q": q}).status_code, 200)
-        self.assertContains(self.client.get(URL, {"q": "zebrafinch " * 1000}), TRUNCATED_MESSAGE)
+                self.assertEqual(self.client.post(URL, {"q": q}).status_code, 200)
+        self.assertContains(self.client.post(URL, {"q": "zebrafinch " * 1000}), TRUNCATED_MESSAGE)
         for params in [
             {"q": "x", "themes": "999999"},
             {"q": "x", "themes": "abc"},
@@ -168,7 +218,7 @@ class ResultPageTests(SearchTestCase):
             {"q": "x", "status": "deleted"},
         ]:
             with self.subTest(params=params):
-                response = self.client.get(URL, params)
+                response = self.client.post(URL, params)
                 self.assertEqual(response.status_code, 200)
                 self.assertTrue(response.context["problems"])
                 self.assertEqual(response.context["rows"], [])
@@ -177,6 +227,154 @@ class ResultPageTests(SearchTestCase):
         page = self.client.get(reverse("client_detail", args=[self.alice_client.pk]))
         self.assertContains(page, 'aria-label="Search notes"')
         self.assertContains(page, f'name="client" value="{self.alice_client.pk}"')
+        # Both boxes post (with a CSRF token) to the search page; none uses GET.
+        forms = search_forms(page.content.decode())
+        self.assertEqual(len(forms), 2)
+        for form in forms:
+            self.assertRegex(form, r'method="post"')
+            self.assertIn('name="csrfmiddlewaretoken"', form)
+            self.assertIn('name="q"', form)
+
+
+class NoTermsInUrlsTests(SearchTestCase):
+    """Search terms and filters travel only in POST bodies: never in a URL (issue 7)."""
+
+    def test_a_get_with_a_query_string_runs_no_search_and_drops_it(self):
+        response = self.client.get(URL, {"q": "zebrafinch", "page": 2, "status": "draft"})
+        self.assertRedirects(response, URL, fetch_redirect_response=False)
+        self.assertEqual(response["Location"], URL)
+        self.assertEqual(registry.therapist_ids(), [])  # no index built: nothing searched
+        page = self.client.get(URL, {"q": "zebrafinch"}, follow=True)
+        self.assertEqual(page.redirect_chain, [(URL, 302)])
+        self.assertIsNone(page.context["outcome"])
+        self.assertNotContains(page, "zebrafinch")
+        self.assertNotContains(page, "session found")
+        self.assertEqual(registry.therapist_ids(), [])
+
+    def test_a_get_with_a_client_id_alone_is_sent_to_the_bare_page_too(self):
+        response = self.client.get(URL, {"client": self.alice_client.pk})
+        self.assertEqual(response["Location"], URL)
+
+    def test_the_result_page_links_carry_no_query_strings(self):
+        theme = self.maternal_rejection
+        for day in range(1, 26):
+            make_session(
+                self.alice_client,
+                note=note("Spoke of the zebrafinch again."),
+                date=datetime.date(2025, 1, day),
+                themes=[{"theme": theme.pk, "intensity": 1}],
+            )
+        posted = {"q": "zebrafinch", "themes": [theme.pk], "status": "draft"}
+        for page in (1, 2):
+            with self.subTest(page=page):
+                response = self.client.post(URL, {**posted, "page": page})
+                self.assertContains(response, "26 sessions found")
+                html = response.content.decode()
+                urls = addresses(html)
+                self.assertTrue(any("/sessions/" in url for url in urls))
+                for url in urls:
+                    self.assertNotIn("?", url)
+                    self.assertNotIn("zebrafinch", url.lower())
+                for form in search_forms(html):
+                    self.assertIn('method="post"', form)
+                    self.assertNotIn('method="get"', form)
+
+    def test_the_form_keeps_what_was_typed(self):
+        anxiety = Theme.objects.get(slug="anxiety")
+        response = self.client.post(
+            URL,
+            {
+                "q": '"felt dismissed" -mother <b>',
+                "themes": [anxiety.pk, self.maternal_rejection.pk],
+                "theme_mode": "all",
+                "date_from": "2026-01-01",
+                "date_to": "2026-03-31",
+                "note_format": "soap",
+                "risk_level": "low",
+                "status": "draft",
+                "include_process_notes": "on",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'value="&quot;felt dismissed&quot; -mother &lt;b&gt;"')
+        html = response.content.decode()
+        for name, values in [
+            ("themes", {str(anxiety.pk), str(self.maternal_rejection.pk)}),
+            ("theme_mode", {"all"}),
+            ("note_format", {"soap"}),
+            ("risk_level", {"low"}),
+            ("status", {"draft"}),
+        ]:
+            with self.subTest(name=name):
+                self.assertEqual(selected(html, name), values)
+        self.assertContains(response, 'name="date_from" class="form-control" value="2026-01-01"')
+        self.assertContains(response, 'name="date_to" class="form-control" value="2026-03-31"')
+        self.assertRegex(response.content.decode(), r'id="id_include_process_notes" checked>')
+        self.assertContains(response, "<details open>")
+
+    def test_bad_input_gets_clear_messages_and_keeps_the_query(self):
+        response = self.client.post(
+            URL, {"q": "insomnia", "date_from": "2026-02-01", "date_to": "2026-01-01"}
+        )
+        self.assertContains(response, "To: The end date is before the start date.")
+        self.assertContains(response, 'value="insomnia"')
+        self.assertNotContains(response, "session found")
+        response = self.client.post(URL, {"q": "insomnia", "date_from": "2026-13-45"})
+        self.assertContains(response, "From: Enter a valid date.")
+        self.sign_in(self.bob)
+        response = self.client.post(URL, {"q": "insomnia", "client": self.alice_client.pk})
+        self.assertContains(response, "That client is not one of yours.")
+
+    def test_the_search_post_is_csrf_protected(self):
+        browser = Client(enforce_csrf_checks=True)
+        sign_in(browser, self.alice)
+        refused = browser.post(URL, {"q": "zebrafinch"})
+        self.assertEqual(refused.status_code, 403)
+        self.assertNotIn(b"zebrafinch", refused.content)
+        self.assertEqual(registry.therapist_ids(), [])
+        form = browser.get(URL)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode())
+        accepted = browser.post(URL, {"q": "zebrafinch", "csrfmiddlewaretoken": token[1]})
+        self.assertEqual(accepted.status_code, 200)
+        self.assertContains(accepted, "1 session found")
+
+    def test_searching_writes_nothing_to_the_database(self):
+        # The first search builds the index, the second reads it, the third is a page 2;
+        # only the sign-in layer may note activity in the (server-side) session.
+        for posted in ({"q": "zebrafinch"}, {"q": "zebrafinch"}, {"q": "-nothing", "page": 2}):
+            with self.subTest(posted=posted), CaptureQueriesContext(connection) as queries:
+                self.assertEqual(self.client.post(URL, posted).status_code, 200)
+            writes = [
+                query["sql"]
+                for query in queries.captured_queries
+                if WRITE.match(query["sql"]) and "django_session" not in query["sql"]
+            ]
+            self.assertEqual(writes, [])
+
+    def failure_report(self) -> ExceptionReporter:
+        """The error report (as mail_admins would send it) of a search failing inside the
+        search service, posted with REPORT_CANARY as the words and a few filters."""
+        request = RequestFactory().post(
+            URL, {"q": REPORT_CANARY, "date_from": REPORT_DATE, "status": "draft"}
+        )
+        request.user = self.alice
+        request._dont_enforce_csrf_checks = True
+        with mock.patch("search.services.parse", side_effect=RuntimeError("failure")):
+            try:
+                search_notes(request)
+            except RuntimeError:
+                return ExceptionReporter(request, *sys.exc_info())
+        raise AssertionError("the search did not fail")
+
+    def test_error_reports_hide_the_terms_and_filters(self):
+        reporter = self.failure_report()
+        # Both forms of the report (text, and the HTML one that lists every frame's local
+        # variables): the traceback is there, the posted values and the terms are not.
+        for report in (reporter.get_traceback_text(), reporter.get_traceback_html()):
+            self.assertIn("search_notes", report)
+            self.assertIn("********************", report)
+            self.assertNotIn(REPORT_CANARY, report)
+            self.assertNotIn(REPORT_DATE, report)
 
 
 class FilterTests(SearchTestCase):
@@ -254,7 +452,7 @@ class FilterTests(SearchTestCase):
         self.assertEqual(self.found(client=self.other_client.pk), [self.c.pk, self.b.pk])
 
     def test_the_client_page_search_is_limited_to_that_client(self):
-        response = self.client.get(URL, {"q": "insomnia", "client": self.alice_client.pk})
+        response = self.client.post(URL, {"q": "insomnia", "client": self.alice_client.pk})
         self.assertEqual([r["result"].session_id for r in response.context["rows"]], [self.a.pk])
         self.assertContains(response, f'name="client" value="{self.alice_client.pk}"')
 
@@ -265,13 +463,13 @@ class IsolationTests(SearchTestCase):
         self.sign_in(self.bob)
         for q in ("zebrafinch", ALICE_CANARY_NOTE, "-nothing", "каракатица"):
             self.assertEqual(self.found(q=q), [])
-        response = self.client.get(URL, {"q": "zebrafinch"})
+        response = self.client.post(URL, {"q": "zebrafinch"})
         self.assertNotContains(response, "zebrafinch-")
         self.assertNotContains(response, self.alice_client.full_name)
 
     def test_bob_with_alices_client_id_gets_a_message_and_nothing(self):
         self.sign_in(self.bob)
-        response = self.client.get(URL, {"q": "zebrafinch", "client": self.alice_client.pk})
+        response = self.client.post(URL, {"q": "zebrafinch", "client": self.alice_client.pk})
         self.assertContains(response, "That client is not one of yours.")
         self.assertEqual(response.context["rows"], [])
         self.assertNotContains(response, self.alice_client.full_name)
@@ -279,20 +477,22 @@ class IsolationTests(SearchTestCase):
     def test_bob_cannot_filter_by_alices_custom_theme(self):
         theme = Theme.objects.create(name="Alice's private theme", owner=self.alice)
         self.sign_in(self.bob)
-        response = self.client.get(URL, {"q": "zebrafinch", "themes": theme.pk})
+        response = self.client.post(URL, {"q": "zebrafinch", "themes": theme.pk})
         self.assertTrue(response.context["problems"])
         self.assertNotContains(response, "Alice&#x27;s private theme")
 
     def test_signed_out_visitors_are_sent_to_log_in(self):
         self.client.logout()
-        self.assertEqual(self.client.get(URL, {"q": "zebrafinch"}).status_code, 302)
+        self.assertEqual(self.client.post(URL, {"q": "zebrafinch"}).status_code, 302)
 
 
 class ProcessNoteTests(SearchTestCase):
     def test_process_notes_are_searched_only_when_asked(self):
         save_process_note(session=self.alice_session, text="Countertransference: irritation.")
         self.assertEqual(self.found(q="countertransference"), [])
-        response = self.client.get(URL, {"q": "countertransference", "include_process_notes": "on"})
+        response = self.client.post(
+            URL, {"q": "countertransference", "include_process_notes": "on"}
+        )
         self.assertEqual(
             [r["result"].session_id for r in response.context["rows"]], [self.alice_session.pk]
         )
