@@ -1,3 +1,4 @@
+from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpRequest, HttpResponse
 
 
@@ -15,3 +16,54 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class TrustedProxyMiddleware:
+    """Behind a reverse proxy, the peer (REMOTE_ADDR) is the proxy: take the client's address
+    from X-Forwarded-For instead, but only when the peer is one of DJANGO_TRUSTED_PROXIES.
+
+    The audit log and the sign-in lockout (username + address) both read REMOTE_ADDR, so this
+    runs first. The header is read from the right: each trusted proxy appends the address it
+    saw, and the first one that is not a trusted proxy is the client. Anything further left
+    was written by the client itself and is ignored.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        from django.conf import settings
+
+        self.trusted = frozenset(settings.TRUSTED_PROXIES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.trusted and request.META.get("REMOTE_ADDR") in self.trusted:
+            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+            for hop in reversed(hops):
+                if hop not in self.trusted:
+                    if _is_ip(hop):
+                        request.META["REMOTE_ADDR"] = hop
+                    break
+        return self.get_response(request)
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class LoginRequiredMiddleware(_LoginRequired):
+    """Django's, except that the page to come back to is the path alone: a query string could
+    carry words the therapist typed (it would end up in the sign-in URL, the browser history
+    and the proxy's log)."""
+
+    def handle_no_permission(self, request, view_func):
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(
+            request.path, self.get_login_url(view_func), self.get_redirect_field_name(view_func)
+        )

@@ -4,6 +4,7 @@ Every variable is listed, with its meaning, in .env.example.
 """
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -83,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout, absolute lifetime, "sign out everywhere", the 2FA step and the practice
@@ -212,6 +214,16 @@ if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_SSL_REDIRECT = env.boolean("DJANGO_SSL_REDIRECT", SECURE_COOKIES)
+# Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated IPs, e.g.
+# 127.0.0.1 for nginx on the same host). Empty: REMOTE_ADDR is the client (no proxy).
+TRUSTED_PROXIES = env.strings("DJANGO_TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_address(_proxy)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"DJANGO_TRUSTED_PROXIES: {_proxy!r} is not an IP address."
+        ) from None
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
 if env.boolean("DJANGO_TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
