@@ -1,0 +1,446 @@
+"""The access matrix: every URL pattern of the app, what kind of page it is, which methods its
+view accepts, and how to point it at alice's records.
+
+tests/security/test_route_inventory.py walks the URL resolver and fails, naming the pattern,
+when a route has no entry here (or an entry names a route that is gone). Adding a URL means
+adding a line here, and with it every attack of the route inventory and CSRF suites.
+
+Kinds, and what each persona must get (checked in tests/security/attack.py):
+
+- "public": open to anonymous visitors (login, health check).
+- "sign-in step": part of signing in or out; reachable after the password, before the code
+  (views marked ``@before_two_factor``).
+- "own account": the signed-in user's own account (2FA, password, idle clock); marked
+  ``@for_practice_admin``, since administrators have accounts too.
+- "therapist page": a clinical page without an id of a record (lists, forms, search).
+- "therapist object": a clinical page about one record, whose id is in the URL (or the query).
+  Another therapist gets 404 for it; a practice administrator gets 403.
+- "practice admin": account management, for practice administrators only (others get 404).
+
+Entries give builders that take the test case (see attack.AttackCase for its objects):
+``ids`` the URL kwargs (one dict per record to try), ``query`` a query string, ``data`` the POST
+body alice would send (valid where cheap, so that the CSRF suite's positive control really
+stores something: ``changes=True`` says it must), ``cross`` extra requests that mix bob's own
+records with alice's ids (bob must get 404 for each).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+PUBLIC = "public"
+SIGN_IN_STEP = "sign-in step"
+OWN_ACCOUNT = "own account"
+THERAPIST_PAGE = "therapist page"
+THERAPIST_OBJECT = "therapist object"
+PRACTICE_ADMIN = "practice admin"
+KINDS = {PUBLIC, SIGN_IN_STEP, OWN_ACCOUNT, THERAPIST_PAGE, THERAPIST_OBJECT, PRACTICE_ADMIN}
+CLINICAL = {THERAPIST_PAGE, THERAPIST_OBJECT}
+
+GET, POST, PUT, DELETE = "GET", "POST", "PUT", "DELETE"
+# The methods every route is tried with; those it does not accept must be refused.
+TRIED_METHODS = (GET, POST, PUT, DELETE)
+
+
+def _none(case) -> list[dict]:
+    return [{}]
+
+
+def _no_data(case) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    methods: frozenset[str]
+    ids: Callable = _none
+    query: Callable = _none
+    data: Callable = _no_data
+    changes: bool = False
+    cross: Callable = lambda case: []
+    # Methods outside `methods` that the view does not answer with 405 but treats like another
+    # method (Django's FormView maps PUT to POST, with an empty body): refused all the same.
+    loose: frozenset[str] = field(default_factory=frozenset)
+    note: str = ""
+
+
+def _m(*methods: str) -> frozenset[str]:
+    return frozenset(methods)
+
+
+# Whole prefixes not walked route by route, with the reason.
+PREFIXES = {
+    "admin/": "Django's admin: staff only, behind its own login; no therapist or practice "
+    "administrator is staff. Checked by its index and login page below, not per model.",
+}
+# Paths of the prefixes tried per persona (anonymous: a login page; password only: the 2FA
+# step; practice administrator: 403; bob: the admin's own login, he is not staff).
+PREFIX_PROBES = {"admin/": ["/admin/", "/admin/login/", "/admin/clients/client/"]}
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _client_post(case) -> dict:
+    return {"full_name": "Posted Client", "status": "active", "intake_date": "2026-01-05"}
+
+
+def _session_post(case) -> dict:
+    return {
+        "date": _today(),
+        "start_time": "09:00",
+        "duration_minutes": "50",
+        "session_type": "individual",
+        "modality": "in_person",
+        "note_format": "soap",
+        "section_subjective": "Posted note.",
+        "risk_level": "none",
+    }
+
+
+def _autosave_post(case, client=None) -> dict:
+    return {
+        "client": str((client or case.alice_client).pk),
+        "seq": "99",
+        "base_version": "0",
+        "note_format": "soap",
+        "section_subjective": "Typed text, autosaved.",
+    }
+
+
+def _theme_post(case) -> dict:
+    return {
+        "name": "Posted theme",
+        "category": "relational",
+        "description": "A theme posted by a test.",
+        "active": "on",
+    }
+
+
+MATRIX: dict[str, Route] = {
+    # --- signing in and out -----------------------------------------------------------------
+    "healthz": Route(PUBLIC, _m(GET), note="unnamed pattern; config/health.py, require_safe"),
+    "login": Route(
+        PUBLIC,
+        _m(GET, POST),
+        data=lambda case: {"username": "alice", "password": case.password},
+        loose=_m(PUT),
+        note="Django's LoginView (a FormView: PUT is handled as a POST with an empty body)",
+    ),
+    "logout": Route(SIGN_IN_STEP, _m(POST), changes=True, note="ends every session of the user"),
+    "two_factor_verify": Route(
+        SIGN_IN_STEP,
+        _m(GET, POST),
+        data=lambda case: {"otp_token": "000000"},
+        loose=_m(PUT, DELETE),
+        note="no method decorator: other methods show the code form and check nothing",
+    ),
+    "two_factor_setup": Route(
+        SIGN_IN_STEP,
+        _m(GET, POST),
+        loose=_m(PUT, DELETE),
+        note="no method decorator: other methods act as GET (show or redirect)",
+    ),
+    # --- the user's own account -------------------------------------------------------------
+    "two_factor_manage": Route(
+        OWN_ACCOUNT,
+        _m(GET, POST),
+        data=lambda case: {"action": "renew", "password": case.password},
+        changes=True,
+        loose=_m(PUT, DELETE),
+        note="no method decorator: other methods show the page and change nothing",
+    ),
+    "session_status": Route(OWN_ACCOUNT, _m(GET)),
+    "session_keepalive": Route(OWN_ACCOUNT, _m(POST)),
+    "password_change": Route(
+        OWN_ACCOUNT,
+        _m(GET, POST),
+        data=lambda case: {
+            "old_password": case.password,
+            "new_password1": "a-new-long-test-password-2027",
+            "new_password2": "a-new-long-test-password-2027",
+        },
+        changes=True,
+        loose=_m(PUT),
+        note="Django's PasswordChangeView (a FormView: PUT is a POST with an empty body)",
+    ),
+    "password_change_done": Route(OWN_ACCOUNT, _m(GET)),
+    # --- practice administrator ---------------------------------------------------------------
+    "account_list": Route(
+        PRACTICE_ADMIN,
+        _m(GET),
+        loose=_m(POST, PUT, DELETE),
+        note="no method decorator: other methods show the list and change nothing",
+    ),
+    "account_create": Route(
+        PRACTICE_ADMIN,
+        _m(GET, POST),
+        data=lambda case: {
+            "username": "dave",
+            "first_name": "Dave",
+            "password": "a-long-password-for-dave-2026",
+        },
+        changes=True,
+        loose=_m(PUT, DELETE),
+        note="no method decorator: other methods show the empty form and change nothing",
+    ),
+    "account_deactivate": Route(
+        PRACTICE_ADMIN, _m(POST), ids=lambda case: [{"pk": case.alice.pk}], changes=True
+    ),
+    "account_reactivate": Route(
+        PRACTICE_ADMIN, _m(POST), ids=lambda case: [{"pk": case.alice.pk}], changes=True
+    ),
+    "account_reset_two_factor": Route(
+        PRACTICE_ADMIN, _m(POST), ids=lambda case: [{"pk": case.alice.pk}], changes=True
+    ),
+    # --- clinical pages without a record id ------------------------------------------------
+    "dashboard": Route(THERAPIST_PAGE, _m(GET)),
+    "audit_log": Route(THERAPIST_PAGE, _m(GET)),
+    "client_list": Route(
+        THERAPIST_PAGE, _m(GET), query=lambda case: [{}, {"q": "C-0001", "status": "all"}]
+    ),
+    "client_create": Route(THERAPIST_PAGE, _m(GET, POST), data=_client_post, changes=True),
+    "theme_list": Route(THERAPIST_PAGE, _m(GET)),
+    "theme_create": Route(THERAPIST_PAGE, _m(GET, POST), data=_theme_post, changes=True),
+    "theme_suggest": Route(
+        THERAPIST_PAGE,
+        _m(POST),
+        data=lambda case: {"text": "She felt dismissed by her mother, again."},
+        note="JSON suggestions; computes, stores nothing",
+    ),
+    "theme_caseload": Route(
+        THERAPIST_PAGE,
+        _m(GET),
+        # alice's own theme as the filter: bob must not learn its name or her clients.
+        query=lambda case: [{}, {"theme": case.alice_theme.slug}],
+    ),
+    "search": Route(
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        data=lambda case: {"q": "dismissed", "client": str(case.alice_client.pk)},
+        note="GET shows the empty form; the search itself is a POST (read-only)",
+    ),
+    # --- one of alice's records -----------------------------------------------------------
+    "client_detail": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"pk": case.alice_client.pk}]
+    ),
+    "client_edit": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_client.pk}],
+        data=_client_post,
+        changes=True,
+    ),
+    "client_discharge": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_client.pk}],
+        data=lambda case: {"discharge_date": _today(), "closing_summary": "Ended well."},
+        changes=True,
+    ),
+    "client_export": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_client.pk}],
+        changes=True,
+        note="POST answers the ZIP and records a disclosure",
+    ),
+    "client_erase": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_client.pk}],
+        data=lambda case: {"confirm_code": case.alice_client.code},
+        changes=True,
+    ),
+    "case_summary": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=lambda case: {
+            "date_from": "2026-01-01",
+            "date_to": _today(),
+            "sections": ["demographics"],
+            "full_notes": "none",
+        },
+        note="POST answers the PDF (or the form with errors)",
+    ),
+    "client_themes": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"client_pk": case.alice_client.pk}]
+    ),
+    "client_theme_sessions": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [
+            {"client_pk": case.alice_client.pk, "slug": "maternal-rejection"},
+            {"client_pk": case.alice_client.pk, "slug": case.alice_theme.slug},
+        ],
+        # bob's own client with alice's custom theme.
+        cross=lambda case: [
+            ({"client_pk": case.bob_client.pk, "slug": case.alice_theme.slug}, {}, None)
+        ],
+    ),
+    "theme_edit": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_theme.pk}],
+        data=_theme_post,
+        changes=True,
+    ),
+    "theme_delete": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_theme.pk}],
+        data=lambda case: {"confirm": "on"},
+        note="alice's theme is on a signed note: deleting it is refused with a message",
+    ),
+    "session_start": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        query=lambda case: [{"client": str(case.alice_client.pk)}],
+        note="the client's id is in the query string",
+    ),
+    "session_create": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=_session_post,
+        changes=True,
+    ),
+    "session_detail": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [{"pk": case.alice_session.pk}, {"pk": case.alice_signed.pk}],
+    ),
+    "session_edit": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_session.pk}, {"pk": case.alice_signed.pk}],
+        data=lambda case: {**_session_post(case), "version": str(case.alice_session.version)},
+        changes=True,
+    ),
+    "session_sign": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_session.pk}],
+        data=lambda case: {"version": str(case.alice_session.version)},
+        changes=True,
+    ),
+    "session_accept_theme": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_session.pk}],
+        data=lambda case: {
+            "theme": str(case.alice_theme.pk),
+            "version": str(case.alice_session.version),
+        },
+        changes=True,
+    ),
+    "addendum_create": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_signed.pk}],
+        data=lambda case: {"text": "A posted addendum."},
+        changes=True,
+    ),
+    "process_note": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_signed.pk}, {"pk": case.alice_session.pk}],
+        data=lambda case: {"text": "A posted process note."},
+        changes=True,
+    ),
+    "draft_autosave": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"draft_key": case.alice_draft.pk}],
+        data=_autosave_post,
+        changes=True,
+        # alice's draft key with bob's own client; a new key with alice's client.
+        cross=lambda case: [
+            ({"draft_key": case.alice_draft.pk}, {}, _autosave_post(case, case.bob_client)),
+            ({"draft_key": case.bob_new_draft_key}, {}, _autosave_post(case)),
+        ],
+    ),
+    "draft_detail": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"draft_key": case.alice_draft.pk}]
+    ),
+    "draft_discard": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"draft_key": case.alice_draft.pk}],
+        changes=True,
+    ),
+}
+
+
+# --- the inventory ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    key: str  # the pattern's name, or its route when it has none
+    route: str  # the full route, e.g. "clients/<uuid:pk>/"
+    name: str | None
+
+
+def inventory(urlconf=None) -> tuple[list[Found], list[str]]:
+    """(every URL pattern, every prefix in PREFIXES met), walking included URLconfs."""
+    patterns, prefixes = [], []
+
+    def walk(entries, prefix: str, namespace: str) -> None:
+        for entry in entries:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                if route in PREFIXES:
+                    prefixes.append(route)
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, route, inner)
+            elif isinstance(entry, URLPattern):
+                name = f"{namespace}{entry.name}" if entry.name else None
+                patterns.append(Found(name or route, route, name))
+
+    walk(get_resolver(urlconf).url_patterns, "", "")
+    return patterns, prefixes
+
+
+def inventory_problems(matrix: dict[str, Route] | None = None, urlconf=None) -> list[str]:
+    """What is wrong between the URLconf and the matrix, one line each (empty: nothing)."""
+    matrix = MATRIX if matrix is None else matrix
+    found, prefixes = inventory(urlconf)
+    problems = []
+    for item in found:
+        if item.key not in matrix:
+            problems.append(
+                f"URL pattern {item.key!r} (/{item.route}) has no entry in the access matrix "
+                "(tests/security/access_matrix.py): say who may reach it and with which ids"
+            )
+    keys = [item.key for item in found]
+    for key in sorted(set(keys)):
+        if keys.count(key) > 1:
+            problems.append(f"URL pattern {key!r} appears {keys.count(key)} times")
+    for key, route in matrix.items():
+        if key not in keys:
+            problems.append(f"access matrix entry {key!r} matches no URL pattern any more")
+        if route.kind not in KINDS:
+            problems.append(f"access matrix entry {key!r} has an unknown kind {route.kind!r}")
+    for prefix in PREFIXES:
+        if prefix not in prefixes:
+            problems.append(f"prefix {prefix!r} is listed but no longer in the URLconf")
+    return problems
+
+
+def path_for(key: str, kwargs: dict, query: dict | None = None) -> str:
+    from urllib.parse import urlencode
+
+    found = {item.key: item for item in inventory()[0]}
+    item = found.get(key)
+    if item is not None and item.name is None:
+        path = "/" + item.route
+    else:
+        path = reverse(key, kwargs=kwargs)
+    return f"{path}?{urlencode(query)}" if query else path

@@ -1,0 +1,199 @@
+"""Cross-site request forgery, and safe methods that stay safe (issue 7).
+
+Every route that accepts POST (from the access matrix, so a new one is covered as soon as it
+is listed) refuses a POST without a valid CSRF token: 403 and not one row of the database
+changed. With a valid token the same request is accepted (positive control), and with
+CsrfViewMiddleware removed the tokenless POST goes through (negative control: the check sees a
+missing protection).
+
+No GET changes the database: a census of every table's rows before and after GETting every
+route, as alice with her ids and anonymously. Excluded, with the reason (tests/security/
+attack.py): the audit table may grow (viewing is audited by design; earlier rows must stay),
+the session table (idle clock, messages), and django-otp's last-used time of a device.
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.test import override_settings
+
+from tests.security import attack
+from tests.security.access_matrix import (
+    MATRIX,
+    PRACTICE_ADMIN,
+    PUBLIC,
+    SIGN_IN_STEP,
+    Route,
+)
+from tests.security.attack import AttackCase, census, census_changes, rolled_back
+from tests.security.test_route_inventory import LEAKY_MATRIX, LEAKY_URLS
+
+WITHOUT_CSRF = [m for m in settings.MIDDLEWARE if m != "django.middleware.csrf.CsrfViewMiddleware"]
+POSTING = {key: route for key, route in MATRIX.items() if "POST" in route.methods}
+NEGATIVE_SAMPLE = (
+    "logout",
+    "search",
+    "client_edit",
+    "session_sign",
+    "draft_autosave",
+    "account_deactivate",
+)
+
+
+def _lines(failures: list[str]) -> str:
+    return "\n".join(failures)
+
+
+def new_token() -> tuple[str, str]:
+    """(cookie secret, masked form token): what the site hands a browser with a form."""
+    request = HttpRequest()
+    token = get_token(request)
+    return request.META["CSRF_COOKIE"], token
+
+
+class CsrfCase(AttackCase):
+    def poster(self, key: str, route: Route):
+        """A client that enforces CSRF, as the persona the route is for."""
+        if route.kind == PUBLIC:
+            return self.anonymous(enforce_csrf_checks=True)
+        if route.kind == SIGN_IN_STEP and key != "logout":
+            return self.password_only(self.alice, enforce_csrf_checks=True)
+        if route.kind == PRACTICE_ADMIN:
+            return self.signed_in(self.carol, enforce_csrf_checks=True)
+        return self.signed_in(self.alice, enforce_csrf_checks=True)
+
+    def refusal_failures(self, matrix: dict[str, Route]) -> list[str]:
+        """POSTs without a valid token: no cookie and no token, a cookie and no token, a token
+        that is not the cookie's. Each must be a 403 that changes nothing at all."""
+        failures = []
+        for key, route in matrix.items():
+            if "POST" not in route.methods:
+                continue
+            path, data = self.targets(key, route)[0]
+            client = self.poster(key, route)
+            secret, _ = new_token()
+            _, foreign_token = new_token()
+            attempts = {
+                "no cookie, no token": (None, {}),
+                "cookie, no token": (secret, {}),
+                "cookie, another token": (secret, {"csrfmiddlewaretoken": foreign_token}),
+            }
+            for what, (cookie, token) in attempts.items():
+                if cookie:
+                    client.cookies[settings.CSRF_COOKIE_NAME] = cookie
+                with rolled_back():  # without the protection, the POST must not pile up
+                    before = census()
+                    response = client.post(path, {**(data or {}), **token})
+                    changed = census_changes(before, census(), strict=True)
+                attack.count("CSRF refusals")
+                if response.status_code != 403:
+                    failures.append(f"POST {path} ({key}), {what}: {response.status_code}")
+                failures += [f"POST {path} ({key}), {what}: changed {c}" for c in changed]
+        return failures
+
+
+class CsrfTests(CsrfCase):
+    def test_every_post_route_is_in_the_suite(self):
+        self.assertGreaterEqual(len(POSTING), 25)
+        self.assertLessEqual(
+            {"login", "logout", "client_edit", "draft_autosave", "search", "account_create"},
+            set(POSTING),
+        )
+
+    def test_every_post_without_a_valid_token_is_refused_and_changes_nothing(self):
+        failures = self.refusal_failures(POSTING)
+        self.assertEqual(failures, [], _lines(failures))
+
+    def test_with_a_valid_token_the_same_posts_are_accepted_positive_control(self):
+        failures = []
+        for key, route in POSTING.items():
+            path, data = self.targets(key, route)[0]
+            client = self.poster(key, route)
+            secret, token = new_token()
+            client.cookies[settings.CSRF_COOKIE_NAME] = secret
+            with rolled_back():
+                before = census()
+                response = client.post(path, {**(data or {}), "csrfmiddlewaretoken": token})
+                # Any table but the idle clock: an audit entry counts as storing something.
+                changed = [
+                    c
+                    for c in census_changes(before, census(), strict=True)
+                    if not c.startswith("django_session")
+                ]
+            attack.count("CSRF accepted")
+            if response.status_code == 403 or b"CSRF" in response.content:
+                failures.append(f"POST {path} ({key}) with a valid token: refused")
+            elif response.status_code >= 400:
+                failures.append(f"POST {path} ({key}) with a valid token: {response.status_code}")
+            if route.changes and not changed:
+                failures.append(f"POST {path} ({key}) with a valid token stored nothing")
+        self.assertEqual(failures, [], _lines(failures))
+
+    def test_the_token_in_the_header_is_accepted_too_autosave_positive_control(self):
+        route = MATRIX["draft_autosave"]
+        path, data = self.targets("draft_autosave", route)[0]
+        client = self.poster("draft_autosave", route)
+        secret, token = new_token()
+        client.cookies[settings.CSRF_COOKIE_NAME] = secret
+        response = client.post(path, data, headers={"X-CSRFToken": token})
+        self.assertEqual(response.json()["status"], "saved")
+
+    @override_settings(MIDDLEWARE=WITHOUT_CSRF)
+    def test_without_the_csrf_middleware_the_check_fails_negative_control(self):
+        # A sample of each kind (every view runs now, which is slow).
+        sample = {key: POSTING[key] for key in NEGATIVE_SAMPLE}
+        failures = self.refusal_failures(sample)
+        refused_keys = {key for key in sample if not any(f"({key})," in f for f in failures)}
+        # Every POST route now answers without a token; those that store something do.
+        self.assertEqual(refused_keys, set(), _lines(failures))
+        for key in ("client_edit", "session_sign", "draft_autosave", "account_deactivate"):
+            self.assertTrue(any(f"({key}), no cookie, no token: changed" in f for f in failures))
+
+    @override_settings(MIDDLEWARE=WITHOUT_CSRF)
+    def test_the_sign_in_page_stays_protected_without_the_middleware(self):
+        """Django's LoginView carries csrf_protect itself: a second line of defence (which is
+        why it is not in the negative control's sample)."""
+        self.assertEqual(self.refusal_failures({"login": POSTING["login"]}), [])
+
+
+class SafeMethodTests(AttackCase):
+    def get_census_failures(self, matrix, client) -> list[str]:
+        return attack.get_census_failures(self, matrix, client)
+
+    def test_no_get_by_alice_changes_the_database(self):
+        failures = self.get_census_failures(MATRIX, self.signed_in(self.alice))
+        self.assertEqual(failures, [], _lines(failures))
+
+    def test_no_get_by_an_anonymous_visitor_changes_the_database(self):
+        failures = self.get_census_failures(MATRIX, self.anonymous())
+        self.assertEqual(failures, [], _lines(failures))
+
+    def test_no_get_by_the_practice_administrator_changes_the_database(self):
+        failures = self.get_census_failures(MATRIX, self.signed_in(self.carol))
+        self.assertEqual(failures, [], _lines(failures))
+
+    def test_viewing_a_record_appends_to_the_audit_log_positive_control(self):
+        """The census sees a write: the audit table grows on viewing (and is allowed to), and
+        it would fail if an earlier audit row changed."""
+        client = self.signed_in(self.alice)
+        before = census()
+        client.get(f"/clients/{self.alice_client.pk}/")
+        after = census()
+        self.assertGreater(len(after["audit_auditevent"]), len(before["audit_auditevent"]))
+        self.assertEqual(census_changes(before, after), [])
+        tampered = {**after, "audit_auditevent": after["audit_auditevent"][1:]}
+        self.assertEqual(
+            census_changes(before, tampered),
+            ["audit_auditevent: earlier rows changed or removed"],
+        )
+
+    @override_settings(ROOT_URLCONF=LEAKY_URLS)
+    def test_a_get_that_writes_is_caught_negative_control(self):
+        failures = self.get_census_failures(LEAKY_MATRIX, self.signed_in(self.alice))
+        self.assertTrue(failures, "the GET that writes went unnoticed")
+        self.assertTrue(all("(leaky_writes_on_get)" in f for f in failures), _lines(failures))
+        self.assertIn("(leaky_writes_on_get) changed clients_client", failures[0])
+
+    def test_zz_report_counts(self):
+        attack.report_counts("CSRF and safe methods", attack.CHECKS)
+        attack.CHECKS.clear()
