@@ -10,7 +10,7 @@ from django.db import connections
 
 from encryption.keys import get_keyring
 
-from . import archive, manifest, postgres, sqlite, verify
+from . import archive, manifest, postgres, seal, sqlite, verify
 from .aliases import temporary_alias
 from .errors import BackupError
 
@@ -60,7 +60,7 @@ def create_backup(output: Path, *, using: str = "default") -> Outcome:
             state=state,
             tools=tools,
         )
-        archive.write(output, contents, copy)
+        archive.write(output, seal.seal(contents), copy)
     return _outcome(output, engine, state, started)
 
 
@@ -69,6 +69,7 @@ def restore_backup(path: Path, *, using: str = "default") -> Outcome:
     engine = _engine(using)
     contents = archive.read_manifest(path)
     manifest.validate(contents)
+    seal.check(contents)
     if contents["engine"] != engine:
         raise BackupError(
             f"This backup is of a {contents['engine']} database and the configured database is "

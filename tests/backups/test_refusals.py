@@ -5,6 +5,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import TransactionTestCase, override_settings
 
+from backups import seal
 from encryption.keys import reset_keyring
 from tests.backups.helpers import (
     backup_to,
@@ -48,7 +49,7 @@ class RefusalTests(TransactionTestCase):
 
         def other_engine(manifest):
             manifest["engine"] = "sqlite" if manifest["engine"] == "postgresql" else "postgresql"
-            return manifest
+            return seal.seal(manifest)  # as if made elsewhere under the same audit key
 
         rewrite_backup(self.backup, manifest=other_engine)
         with fresh_database(self.tmp_path) as alias:
@@ -107,7 +108,8 @@ class RefusalTests(TransactionTestCase):
             override_settings(AUDIT_HMAC_KEY=other_audit_key),
             fresh_database(self.tmp_path) as alias,
         ):
-            self.assert_refused(alias, "audit log does not verify", "AUDIT_HMAC_KEY")
+            # The manifest's seal, keyed from the audit key, is the first thing to notice.
+            self.assert_refused(alias, "manifest seal does not match", "AUDIT_HMAC_KEY")
 
     def _engine(self) -> str:
         from django.db import connection

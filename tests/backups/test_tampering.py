@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import TransactionTestCase
 
+from backups import seal
 from sessions.models import TherapySession
 from tests.backups.helpers import (
     backup_to,
@@ -57,12 +58,22 @@ class TamperingTests(TransactionTestCase):
             table = manifest["tables"][TABLE]
             table["row_hashes"].append(["ffffffffffffffffffffffffffffffff", "00" * 32])
             table["rows"] += 1
-            return manifest
+            # Sealed again, as only a holder of the audit key could: the row check still holds.
+            return seal.seal(manifest)
 
         rewrite_backup(self.backup, manifest=drop_addendum_row)
         self.assertIn(
             f"table {TABLE}: row id=ffffffffffffffffffffffffffffffff is missing", self.refusal()
         )
+
+    def test_a_manifest_rewritten_without_the_audit_key_is_refused(self):
+        # Someone changes a row and recomputes its hash in the manifest: the seal no longer fits.
+        def forge(manifest):
+            manifest["tables"][TABLE]["row_hashes"][0][1] = "00" * 32
+            return manifest
+
+        rewrite_backup(self.backup, manifest=forge)
+        self.assertIn("manifest seal does not match", self.refusal())
 
     def test_a_changed_plain_column_is_caught_by_the_manifest_alone(self):
         # Decryption cannot see this (the duration is not encrypted); the row hashes can.
