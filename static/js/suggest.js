@@ -61,10 +61,18 @@
         var evidenceInput = form.querySelector("input[name=evidence_" + t.id + "]");
         if (evidenceInput) { evidenceInput.value = t.evidence[0] || ""; }
         renderThemes(themes);
+        // The button is gone: keep keyboard focus on the theme just tagged, not lost to <body>.
+        if (select) { select.focus(); }
       });
       var dismiss = el("button", "btn btn-sm btn-link", "Dismiss");
       dismiss.type = "button";
-      dismiss.addEventListener("click", function () { dismissed[t.id] = true; renderThemes(themes); });
+      dismiss.addEventListener("click", function () {
+        dismissed[t.id] = true;
+        renderThemes(themes);
+        // Focus goes on to the next suggestion, or to the theme list when none is left.
+        var next = panel.querySelector(".suggestion button") || form.querySelector(".theme-group summary");
+        if (next) { next.focus(); }
+      });
       actions.appendChild(accept);
       actions.appendChild(dismiss);
       row.appendChild(actions);
