@@ -57,13 +57,29 @@ def _is_ip(text: str) -> bool:
 
 
 class LoginRequiredMiddleware(_LoginRequired):
-    """Django's, except that the page to come back to is the path alone: a query string could
-    carry words the therapist typed (it would end up in the sign-in URL, the browser history
-    and the proxy's log)."""
+    """Django's, except that the page to come back to keeps only opaque ids from the query
+    string (`?client=<uuid>`): any other parameter could carry words the therapist typed,
+    which would end up in the sign-in URL, the browser history and the proxy's log."""
 
     def handle_no_permission(self, request, view_func):
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(
-            request.path, self.get_login_url(view_func), self.get_redirect_field_name(view_func)
+            path_with_opaque_ids(request),
+            self.get_login_url(view_func),
+            self.get_redirect_field_name(view_func),
         )
+
+
+def path_with_opaque_ids(request: HttpRequest) -> str:
+    import uuid
+    from urllib.parse import urlencode
+
+    kept = []
+    for name, values in request.GET.lists():
+        for value in values:
+            try:
+                kept.append((name, str(uuid.UUID(value))))
+            except ValueError:
+                continue
+    return request.path + ("?" + urlencode(kept) if kept else "")

@@ -71,6 +71,12 @@ class SignInRedirectTests(TestCase):
         self.assertNotIn("Quillfeather", response["Location"])
         self.assertIn("next=/clients/", response["Location"])
 
+    def test_opaque_ids_are_kept(self):
+        client_id = "9d356ef0-2045-41da-9bb5-2376aa19ddd0"
+        response = self.client.get(f"/sessions/log/?client={client_id}&q=Quillfeather")
+        self.assertIn(client_id, response["Location"])
+        self.assertNotIn("Quillfeather", response["Location"])
+
     def test_negative_control_djangos_own_middleware_would_carry_it(self):
         request = RequestFactory().get("/clients/?q=Quillfeather")
         from django.contrib.auth.models import AnonymousUser
