@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action
@@ -35,6 +35,7 @@ def _therapist(pk: int):
 
 
 @for_practice_admin
+@require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
     users = (
@@ -51,6 +52,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 
 @for_practice_admin
+@require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password")
 def account_create(request: HttpRequest) -> HttpResponse:
     _require_admin(request)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -76,6 +76,7 @@ def _verified(request: HttpRequest, device) -> None:
 
 @before_two_factor
 @sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """Step two: the authenticator's code or a backup code."""
     user = request.user
@@ -115,6 +116,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @before_two_factor
 @sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """First sign-in (or replacing the authenticator): scan, confirm with a code, then the
     backup codes once."""
@@ -167,6 +169,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @for_practice_admin
 @sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
 def two_factor_manage(request: HttpRequest) -> HttpResponse:
     """The user's own second factor: show or renew backup codes, replace the authenticator.
     Each asks for the password again."""

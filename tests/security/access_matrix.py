@@ -136,14 +136,10 @@ MATRIX: dict[str, Route] = {
         SIGN_IN_STEP,
         _m(GET, POST),
         data=lambda case: {"otp_token": "000000"},
-        loose=_m(PUT, DELETE),
-        note="no method decorator: other methods show the code form and check nothing",
     ),
     "two_factor_setup": Route(
         SIGN_IN_STEP,
         _m(GET, POST),
-        loose=_m(PUT, DELETE),
-        note="no method decorator: other methods act as GET (show or redirect)",
     ),
     # --- the user's own account -------------------------------------------------------------
     "two_factor_manage": Route(
@@ -151,8 +147,6 @@ MATRIX: dict[str, Route] = {
         _m(GET, POST),
         data=lambda case: {"action": "renew", "password": case.password},
         changes=True,
-        loose=_m(PUT, DELETE),
-        note="no method decorator: other methods show the page and change nothing",
     ),
     "session_status": Route(OWN_ACCOUNT, _m(GET)),
     "session_keepalive": Route(OWN_ACCOUNT, _m(POST)),
@@ -173,8 +167,6 @@ MATRIX: dict[str, Route] = {
     "account_list": Route(
         PRACTICE_ADMIN,
         _m(GET),
-        loose=_m(POST, PUT, DELETE),
-        note="no method decorator: other methods show the list and change nothing",
     ),
     "account_create": Route(
         PRACTICE_ADMIN,
@@ -185,8 +177,6 @@ MATRIX: dict[str, Route] = {
             "password": "a-long-password-for-dave-2026",
         },
         changes=True,
-        loose=_m(PUT, DELETE),
-        note="no method decorator: other methods show the empty form and change nothing",
     ),
     "account_deactivate": Route(
         PRACTICE_ADMIN, _m(POST), ids=lambda case: [{"pk": case.alice.pk}], changes=True
