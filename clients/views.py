@@ -1,7 +1,10 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -27,9 +30,17 @@ def _matches(client: Client, query: str) -> bool:
     return folded in fold_text(client.full_name) or folded in fold_text(client.preferred_name)
 
 
-@require_http_methods(["GET"])
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
 def client_list(request: HttpRequest) -> HttpResponse:
-    form = ClientFilterForm(request.GET or None)
+    """The caseload. A name typed into the filter is posted, never put in the URL (it would
+    reach the browser history and the proxy's log); the status may be a link (?status=all).
+    Filtering writes nothing."""
+    if request.method == "GET" and "q" in request.GET:
+        kept = {"status": request.GET["status"]} if "status" in request.GET else {}
+        return redirect(reverse("client_list") + (f"?{urlencode(kept)}" if kept else ""))
+    data = request.POST if request.method == "POST" else request.GET
+    form = ClientFilterForm(data or None)
     clients = Client.objects.for_therapist(request.user).annotate(session_count=Count("sessions"))
     query = ""
     status = form.cleaned_data["status"] if form.is_valid() else CURRENT

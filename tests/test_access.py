@@ -282,7 +282,7 @@ class OwnListsTests(AccessTestCase):
         self.sign_in(self.bob)
         for query in (ALICE_CANARY_NAME, "quillfeather"):
             with self.subTest(query=query):
-                response = self.client.get(reverse("client_list"), {"q": query})
+                response = self.client.post(reverse("client_list"), {"q": query})
                 self.assertEqual(response.context["clients"], [])
                 self.assertContains(response, "No client matches")
                 # The search box echoes the query (bob typed it); nothing else of alice's shows.
@@ -294,7 +294,7 @@ class OwnListsTests(AccessTestCase):
         self.assertEqual(self.alice_client.code, "C-0001")
         self.assertEqual(self.bob_client.code, "C-0001")
         self.sign_in(self.bob)
-        response = self.client.get(reverse("client_list"), {"q": "C-0001"})
+        response = self.client.post(reverse("client_list"), {"q": "C-0001"})
         html = response.content.decode()
         self.assertEqual(response.context["clients"], [self.bob_client])
         self.assertContains(response, escape(BOB_CLIENT_NAME))
@@ -304,7 +304,7 @@ class OwnListsTests(AccessTestCase):
 
     def test_alices_search_for_code_c_0001_finds_her_client_positive_control(self):
         self.sign_in(self.alice)
-        response = self.client.get(reverse("client_list"), {"q": "C-0001"})
+        response = self.client.post(reverse("client_list"), {"q": "C-0001"})
         self.assertEqual(response.context["clients"], [self.alice_client])
         self.assertContains(response, ALICE_CANARY_NAME)
         self.assertNotContains(response, escape(BOB_CLIENT_NAME))

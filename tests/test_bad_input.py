@@ -372,7 +372,7 @@ class NoServerErrorTests(HypothesisTestCase, PersonaTestCase):
     @given(query=st.text(max_size=120), status=st.sampled_from(["", "active", "bogus"]))
     def test_any_search_text_shows_the_client_list(self, query, status):
         sign_in(self.client, self.alice)
-        response = self.client.get(reverse("client_list"), {"q": query, "status": status})
+        response = self.client.post(reverse("client_list"), {"q": query, "status": status})
         self.assertEqual(response.status_code, 200)
 
     def test_search_text_with_digits_that_int_cannot_read_shows_the_list(self):
@@ -380,8 +380,8 @@ class NoServerErrorTests(HypothesisTestCase, PersonaTestCase):
         sign_in(self.client, self.alice)
         for query in ("፩", "C-፩", "²", "\u0661"):
             with self.subTest(query=query):
-                response = self.client.get(reverse("client_list"), {"q": query})
+                response = self.client.post(reverse("client_list"), {"q": query})
                 self.assertEqual(response.status_code, 200)
         # Arabic-Indic digits are real decimal digits: "C-\u0660\u0660\u0660\u0661" is C-0001.
-        response = self.client.get(reverse("client_list"), {"q": "C-\u0660\u0660\u0660\u0661"})
+        response = self.client.post(reverse("client_list"), {"q": "C-\u0660\u0660\u0660\u0661"})
         self.assertEqual(response.context["clients"], [self.alice_client])

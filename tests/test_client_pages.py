@@ -158,8 +158,22 @@ class ClientListTests(TestCase):
         self.assertContains(response, '<option value="" selected>Current (active and waitlist)')
         self.assertContains(response, "4 clients")
 
+    def test_a_name_in_the_url_is_dropped_not_searched(self):
+        response = self.client.get(reverse("client_list"), {"q": "ortega", "status": "all"})
+        self.assertRedirects(
+            response, f"{reverse('client_list')}?status=all", fetch_redirect_response=False
+        )
+        self.assertNotIn("ortega", response["Location"])
+
+    def test_the_filter_form_posts_and_keeps_what_was_typed(self):
+        page = self.client.get(reverse("client_list"))
+        self.assertContains(page, '<form method="post"')
+        response = self.client.post(reverse("client_list"), {"q": "Ortega"})
+        self.assertContains(response, 'value="Ortega"')
+        self.assertNotContains(response, "?q=")
+
     def test_search_by_name_ignores_case(self):
-        response = self.client.get(reverse("client_list"), {"q": "quillfeather"})
+        response = self.client.post(reverse("client_list"), {"q": "quillfeather"})
         self.assertEqual(_names(response), ["Quillfeather Ŋarvåsdóttir"])
         self.assertContains(response, "Quillfeather Ŋarvåsdóttir")
         self.assertNotContains(response, "Ménétrier")
@@ -167,7 +181,7 @@ class ClientListTests(TestCase):
     def test_search_by_name_ignores_accents(self):
         for query in ("zoe menetrier-ost", "MENETRIER", "Ménétrier", "ost", "arvasdottir"):
             with self.subTest(query=query):
-                response = self.client.get(reverse("client_list"), {"q": query})
+                response = self.client.post(reverse("client_list"), {"q": query})
                 expected = (
                     ["Quillfeather Ŋarvåsdóttir"]
                     if query == "arvasdottir"
@@ -178,11 +192,11 @@ class ClientListTests(TestCase):
     def test_search_by_code_in_any_common_spelling(self):
         for query in ("C-0002", "c-0002", "0002", "2", " C-0002 "):
             with self.subTest(query=query):
-                response = self.client.get(reverse("client_list"), {"q": query})
+                response = self.client.post(reverse("client_list"), {"q": query})
                 self.assertEqual(_names(response), ["Quillfeather Ŋarvåsdóttir"])
 
     def test_a_search_that_matches_nobody_says_so(self):
-        response = self.client.get(reverse("client_list"), {"q": "nobody-by-this-name"})
+        response = self.client.post(reverse("client_list"), {"q": "nobody-by-this-name"})
         self.assertEqual(_names(response), [])
         self.assertContains(response, "No client matches")
         self.assertContains(response, 'value="nobody-by-this-name"')
@@ -195,7 +209,7 @@ class ClientListTests(TestCase):
         self.assertEqual(_names(response), ["Élodie Brun"])
 
     def test_filter_by_status_and_search_together(self):
-        response = self.client.get(reverse("client_list"), {"status": "waitlist", "q": "ortega"})
+        response = self.client.post(reverse("client_list"), {"status": "waitlist", "q": "ortega"})
         self.assertEqual(_names(response), ["Bruno Ortega"])
 
     def test_an_unknown_status_is_reported_and_the_default_list_is_shown(self):

@@ -177,7 +177,7 @@ class NoPlaintextAtRestTests(LeakScanTestCase):
             pages = [
                 self.client.get(client.get_absolute_url()),
                 self.client.get(session.get_absolute_url()),
-                self.client.get(reverse("client_list"), {"q": client.full_name}),
+                self.client.post(reverse("client_list"), {"q": client.full_name}),
                 self.client.get(reverse("dashboard")),
             ]
         finally:

@@ -191,7 +191,11 @@ MATRIX: dict[str, Route] = {
     "dashboard": Route(THERAPIST_PAGE, _m(GET)),
     "audit_log": Route(THERAPIST_PAGE, _m(GET)),
     "client_list": Route(
-        THERAPIST_PAGE, _m(GET), query=lambda case: [{}, {"q": "C-0001", "status": "all"}]
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        query=lambda case: [{}, {"status": "all"}],
+        data=lambda case: {"q": "C-0001", "status": "all"},
+        note="a typed name is posted (read-only), never put in the URL",
     ),
     "client_create": Route(THERAPIST_PAGE, _m(GET, POST), data=_client_post, changes=True),
     "theme_list": Route(THERAPIST_PAGE, _m(GET)),
