@@ -56,6 +56,7 @@ def main() -> None:
     from django.test import Client as HttpClient
     from django.urls import reverse
 
+    from accounts.testing import sign_in
     from sessions.models import TherapySession
     from themes.analytics import load_theme_links, theme_stats
     from themes.models import Theme
@@ -65,7 +66,7 @@ def main() -> None:
     long_total = TherapySession.objects.filter(client=long_client).count()
     note(f"{total:,} sessions for {therapist.username}; the long client has {long_total}")
     http = HttpClient()
-    http.force_login(therapist)
+    sign_in(http, therapist)  # password and second factor, as a browser would be
 
     caseload = reverse("theme_caseload")
     cold = timed_ms(lambda: http.get(caseload), 1)[0]

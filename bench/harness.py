@@ -26,6 +26,10 @@ def setup_django(database_url: str | None = None) -> Path:
     os.environ["DJANGO_SECURE_COOKIES"] = "false"
     os.environ["FIELD_ENCRYPTION_KEYS"] = generate_key_line(1)
     os.environ.pop("FIELD_ENCRYPTION_KEY_FILE", None)
+    from audit.keys import generate_audit_key
+
+    os.environ["AUDIT_HMAC_KEY"] = generate_audit_key()
+    os.environ.pop("AUDIT_HMAC_KEY_FILE", None)
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     # Production configuration: hashed static files collected once, as a deployment does.
     os.environ["DJANGO_STATIC_ROOT"] = str(workdir / "static")
