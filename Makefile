@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_ENV := DJANGO_SETTINGS_MODULE=tests.settings
 
-.PHONY: install run serve test bench lint format clean-dev
+.PHONY: install run serve test bench loadtest crashtest lint format clean-dev
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -44,6 +44,13 @@ test: install
 
 bench: install
 	@$(PY) bench/run.py
+
+# Twenty therapists for 60 s against gunicorn, then 50 server kills; SQLite and PostgreSQL.
+loadtest: install
+	@$(PY) -m bench.loadtest
+
+crashtest: install
+	@$(PY) -m bench.crashtest
 
 lint: install
 	$(VENV)/bin/ruff format --check .

@@ -14,6 +14,8 @@ BENCHMARKS = [
     "bench.bench_theme_suggestions",
     "bench.bench_search",
     "bench.bench_summary",
+    "bench.loadtest",  # gunicorn under 20 therapists, SQLite and PostgreSQL
+    "bench.crashtest",  # SIGKILL mid-write, 50 runs per database
 ]
 
 
