@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 ]
 # Generous: the first page of a run builds the search index, and CI machines are slow.
 TIMEOUT_MS = 20_000
+EXPECT_TIMEOUT_MS = 10_000
 
 # Collects Content-Security-Policy violations (injected by the browser before any page script,
 # so the CSP does not apply to it).
@@ -140,7 +141,7 @@ class BrowserTestCase(StaticLiveServerTestCase):
                 raise RuntimeError(reason + "; REQUIRE_BROWSER_TESTS is set")
             raise SkipTest(reason)
         try:
-            from playwright.sync_api import sync_playwright
+            from playwright.sync_api import expect, sync_playwright
         except ImportError as exc:  # pragma: no cover - playwright is a dev dependency
             if os.environ.get("REQUIRE_BROWSER_TESTS"):
                 raise
@@ -170,6 +171,8 @@ class BrowserTestCase(StaticLiveServerTestCase):
             cls._playwright.stop()
             super().tearDownClass()
             raise
+        # Assertions wait for the page up to this long (the autosave waits 3 seconds by design).
+        expect.set_options(timeout=EXPECT_TIMEOUT_MS)
         SCREENSHOTS.mkdir(exist_ok=True)
 
     @classmethod
