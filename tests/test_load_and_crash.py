@@ -2,7 +2,7 @@
 
 A real gunicorn (4 workers, the deployment's config) on a scratch database of its own: an
 SQLite file in a temp dir, or on PostgreSQL a fresh database ``loadtest_<pid>_<random>``
-created and dropped here (the suite's database only serves to run CREATE/DROP DATABASE).
+created and dropped here, on the suite's PostgreSQL server.
 Twenty therapists sign in through the real two steps and work for 10 seconds; then five runs
 of "kill the server mid-write, restart, check" on the same database.
 
@@ -24,12 +24,13 @@ pytestmark = pytest.mark.slow
 def _engine() -> tuple[str, str | None]:
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
-        # The suite's own database only serves to run CREATE/DROP DATABASE from.
+        # The same server and role as the suite; CREATE/DROP DATABASE run from the server's
+        # "postgres" maintenance database, which always exists.
         user = database.get("USER") or "postgres"
         password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
         host = database.get("HOST") or "127.0.0.1"
         port = database.get("PORT") or 5432
-        return "postgres", f"postgres://{user}{password}@{host}:{port}/{database['NAME']}"
+        return "postgres", f"postgres://{user}{password}@{host}:{port}/postgres"
     return "sqlite", None
 
 
