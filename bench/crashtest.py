@@ -29,6 +29,7 @@ import argparse
 import json
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -223,6 +224,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, ledger)")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM: unwind, so that the server is stopped and the database dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     engines = engines_to_run(args.db, args.pg_url)
     static_root = Path(tempfile.mkdtemp(prefix="therapy-notes-static-"))
     try:

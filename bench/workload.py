@@ -240,8 +240,8 @@ class SimulatedTherapist:
         for name in self.rng.sample(CONTENT_FIELDS, self.rng.randint(1, 2)):
             addition = self._text(1)
             content[name] = f"{content[name]} {addition}".strip() if content[name] else addition
-            if name == "mood_affect":
-                content[name] = content[name][:400]
+            if name == "mood_affect":  # at most 500 characters; the form strips the end
+                content[name] = content[name][:400].strip()
 
     def _fields(self, form, content: dict, extra: dict) -> list[tuple[str, str]]:
         replaced = {**content, **extra}
