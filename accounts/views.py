@@ -30,7 +30,9 @@ _REPLACING = "accounts.replacing_authenticator"
 
 def _next_url(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # A path on this site only: redirect() reads a bare word ("x", "-1") as a view name and
+    # raised NoReverseMatch, a server error.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

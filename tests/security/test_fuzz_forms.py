@@ -1,0 +1,770 @@
+"""Every form, fuzzed (issue 7, "Tests that attack").
+
+Hypothesis posts to every view that accepts POST (found from the URL resolver; a new POST route
+fails ``test_every_post_route_is_fuzzed`` until it is given a spec or a reason below), signed in
+as alice, starting from a valid submission and changing one to four fields at a time into:
+arbitrary Unicode (lone surrogates, NUL, controls, bidirectional overrides), strings of 1 MB,
+numbers, lists, malformed dates where text is expected, the same key twice, missing keys and
+unknown keys. The body is an urlencoded string built here (the test client cannot encode a lone
+surrogate), posted as a browser would.
+
+For every input:
+- no response is 5xx, and Django's ``got_request_exception`` fires 0 times;
+- a form that saves stores exactly what arrived (a CharField strips surrounding whitespace, a
+  theme name collapses inner runs; a process note keeps everything): checked field by field;
+- a refused form shows its errors and changes nothing: a snapshot of every stored record
+  (decrypted) is the same before and after.
+
+What "arrived" means: the server decodes a body as UTF-8 with replacement characters, so a lone
+surrogate never reaches a form (it arrives as U+FFFD, as it does from any browser, which never
+sends one). The round-trip oracle compares with the decoded value; ``validate_plain_text``'s
+surrogate rule is defence in depth for values that do not come from a request.
+
+Reproducible in CI: the examples are derandomized unless FUZZ_RANDOM=1 (a local exploration run).
+"""
+
+import datetime
+import os
+import uuid
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.core.signals import got_request_exception
+from django.http import QueryDict
+from django.test import Client as HttpClient
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from accounts.testing import sign_in
+from clients.models import Client, Disclosure
+from sessions.forms import EVIDENCE_FIELD_PREFIX, SECTION_FIELD_PREFIX
+from sessions.models import (
+    FORMAT_SECTIONS,
+    Addendum,
+    NoteFormat,
+    ProcessNote,
+    SessionDraft,
+    TherapySession,
+)
+from sessions.services import autosave as store_autosave
+from tests.base import PersonaTestCase, make_session
+from tests.record.helpers import make_signed_session
+from tests.test_bad_input import client_post, session_post
+from themes.models import Theme
+
+from .counts import report
+
+RANDOM = os.environ.get("FUZZ_RANDOM") == "1"
+MIN_TOTAL_INPUTS = 2_000
+SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
+MEGABYTE = 1_000_000
+DRAFT_VALUE_MAX_CHARS = 200_000  # sessions.forms: autosaved values are clipped to this
+
+# Inputs no clinician types but an attacker or a broken client sends.
+NASTY = [
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "x\udfffy",
+    "\u202eevil\u202c",
+    "\u200f\u200e\u2066\u2069",
+    "\x07\x1b[31m",
+    "\r\n\t",
+    "\x85\u2028\u2029",
+    "\ufeff",
+    "\uffff\U0010ffff",
+    "e\u0301\u0301\u0301",
+    "😀👩‍👩‍👧",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%00%ZZ",
+    "   ",
+    "",
+]
+WRONG_TYPES = [
+    "1",
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "-0",
+    "9" * 40,
+    "٣",
+    "¹",
+    "0x10",
+    " 42 ",
+    "[]",
+    "{}",
+    "null",
+    "true",
+    "2026-02-30",
+    "0000-00-00",
+    "99999-01-01",
+    "2026-13-45T25:61",
+    "-2026-01-01",
+    "1/2/3",
+    "25:00",
+    "00000000-0000-0000-0000-000000000000",
+    str(uuid.uuid4()),
+]
+BIG = {"<1 MB ascii>": "x" * MEGABYTE, "<1 MB with bidi>": "ab\u202e" * (MEGABYTE // 3)}
+
+any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=300)
+value = st.one_of(
+    any_text,
+    st.sampled_from(NASTY),
+    st.sampled_from(WRONG_TYPES),
+    st.integers().map(str),
+    st.dates(min_value=datetime.date(1, 1, 1)).map(lambda d: d.isoformat()),
+)
+
+
+@st.composite
+def mutation(draw, names: list[str]):
+    """A change to a valid submission: (name, kind, values)."""
+    name = draw(st.sampled_from(names))
+    kind = draw(
+        st.sampled_from(["replace"] * 6 + ["big", "duplicate", "list", "missing", "unknown"])
+    )
+    if kind == "replace":
+        return name, kind, [draw(value)]
+    if kind == "big":
+        return name, kind, [draw(st.sampled_from(sorted(BIG)))]  # a marker, see build_body
+    if kind == "duplicate":
+        return name, kind, [None, draw(value)]  # None: the valid value, then another
+    if kind == "list":
+        return name, kind, draw(st.lists(value, min_size=2, max_size=4))
+    if kind == "unknown":
+        return f"{name}_{draw(st.integers(0, 9))}", kind, [draw(value)]
+    return name, kind, []
+
+
+def build_body(valid: dict[str, str], mutations) -> tuple[str, QueryDict]:
+    """The urlencoded body, and what the server will decode from it."""
+    pairs = {name: [text] for name, text in valid.items()}
+    for name, kind, values in mutations:
+        if kind == "missing":
+            pairs.pop(name, None)
+        elif kind == "duplicate":
+            pairs[name] = [pairs.get(name, [""])[0], values[1]]
+        elif kind == "big":
+            pairs[name] = [BIG[values[0]]]
+        else:
+            pairs[name] = list(values)
+    flat = [(name, text) for name, texts in pairs.items() for text in texts]
+    body = urlencode(flat, encoding="utf-8", errors="surrogatepass")
+    return body, QueryDict(body)
+
+
+# --- what is stored, for "a refusal changes nothing" ----------------------------------------
+
+
+def snapshot(user) -> dict:
+    """Every record alice can change through a form, decrypted (drafts apart: see below)."""
+    clients = Client.objects.filter(therapist=user)
+    sessions = TherapySession.objects.filter(client__therapist=user)
+
+    def rows(queryset, *names):
+        return sorted((str(obj.pk), *(repr(getattr(obj, n)) for n in names)) for obj in queryset)
+
+    client_fields = [f.name for f in Client._meta.concrete_fields]
+    session_fields = [f.name for f in TherapySession._meta.concrete_fields]
+    return {
+        "clients": rows(clients, *client_fields),
+        "sessions": rows(sessions, *session_fields),
+        "addenda": rows(Addendum.objects.filter(session__in=sessions), "text", "content_hash"),
+        "process_notes": rows(
+            ProcessNote.objects.filter(session__in=sessions), "text", "updated_at"
+        ),
+        "disclosures": rows(Disclosure.objects.filter(client__in=clients), "kind"),
+        "themes": rows(Theme.objects.filter(owner=user), "name", "description", "active"),
+        "user": rows(get_user_model().objects.filter(pk=user.pk), "password", "is_active"),
+    }
+
+
+def drafts(user) -> list:
+    return sorted(
+        (str(d.pk), d.seq, repr(d.payload)) for d in SessionDraft.objects.filter(author=user)
+    )
+
+
+# --- the forms ----------------------------------------------------------------------------
+
+
+@dataclass
+class Spec:
+    """How to fuzz one POST route: its URL, a valid submission, and the round-trip check."""
+
+    url: object  # (test) -> str
+    valid: object  # (test) -> dict[str, str]
+    examples: int
+    check: object = None  # (test, response, arrived QueryDict) -> "saved" | "refused"
+    # Forms whose refusal keeps the typed text as an autosaved draft (by design).
+    keeps_drafts: bool = False
+    # Routes whose other outcomes change state by design (sign, discard, sign out, ...).
+    refusal_unchecked: bool = False
+    extra_names: list[str] = field(default_factory=list)
+
+
+def stripped(arrived: QueryDict, name: str) -> str:
+    return (arrived.get(name) or "").strip()
+
+
+def _is_form_page(response) -> bool:
+    return response.status_code == 200 and response["Content-Type"].startswith("text/html")
+
+
+def _refused(response) -> bool:
+    """The form again with its errors, or Django's 400 for a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE (read by no form)."""
+    return response.status_code == 400 or (_is_form_page(response) and _form_errors(response))
+
+
+def _form_errors(response) -> bool:
+    context = response.context
+    if context is None:
+        return False
+    if hasattr(context, "flatten"):
+        values = context.flatten()
+    else:  # a ContextList (several templates): iterating it gives contexts, not names
+        names = context.keys()
+        values = {k: context[k] for k in names}
+    forms = [v for k, v in values.items() if k.endswith("form")]
+    return any(getattr(form, "errors", None) for form in forms)
+
+
+def check_client_form(test, response, arrived, *, pk=None):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    client = Client.objects.get(pk=pk or resolve(response["Location"]).kwargs["pk"])
+    for name in ClientTextFields:
+        test.assertEqual(getattr(client, name), stripped(arrived, name), name)
+    return "saved"
+
+
+ClientTextFields = [
+    "full_name",
+    "preferred_name",
+    "pronouns",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact",
+    "referral_source",
+    "presenting_concerns",
+    "general_notes",
+]
+
+
+def check_session_form(test, response, arrived, *, pk=None):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    session = TherapySession.objects.get(pk=pk or resolve(response["Location"]).kwargs["pk"])
+    for name in ("mood_affect", "risk_notes", "interventions", "plan", "risk_level"):
+        test.assertEqual(getattr(session, name), stripped(arrived, name), name)
+    for key in FORMAT_SECTIONS[NoteFormat(session.note_format)]:
+        test.assertEqual(
+            session.note.get(key, ""), stripped(arrived, SECTION_FIELD_PREFIX + key), key
+        )
+    for link in session.themes:
+        evidence = stripped(arrived, f"{EVIDENCE_FIELD_PREFIX}{link['theme']}")
+        test.assertEqual(link.get("evidence", ""), evidence)
+    return "saved"
+
+
+def check_text(model, name, *, strip=True):
+    def check(test, response, arrived):
+        created = model.objects.order_by("-pk")
+        if response.status_code == 302 and test.last_count(model) < model.objects.count():
+            new = created.exclude(pk__in=test.before_pks[model]).get()
+            expected = stripped(arrived, name) if strip else (arrived.get(name) or "")
+            test.assertEqual(getattr(new, name), expected)
+            return "saved"
+        if response.status_code == 302 and model is ProcessNote:
+            note = ProcessNote.objects.get(session=test.signed)
+            test.assertEqual(note.text, arrived.get("text") or "")
+            return "saved"
+        test.assertTrue(_refused(response), response)
+        return "refused"
+
+    return check
+
+
+def check_discharge(test, response, arrived):
+    if response.status_code == 302:
+        client = Client.objects.get(pk=test.alice_client.pk)
+        test.assertEqual(client.closing_summary, stripped(arrived, "closing_summary"))
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    return "refused"
+
+
+def check_export(test, response, arrived):
+    if response.status_code == 200 and response["Content-Type"] == "application/zip":
+        disclosure = Disclosure.objects.filter(client=test.alice_client).latest("created_at")
+        include = disclosure.includes_process_notes
+        test.assertEqual(
+            disclosure.process_notes_reason, stripped(arrived, "reason") if include else ""
+        )
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    return "refused"
+
+
+def check_summary(test, response, arrived):
+    if response.status_code == 200 and response["Content-Type"] == "application/pdf":
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    return "refused"
+
+
+def check_theme(test, response, arrived, *, pk=None):
+    if response.status_code == 302:
+        theme = (
+            Theme.objects.get(pk=pk)
+            if pk
+            else Theme.objects.filter(owner=test.alice).exclude(pk=test.custom_theme.pk).get()
+        )
+        test.assertEqual(theme.name, " ".join((arrived.get("name") or "").split()))
+        test.assertEqual(theme.description, stripped(arrived, "description"))
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    return "refused"
+
+
+def check_autosave(test, response, arrived):
+    if response.status_code == 200:
+        test.assertEqual(response.json()["status"], "saved")
+        draft = SessionDraft.objects.get(pk=test.autosave_key)
+        for name, text in draft.payload.items():
+            test.assertEqual(text, (arrived.get(name) or "")[:DRAFT_VALUE_MAX_CHARS], name)
+        return "saved"
+    test.assertIn(response.status_code, (400, 404, 409))
+    if response["Content-Type"] == "application/json":
+        test.assertIn(response.json()["status"], ("invalid", "not_found", "stale", "signed"))
+    return "refused"
+
+
+def check_search(test, response, arrived):
+    if response.status_code == 400:
+        return "refused"
+    test.assertEqual(response.status_code, 200)
+    return "saved" if response.context["outcome"] else "refused"
+
+
+def session_valid(test, session=None):
+    data = session_post(test.maternal_rejection.pk)
+    data["draft_key"] = str(uuid.uuid4())
+    data[f"{EVIDENCE_FIELD_PREFIX}{test.maternal_rejection.pk}"] = ""
+    if session is not None:
+        data["version"] = str(session.version)
+    return data
+
+
+def summary_valid(test):
+    return {
+        "date_from": "2020-01-01",
+        "date_to": timezone.localdate().isoformat(),
+        "sections": "concerns",
+        "full_notes": "none",
+        "process_notes_reason": "",
+        "passphrase": "",
+        "passphrase_confirm": "",
+    }
+
+
+SPECS: dict[str, Spec] = {
+    "client_create": Spec(
+        url=lambda t: reverse("client_create"),
+        valid=lambda t: client_post(),
+        examples=140,
+        check=check_client_form,
+    ),
+    "client_edit": Spec(
+        url=lambda t: reverse("client_edit", args=[t.alice_client.pk]),
+        valid=lambda t: client_post(date_of_birth="1988-06-01"),
+        examples=140,
+        check=lambda t, r, a: check_client_form(t, r, a, pk=t.alice_client.pk),
+    ),
+    "client_discharge": Spec(
+        url=lambda t: reverse("client_discharge", args=[t.alice_client.pk]),
+        valid=lambda t: {
+            "discharge_date": timezone.localdate().isoformat(),
+            "closing_summary": "Ended well.",
+        },
+        examples=80,
+        check=check_discharge,
+    ),
+    "client_export": Spec(
+        url=lambda t: reverse("client_export", args=[t.alice_client.pk]),
+        valid=lambda t: {"include_process_notes": "on", "reason": "Court order."},
+        examples=50,
+        check=check_export,
+    ),
+    "client_erase": Spec(
+        url=lambda t: reverse("client_erase", args=[t.alice_client.pk]),
+        valid=lambda t: {"confirm_code": "C-9999"},
+        examples=60,
+        check=lambda t, r, a: "refused",
+    ),
+    "session_create": Spec(
+        url=lambda t: reverse("session_create", args=[t.alice_client.pk]),
+        valid=lambda t: session_valid(t),
+        examples=150,
+        check=check_session_form,
+        keeps_drafts=True,
+    ),
+    "session_edit": Spec(
+        url=lambda t: reverse("session_edit", args=[t.alice_session.pk]),
+        valid=lambda t: session_valid(t, t.alice_session),
+        examples=150,
+        check=lambda t, r, a: check_session_form(t, r, a, pk=t.alice_session.pk),
+        keeps_drafts=True,
+    ),
+    "session_sign": Spec(
+        url=lambda t: reverse("session_sign", args=[t.alice_session.pk]),
+        valid=lambda t: {"version": "999"},
+        examples=50,
+        refusal_unchecked=True,
+    ),
+    "session_accept_theme": Spec(
+        url=lambda t: reverse("session_accept_theme", args=[t.alice_session.pk]),
+        valid=lambda t: {
+            "theme": str(t.maternal_rejection.pk + 1),
+            "version": str(t.alice_session.version),
+            "evidence": "difficult week",
+        },
+        examples=60,
+        refusal_unchecked=True,
+    ),
+    "addendum_create": Spec(
+        url=lambda t: reverse("addendum_create", args=[t.signed.pk]),
+        valid=lambda t: {"text": "Correction: it was Tuesday."},
+        examples=100,
+        check=check_text(Addendum, "text"),
+    ),
+    "process_note": Spec(
+        url=lambda t: reverse("process_note", args=[t.signed.pk]),
+        valid=lambda t: {"text": "  My countertransference.  "},
+        examples=100,
+        check=check_text(ProcessNote, "text", strip=False),
+    ),
+    "draft_autosave": Spec(
+        url=lambda t: reverse("draft_autosave", args=[t.autosave_key]),
+        valid=lambda t: {
+            **session_valid(t, t.alice_session),
+            "client": str(t.alice_client.pk),
+            "session": str(t.alice_session.pk),
+            "seq": "5",
+            "base_version": str(t.alice_session.version),
+        },
+        examples=120,
+        check=check_autosave,
+        keeps_drafts=True,
+    ),
+    "draft_discard": Spec(
+        url=lambda t: reverse("draft_discard", args=[t.draft_key]),
+        valid=lambda t: {"return_to": "dashboard"},
+        examples=30,
+        refusal_unchecked=True,
+    ),
+    "theme_create": Spec(
+        url=lambda t: reverse("theme_create"),
+        valid=lambda t: {
+            "name": "Sibling rivalry",
+            "category": "relational",
+            "description": "Old competition.",
+            "active": "on",
+        },
+        examples=100,
+        check=check_theme,
+    ),
+    "theme_edit": Spec(
+        url=lambda t: reverse("theme_edit", args=[t.custom_theme.pk]),
+        valid=lambda t: {
+            "name": "Renamed theme",
+            "category": "relational",
+            "description": "New line.",
+            "active": "on",
+        },
+        examples=80,
+        check=lambda t, r, a: check_theme(t, r, a, pk=t.custom_theme.pk),
+    ),
+    "theme_delete": Spec(
+        url=lambda t: reverse("theme_delete", args=[t.custom_theme.pk]),
+        valid=lambda t: {"confirm": "on"},
+        examples=30,
+        refusal_unchecked=True,
+    ),
+    "theme_suggest": Spec(
+        url=lambda t: reverse("theme_suggest"),
+        valid=lambda t: {"text": "She felt rejected by her mother again."},
+        examples=80,
+        refusal_unchecked=True,
+    ),
+    "case_summary": Spec(
+        url=lambda t: reverse("case_summary", args=[t.alice_client.pk]),
+        valid=summary_valid,
+        examples=40,
+        check=check_summary,
+        extra_names=["include_process_notes", "picked"],
+    ),
+    "search": Spec(
+        url=lambda t: reverse("search"),
+        valid=lambda t: {
+            "q": "difficult",
+            "client": "",
+            "themes": str(t.maternal_rejection.pk),
+            "theme_mode": "any",
+            "date_from": "",
+            "date_to": "",
+            "note_format": "",
+            "risk_level": "",
+            "status": "",
+            "page": "1",
+        },
+        examples=150,
+        check=check_search,
+        extra_names=["include_process_notes"],
+    ),
+    "session_keepalive": Spec(
+        url=lambda t: reverse("session_keepalive"),
+        valid=lambda t: {},
+        examples=20,
+        refusal_unchecked=True,
+        extra_names=["seconds"],
+    ),
+    "two_factor_manage": Spec(
+        url=lambda t: reverse("two_factor_manage"),
+        valid=lambda t: {"action": "show", "password": "wrong password here"},
+        examples=40,
+    ),
+    "password_change": Spec(
+        url=lambda t: reverse("password_change"),
+        valid=lambda t: {
+            "old_password": "not-the-password-1",
+            "new_password1": "a-new-long-password-2027",
+            "new_password2": "a-new-long-password-2027",
+        },
+        examples=40,
+    ),
+    "account_create": Spec(
+        url=lambda t: reverse("account_create"),
+        valid=lambda t: {"username": "carol", "first_name": "Carol", "password": "x" * 14},
+        examples=20,
+    ),
+    "login": Spec(
+        url=lambda t: reverse("login"),
+        valid=lambda t: {"username": "alice", "password": "wrong-password-123"},
+        examples=40,
+        refusal_unchecked=True,
+    ),
+    "two_factor_verify": Spec(
+        url=lambda t: reverse("two_factor_verify"),
+        valid=lambda t: {"otp_token": "000000", "next": "/"},
+        examples=20,
+        refusal_unchecked=True,
+    ),
+    "two_factor_setup": Spec(
+        url=lambda t: reverse("two_factor_setup"),
+        valid=lambda t: {"otp_token": "000000", "next": "/"},
+        examples=20,
+        refusal_unchecked=True,
+    ),
+    "logout": Spec(
+        url=lambda t: reverse("logout"),
+        valid=lambda t: {},
+        examples=20,
+        refusal_unchecked=True,
+        extra_names=["next"],
+    ),
+}
+for _name in ("account_deactivate", "account_reactivate", "account_reset_two_factor"):
+    SPECS[_name] = Spec(
+        url=lambda t, n=_name: reverse(n, args=[t.bob.pk]),
+        valid=lambda t: {"confirm": "on"},
+        examples=10,
+    )
+
+SPECS["client_list"] = Spec(
+    url=lambda t: reverse("client_list"),
+    valid=lambda t: {"q": "Quill", "status": "all"},
+    examples=60,
+)
+
+# Arguments of the GET-only routes, so that the coverage test can ask them too.
+ROUTE_ARGS = {
+    "client_detail": lambda t: [t.alice_client.pk],
+    "client_themes": lambda t: [t.alice_client.pk],
+    "client_theme_sessions": lambda t: [t.alice_client.pk, t.maternal_rejection.slug],
+    "session_detail": lambda t: [t.alice_session.pk],
+    "draft_detail": lambda t: [t.draft_key],
+}
+
+# POST routes not fuzzed here, and why.
+NOT_FUZZED = {
+    "admin:": "Django's own admin (staff only; alice is refused before any form)",
+}
+
+TOTALS = {"inputs": 0}
+
+
+def post_routes() -> list[tuple[str, str]]:
+    """(name, route) of every named URL pattern; those that answer POST are found by asking."""
+    found = []
+
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = f"{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found.append((namespace + pattern.name, prefix + str(pattern.pattern)))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+class FuzzTestCase(HypothesisTestCase, PersonaTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.signed = make_signed_session(cls.alice_client, cls.alice)
+        make_session(cls.alice_client, date=datetime.date(2026, 2, 1))
+        cls.custom_theme = Theme.objects.create(
+            owner=cls.alice, slug="u-fuzz", name="Fuzz theme", category="relational"
+        )
+        cls.draft_key = uuid.uuid4()
+        store_autosave(
+            draft_key=cls.draft_key,
+            author=cls.alice,
+            client=cls.alice_client,
+            session=None,
+            seq=1,
+            base_version=0,
+            payload={"mood_affect": "kept"},
+        )
+        cls.autosave_key = uuid.uuid4()
+        cls.http = HttpClient(raise_request_exception=False)
+        sign_in(cls.http, cls.alice)
+        cls.cookies = cls.http.cookies.output(header="", sep=";")
+
+    def setUp(self):
+        self.exceptions = []
+        got_request_exception.connect(self._count_exception)
+        self.addCleanup(got_request_exception.disconnect, self._count_exception)
+
+    def _count_exception(self, sender, request=None, **kwargs):
+        self.exceptions.append(request.path if request else "?")
+
+    def last_count(self, model):
+        return len(self.before_pks[model])
+
+    def fuzz_once(self, spec: Spec, mutations) -> str:
+        http = self.http
+        http.cookies = SimpleCookie(self.cookies)  # a sign-out in the last example is undone
+        body, arrived = build_body(spec.valid(self), mutations)
+        self.before_pks = {m: set(m.objects.values_list("pk", flat=True)) for m in (Addendum,)}
+        self.before_pks[ProcessNote] = set(ProcessNote.objects.values_list("pk", flat=True))
+        before, drafts_before = snapshot(self.alice), drafts(self.alice)
+        response = http.post(spec.url(self), body, content_type="application/x-www-form-urlencoded")
+        TOTALS["inputs"] += 1
+        self.assertLess(response.status_code, 500, mutations)
+        self.assertEqual(self.exceptions, [], mutations)
+        outcome = spec.check(self, response, arrived) if spec.check else None
+        refused = outcome == "refused" or (
+            outcome is None
+            and not spec.refusal_unchecked
+            and (response.status_code >= 400 or _form_errors(response))
+        )
+        if refused:
+            self.assertEqual(snapshot(self.alice), before, mutations)
+            if not spec.keeps_drafts:
+                self.assertEqual(drafts(self.alice), drafts_before, mutations)
+        return outcome or "answered"
+
+
+def _make_test(route: str, spec: Spec):
+    @settings(
+        max_examples=max(1, int(spec.examples * SCALE)),
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None if not RANDOM else settings.default.database,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.large_base_example,
+        ],
+        print_blob=True,
+    )
+    @given(data=st.data())
+    def test(self, data):
+        field_names = sorted({*spec.valid(self), *spec.extra_names}) or ["x"]
+        mutations = data.draw(st.lists(mutation(field_names), min_size=1, max_size=4))
+        self.fuzz_once(spec, mutations)
+        TOTALS.setdefault("routes", set()).add(route)
+
+    test.__name__ = f"test_fuzz_{route}"
+    return test
+
+
+class FuzzFormsTests(FuzzTestCase):
+    pass
+
+
+for _route, _spec in SPECS.items():
+    setattr(FuzzFormsTests, f"test_fuzz_{_route}", _make_test(_route, _spec))
+
+
+class CoverageTests(FuzzTestCase):
+    def test_every_post_route_is_fuzzed(self):
+        accepting = set()
+        for name, _route in post_routes():
+            if any(name.startswith(prefix) for prefix in NOT_FUZZED):
+                continue
+            spec = SPECS.get(name)
+            try:
+                args = ROUTE_ARGS[name](self) if name in ROUTE_ARGS else []
+                url = spec.url(self) if spec else reverse(name, args=args)
+            except Exception:  # a route with arguments and no spec: it must get one
+                accepting.add(name)
+                continue
+            http = HttpClient(raise_request_exception=False)
+            sign_in(http, self.alice)
+            if http.post(url, {}).status_code != 405:
+                accepting.add(name)
+        self.assertEqual(accepting - set(SPECS), set(), "POST routes with no fuzz spec")
+        self.assertEqual(set(SPECS) - accepting, set(), "specs of routes that refuse POST")
+
+    def test_zz_total_inputs_tried(self):
+        """Runs after the fuzz tests (file order). With every route fuzzed, at least
+        MIN_TOTAL_INPUTS inputs were posted; a partial run (-k) only reports its count."""
+        report("fuzz: inputs posted to forms", TOTALS["inputs"])
+        if TOTALS.get("routes") == set(SPECS):
+            self.assertGreaterEqual(TOTALS["inputs"], MIN_TOTAL_INPUTS)
+        else:
+            self.skipTest("not every form was fuzzed in this run: no floor to check")
+
+
+class NextParameterTests(PersonaTestCase):
+    """Regression (found by test_fuzz_two_factor_verify): a "next" that is a bare word, such
+    as "-1" or "x", passed url_has_allowed_host_and_scheme as a relative URL, and redirect()
+    then read it as a view name: NoReverseMatch, a 500. Only paths on this site are used."""
+
+    def test_a_next_that_is_not_a_path_goes_to_the_dashboard(self):
+        http = HttpClient(raise_request_exception=False)
+        sign_in(http, self.alice)
+        for next_value in ("-1", "x", "dashboard", "javascript:alert(1)", "//evil.example"):
+            with self.subTest(next=next_value):
+                response = http.post(reverse("two_factor_verify"), {"next": next_value})
+                self.assertRedirects(response, reverse("dashboard"), fetch_redirect_response=False)
+        response = http.post(reverse("two_factor_verify"), {"next": "/clients/"})
+        self.assertRedirects(response, "/clients/", fetch_redirect_response=False)
