@@ -134,7 +134,8 @@ def _check_drafts(streams: list[list[dict]], verdict: Verdict) -> None:
                     f"{'with other content' if draft.seq >= last['seq'] else ''}".strip()
                 )
                 continue
-            # Gone: only a Save of this form may have removed it (after storing the note).
+            # Gone: only a successful Save of this form removes it (after storing the note), so
+            # the acknowledged text was superseded by that save; the note must show it.
             saves = [e for e in later if e["kind"] == "save"]
             if any(e["acked"] for e in saves):
                 continue  # the note's own check covers its content
@@ -144,6 +145,12 @@ def _check_drafts(streams: list[list[dict]], verdict: Verdict) -> None:
                 if last["session"]:
                     candidates = candidates.filter(pk=last["session"])
                 if any(_note_hash(s) in hashes for s in candidates):
+                    continue
+                # An edit whose answer was lost, since overtaken by later acknowledged edits of
+                # the same note (only this therapist writes it): the note went past its base.
+                bases = [e.get("base") for e in saves if e.get("session") and e.get("base")]
+                row = candidates.first() if last["session"] else None
+                if row is not None and bases and row.version > min(bases):
                     continue
             verdict.lost.append(f"draft {key}: acknowledged seq {last['seq']} is gone")
 

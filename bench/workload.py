@@ -285,6 +285,8 @@ class SimulatedTherapist:
             "key": draft_key,
             "client": client,
             "session": session,
+            # The version the edit is based on (what the page was loaded from).
+            "base": int(dict(form.fields).get("version") or 0) if session else 0,
             "hash": content_hash(content),
             "acked": False,
         }
