@@ -220,8 +220,10 @@ def _is_form_page(response) -> bool:
 
 
 def _refused(response) -> bool:
-    """The form again with its errors, or Django's 400 for a body over
+    """The form again with its errors, the edit conflict page, or Django's 400 for a body over
     DATA_UPLOAD_MAX_MEMORY_SIZE (read by no form)."""
+    if response.status_code == 409:  # a stale version: the conflict page, nothing saved
+        return True
     return response.status_code == 400 or (_is_form_page(response) and _form_errors(response))
 
 
@@ -748,10 +750,10 @@ class CoverageTests(FuzzTestCase):
         """Runs after the fuzz tests (file order). With every route fuzzed, at least
         MIN_TOTAL_INPUTS inputs were posted; a partial run (-k) only reports its count."""
         report("fuzz: inputs posted to forms", TOTALS["inputs"])
-        if TOTALS.get("routes") == set(SPECS):
+        if TOTALS.get("routes") == set(SPECS) and SCALE >= 1:
             self.assertGreaterEqual(TOTALS["inputs"], MIN_TOTAL_INPUTS)
         else:
-            self.skipTest("not every form was fuzzed in this run: no floor to check")
+            self.skipTest("a partial run (-k or FUZZ_SCALE < 1): no floor to check")
 
 
 class NextParameterTests(PersonaTestCase):
