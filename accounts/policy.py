@@ -37,10 +37,10 @@ def start(session: SessionBase, *, epoch: int, now: float | None = None) -> None
 ACTIVITY_RESOLUTION = 20
 
 
-def touch(session: SessionBase, now: float | None = None) -> None:
+def touch(session: SessionBase, now: float | None = None, *, force: bool = False) -> None:
     now = time.time() if now is None else now
     last_seen = session.get(LAST_SEEN)
-    if not isinstance(last_seen, int | float) or now - last_seen >= ACTIVITY_RESOLUTION:
+    if force or not isinstance(last_seen, int | float) or now - last_seen >= ACTIVITY_RESOLUTION:
         session[LAST_SEEN] = now
 
 

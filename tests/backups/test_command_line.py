@@ -37,6 +37,9 @@ def manage(*args: str, settings_dict: dict) -> subprocess.CompletedProcess:
 
 
 class CommandLineTests(TransactionTestCase):
+    # The flush after each test empties the built-in themes (a data migration): restore them.
+    serialized_rollback = True
+
     @pytest.fixture(autouse=True)
     def _tmp(self, tmp_path):
         self.tmp_path = tmp_path

@@ -24,6 +24,9 @@ from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE
 
 
 class RoundTripTests(TransactionTestCase):
+    # The flush after each test empties the built-in themes (a data migration): restore them.
+    serialized_rollback = True
+
     @pytest.fixture(autouse=True)
     def _tmp(self, tmp_path):
         self.tmp_path = tmp_path
