@@ -107,6 +107,8 @@ class SimulatedTherapist:
     # --- the day's work -----------------------------------------------------------------------
     def run(self) -> None:
         try:
+            # Therapists do not all click at the same instant: a staggered start.
+            self.think(0.0, 5.0)
             while True:
                 if self.stop.is_set() or time.monotonic() >= self.deadline:
                     return
