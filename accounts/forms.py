@@ -1,10 +1,18 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form; its error never says which of the two was wrong."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets max_length after the field is built, so nothing enforced it:
+        # a longer name reached django-axes, whose varchar(255) made it a 500 on PostgreSQL.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class CodeForm(forms.Form):

@@ -770,3 +770,19 @@ class NextParameterTests(PersonaTestCase):
                 self.assertRedirects(response, reverse("dashboard"), fetch_redirect_response=False)
         response = http.post(reverse("two_factor_verify"), {"next": "/clients/"})
         self.assertRedirects(response, "/clients/", fetch_redirect_response=False)
+
+
+class LongUsernameTests(PersonaTestCase):
+    """Regression (found by test_fuzz_login on PostgreSQL): AuthenticationForm never enforced
+    the username's max_length, so a 300-character name went to authenticate() and django-axes
+    stored it in a varchar(255): StringDataRightTruncation, a 500. Now it is a form error and
+    no failed attempt is recorded for a name no account can have."""
+
+    def test_a_username_longer_than_any_account_is_a_form_error(self):
+        from axes.models import AccessAttempt
+
+        http = HttpClient(raise_request_exception=False)
+        response = http.post(reverse("login"), {"username": "u" * 300, "password": "p" * 12})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("username", response.context["form"].errors)
+        self.assertFalse(AccessAttempt.objects.exists())
