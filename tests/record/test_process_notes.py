@@ -103,7 +103,7 @@ class NeverShownUnlessAskedTests(ProcessNoteTestCase):
                 self.assertNotContains(page, self.private)
 
     def test_searching_for_its_text_finds_nobody(self):
-        response = self.client.get(reverse("client_list"), {"q": self.private})
+        response = self.client.post(reverse("client_list"), {"q": self.private})
         self.assertEqual(response.context["clients"], [])
         self.assertContains(response, "No client matches")
 

@@ -14,13 +14,13 @@ import shutil
 import unittest
 
 from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from accounts.testing import sign_in
 
 from ..base import make_therapist
+from ..browser.base import BrowserTestCase
 from .xss_payloads import MARKER_RE
 from .xss_world import CORPUS, build_world, pack
 
@@ -70,23 +70,9 @@ def _playwright():
     f"Chromium is not installed at {CHROMIUM} (CI installs it: apt-get install chromium)",
 )
 @unittest.skipIf(_playwright() is None, "playwright is not installed")
-class BrowserXSSTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        # Playwright's sync API runs an event loop in this thread; the ORM calls made here
-        # (setting up data) are ordinary synchronous calls.
-        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        super().setUpClass()
-        cls.pw = _playwright()().start()
-        cls.browser = cls.pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.pw.stop()
-        super().tearDownClass()
+class BrowserXSSTests(BrowserTestCase):
+    """The shared browser harness: chromium per class, and the test data (built-in themes,
+    content types) restored after each test's flush, whatever ran before."""
 
     def setUp(self):
         self.alice = make_therapist("alice")
