@@ -1,13 +1,13 @@
 """Session marks at sign-in, and lockouts into the audit log."""
 
 from axes.signals import user_locked_out
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from audit.models import Action, Outcome
 from audit.services import record
+from audit.signals import account_named
 
 from . import policy
 from .models import Account
@@ -21,10 +21,7 @@ def start_session_policy(sender, request, user, **kwargs) -> None:
 
 @receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
 def audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
-    model = get_user_model()
-    account = None
-    if isinstance(username, str) and username:
-        account = model._default_manager.filter(**{model.USERNAME_FIELD: username}).first()
+    account = account_named(username)
     record(
         action=Action.LOCKED_OUT,
         request=request,

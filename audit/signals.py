@@ -16,14 +16,18 @@ def record_sign_out(sender, request, user, **kwargs) -> None:
         record(action=Action.SIGN_OUT, request=request, user=user, obj=user)
 
 
-def record_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
-    # The attempted name is kept only when it is an account's: people type passwords into
-    # the username box, and a stranger's guess is nobody's business.
+def account_named(attempted):
+    """The account with this username, or None. An attempted name is kept only when it is an
+    account's: people type passwords into the username box, and a stranger's guess is nobody's
+    business."""
     model = get_user_model()
-    attempted = credentials.get(model.USERNAME_FIELD)
-    account = None
-    if isinstance(attempted, str) and attempted:
-        account = model._default_manager.filter(**{model.USERNAME_FIELD: attempted}).first()
+    if not isinstance(attempted, str) or not attempted:
+        return None
+    return model._default_manager.filter(**{model.USERNAME_FIELD: attempted}).first()
+
+
+def record_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
+    account = account_named(credentials.get(get_user_model().USERNAME_FIELD))
     record(
         action=Action.SIGN_IN_FAILED,
         request=request,

@@ -28,14 +28,7 @@
     statusEl.className = "ms-auto small autosave-status" + (kind ? " autosave-" + kind : "");
   }
 
-  function readCookie(name) {
-    var parts = document.cookie ? document.cookie.split("; ") : [];
-    for (var i = 0; i < parts.length; i++) {
-      var eq = parts[i].indexOf("=");
-      if (parts[i].slice(0, eq) === name) { return decodeURIComponent(parts[i].slice(eq + 1)); }
-    }
-    return null;
-  }
+  var readCookie = window.readCookie;
 
   function payload() {
     var data = new FormData(form);

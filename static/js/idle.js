@@ -18,14 +18,7 @@
   var ticker = null;
   var banner = null;
 
-  function readCookie(name) {
-    var parts = document.cookie ? document.cookie.split("; ") : [];
-    for (var i = 0; i < parts.length; i++) {
-      var eq = parts[i].indexOf("=");
-      if (parts[i].slice(0, eq) === name) { return decodeURIComponent(parts[i].slice(eq + 1)); }
-    }
-    return null;
-  }
+  var readCookie = window.readCookie;
 
   function secondsLeft() { return Math.max(0, Math.round((deadline - Date.now()) / 1000)); }
 
