@@ -221,7 +221,8 @@ def session_status(request: HttpRequest) -> JsonResponse:
 @for_practice_admin
 @require_POST
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """ "Stay signed in": the middleware has just counted this request as activity."""
+    """The "Stay signed in" button: the whole idle timeout starts again from now."""
+    policy.touch(request.session, force=True)
     return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
 
 

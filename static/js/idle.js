@@ -17,6 +17,9 @@
   var timer = null;
   var ticker = null;
   var banner = null;
+  // Bumped whenever the clock is reset here, so that an answer to an older question about the
+  // time left (still on its way) cannot bring the warning back.
+  var generation = 0;
 
   var readCookie = window.readCookie;
 
@@ -60,15 +63,19 @@
         "For your clients' privacy you will be signed out in " + left +
         " seconds unless you continue." +
         (document.getElementById("session-form") ? " Your open note is being saved." : "");
-      if (left <= 0) { leave(); }
+      // At zero, ask the server before leaving: another tab may have kept the session.
+      if (left <= 0) { clearInterval(ticker); check(); }
     };
     update();
     clearInterval(ticker);
     ticker = setInterval(update, 1000);
   }
 
-  // Ask the server; another tab may have kept the session alive.
+  // Ask the server; another tab may have kept the session alive. While the warning shows,
+  // the next question is at the deadline, not sooner.
   function check() {
+    var asked = generation;
+    clearTimeout(timer);
     fetch(statusUrl, { credentials: "same-origin", redirect: "manual",
                        headers: { "Accept": "application/json" } })
       .then(function (response) {
@@ -76,15 +83,18 @@
         return response.json();
       })
       .then(function (data) {
-        if (!data) { return; }
+        if (!data || asked !== generation) { return; }
         deadline = Date.now() + data.seconds_left * 1000;
-        if (data.seconds_left > WARN_BEFORE_S + 2) { hideWarning(); plan(); }
-        else { showWarning(); plan(); }
+        if (data.seconds_left <= 0) { leave(); return; }
+        if (data.seconds_left > WARN_BEFORE_S + 2) { hideWarning(); plan(); return; }
+        showWarning();
+        timer = setTimeout(check, data.seconds_left * 1000 + 500);
       })
-      .catch(function () { showWarning(); });
+      .catch(function () { if (asked === generation) { showWarning(); } });
   }
 
   function stay() {
+    generation += 1;
     var data = new FormData();
     var token = readCookie(body.dataset.csrfCookie || "csrftoken");
     if (token) { data.set("csrfmiddlewaretoken", token); }
@@ -96,6 +106,7 @@
       })
       .then(function (result) {
         if (!result) { return; }
+        generation += 1;
         deadline = Date.now() + result.seconds_left * 1000;
         hideWarning();
         plan();
@@ -111,8 +122,10 @@
 
   // Any request the page makes (an autosave) counts as activity on the server.
   document.addEventListener("tn:server-activity", function () {
+    if (banner) { return; }  // only "Stay signed in" answers the warning
+    generation += 1;
     deadline = Date.now() + timeout * 1000;
-    if (!banner) { plan(); }
+    plan();
   });
   plan();
 })();

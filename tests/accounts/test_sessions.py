@@ -60,6 +60,12 @@ class IdleAndLifetimeTests(PersonaTestCase):
         response = self.client.post(reverse("session_keepalive"))
         self.assertGreater(response.json()["seconds_left"], 14 * 60)
 
+    def test_stay_signed_in_resets_the_clock_even_just_after_other_activity(self):
+        # Activity is written at most every 20 s; the button must not be subject to that.
+        self.age_session(idle=10, since_sign_in=3600)
+        response = self.client.post(reverse("session_keepalive"))
+        self.assertGreaterEqual(response.json()["seconds_left"], 15 * 60 - 2)
+
     def test_twelve_hours_after_sign_in_the_session_ends_even_when_busy(self):
         self.age_session(idle=0, since_sign_in=12 * 3600 + 1)
         response = self.client.get(reverse("client_list"), follow=True)
