@@ -33,6 +33,12 @@ STORAGES = {
 
 TEST_DB_DIR = Path(os.environ.get("TEST_DB_DIR") or tempfile.mkdtemp(prefix="therapy-notes-"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `manage.py check` and `makemigrations --check` under these settings open the default
+    # database: keep it in the temp dir too, so `make test` never leaves an empty db.sqlite3
+    # in the checkout (which `make run` would then refuse to key). A DATABASE_URL given in
+    # the environment (a test running manage.py against its own file) is kept.
+    if not os.environ.get("DATABASE_URL"):
+        DATABASES["default"]["NAME"] = str(TEST_DB_DIR / "app.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB_DIR / "test.sqlite3")}
 
 # An existing (empty) static root keeps WhiteNoise from warning in every test.
