@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 BACKUP_CODE_COUNT = 10
+BACKUP_CODE_LENGTH = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 # Lower case letters and digits without the look-alikes 0/o, 1/l/i.
@@ -80,7 +81,10 @@ def confirm_authenticator(device: TOTPDevice, code: str) -> bool:
 
 def new_backup_codes(user) -> list[str]:
     """Replace the user's backup codes with ten new ones and return them (shown once)."""
-    codes = ["".join(secrets.choice(_BACKUP_ALPHABET) for _ in range(10)) for _ in range(10)]
+    codes = [
+        "".join(secrets.choice(_BACKUP_ALPHABET) for _ in range(BACKUP_CODE_LENGTH))
+        for _ in range(BACKUP_CODE_COUNT)
+    ]
     with transaction.atomic():
         device, _ = StaticDevice.objects.get_or_create(
             user=user, name=BACKUP_DEVICE_NAME, defaults={"confirmed": True}

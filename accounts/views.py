@@ -21,7 +21,7 @@ from audit.services import record
 from . import lockout, policy, two_factor
 from .decorators import before_two_factor, for_practice_admin, keeps_idle_clock
 from .forms import CodeForm, PasswordConfirmForm, SetupCodeForm, SignInForm
-from .models import Account
+from .models import Account, end_all_sessions
 
 # Set by the password confirmation on the two-factor page: the user may replace the
 # authenticator although one is confirmed (for this many seconds).
@@ -235,10 +235,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        account = Account.for_user(self.request.user)
-        account.session_epoch += 1
-        account.save(update_fields=["session_epoch"])
-        policy.start(self.request.session, epoch=account.session_epoch)
+        end_all_sessions(self.request.user)
+        # ...except this one, which carries on under the new epoch.
+        policy.start(self.request.session, epoch=Account.for_user(self.request.user).session_epoch)
         record(action=Action.PASSWORD_CHANGED, request=self.request, obj=self.request.user)
         return response
 
