@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from bench.bench_theme_suggestions import evaluate, load_notes
 from themes import lexicon
 from themes.suggest import THRESHOLD, Suggestions, compile_pattern, suggest
-from themes.taxonomy import BUILT_IN_THEMES
+from themes.suggest.patterns import word_forms
 
-BUILT_IN_SLUGS = {slug for slug, *_ in BUILT_IN_THEMES}
+BUILT_IN_SLUGS = set(lexicon.load().themes)
 
 
 def slugs(text: str) -> set[str]:
@@ -24,7 +24,11 @@ def evidence(text: str, slug: str) -> list[str]:
 
 def flags(text: str) -> set[tuple[str, bool, bool]]:
     """(kind, negated, historical) of each risk flag."""
-    return {(flag.kind, flag.negated, flag.historical) for flag in suggest(text).risk}
+    return {(flag.kind, *_negated_historical(flag)) for flag in suggest(text).risk}
+
+
+def _negated_historical(flag) -> tuple[bool, bool]:
+    return flag.status == "denied", flag.status == "historical"
 
 
 class IssueExampleTests(SimpleTestCase):
@@ -52,14 +56,14 @@ class IssueExampleTests(SimpleTestCase):
         self.assertNotIn("suicidal-thoughts", {theme.slug for theme in result.themes})
         [flag] = result.risk
         self.assertEqual(
-            (flag.kind, flag.negated, flag.historical), ("suicidal_thoughts", True, False)
+            (flag.kind, *_negated_historical(flag)), ("suicidal_thoughts", True, False)
         )
         self.assertEqual(flag.evidence, ["No suicidal thoughts"])
         self.assertFalse(flag.current)
 
     def test_denies_suicidal_ideation_is_still_flagged_for_a_risk_level(self):
         [flag] = suggest("Denies suicidal ideation.").risk
-        self.assertTrue(flag.negated)
+        self.assertTrue(flag.status == "denied")
         self.assertEqual(flag.evidence, ["Denies suicidal ideation"])
 
     def test_mother_was_not_dismissive_suggests_nothing(self):
@@ -69,7 +73,7 @@ class IssueExampleTests(SimpleTestCase):
         result = suggest("History of self-harm.")
         self.assertEqual(result.themes, [])
         [flag] = result.risk
-        self.assertEqual((flag.kind, flag.negated, flag.historical), ("self_harm", False, True))
+        self.assertEqual((flag.kind, *_negated_historical(flag)), ("self_harm", False, True))
         self.assertEqual(flag.evidence, ["History of self-harm"])
 
 
@@ -102,7 +106,7 @@ class NegationTests(SimpleTestCase):
                 result = suggest(text)
                 self.assertEqual(result.themes, [])
                 self.assertTrue(result.risk)
-                self.assertTrue(all(flag.negated for flag in result.risk), result.risk)
+                self.assertTrue(all(flag.status == "denied" for flag in result.risk), result.risk)
         self.assertNotIn("substance-use", slugs("Substance use — none. Alcohol: none."))
 
     def test_a_negated_list_covers_every_item(self):
@@ -194,8 +198,12 @@ class HistoryAndOtherPeopleTests(SimpleTestCase):
         )
 
     def test_someone_elses_risk_is_not_flagged_as_the_clients(self):
-        self.assertEqual(suggest("Client's son self-harms.").risk, [])
-        self.assertEqual(suggest("Her friend died of an overdose.").risk, [])
+        [flag] = suggest("Client's son self-harms.").risk
+        self.assertEqual((flag.kind, flag.status), ("self_harm", "other_person"))
+        self.assertEqual(
+            [(f.kind, f.status) for f in suggest("Her friend died of an overdose.").risk],
+            [("self_harm", "other_person")],
+        )
 
     def test_history_does_not_remove_themes_about_the_past(self):
         self.assertIn("maternal-rejection", slugs("In the past her mother was cold and rejecting."))
@@ -219,12 +227,12 @@ class InflectionTests(SimpleTestCase):
                 self.assertIn(slug, slugs(text))
 
     def test_word_forms(self):
-        self.assertLessEqual({"panics", "panicked", "panicking"}, lexicon.word_forms("panic"))
-        self.assertLessEqual({"stops", "stopped", "stopping"}, lexicon.word_forms("stop"))
-        self.assertLessEqual({"cries", "cried", "crying"}, lexicon.word_forms("cry"))
-        self.assertLessEqual({"pleases", "pleased", "pleasing"}, lexicon.word_forms("please"))
-        self.assertLessEqual({"idealized", "idealising"}, lexicon.word_forms("idealise"))
-        self.assertIn("mother's", lexicon.word_forms("mother"))
+        self.assertLessEqual({"panics", "panicked", "panicking"}, word_forms("panic"))
+        self.assertLessEqual({"stops", "stopped", "stopping"}, word_forms("stop"))
+        self.assertLessEqual({"cries", "cried", "crying"}, word_forms("cry"))
+        self.assertLessEqual({"pleases", "pleased", "pleasing"}, word_forms("please"))
+        self.assertLessEqual({"idealized", "idealising"}, word_forms("idealise"))
+        self.assertIn("mother's", word_forms("mother"))
 
     def test_unicode_forms_are_normalised(self):
         self.assertIn("anxiety", slugs("Ｖery ＡＮＸＩＯＵＳ today."))  # noqa: RUF001 (full-width letters)
@@ -284,18 +292,21 @@ class EvidenceTests(SimpleTestCase):
 
 class LexiconTests(SimpleTestCase):
     def test_every_built_in_theme_has_cues_and_no_cue_names_an_unknown_theme(self):
-        # Self-harm and suicidal thoughts are suggested from the risk cues.
-        self.assertEqual(
-            set(lexicon.THEME_CUES) | set(lexicon.RISK_THEMES.values()), BUILT_IN_SLUGS
-        )
-        self.assertFalse(set(lexicon.THEME_CUES) & set(lexicon.RISK_THEMES.values()))
-        for slug, cues in lexicon.THEME_CUES.items():
+        data = lexicon.load()
+        risk_themes = {kind.theme for kind in data.risk.values()}
+        # Self-harm, suicidal thoughts and harm to others are suggested from the risk cues.
+        for slug, entry in data.themes.items():
             with self.subTest(slug):
-                self.assertGreaterEqual(sum(w for _, w in cues if w >= lexicon.STRONG), 2)
+                if slug in risk_themes:
+                    self.assertEqual(entry.cues, ())
+                else:
+                    strong = sum(w for _, w in entry.cues if w >= lexicon.WEIGHTS["strong"])
+                    self.assertGreaterEqual(strong, 2)
 
     def test_risk_kinds_have_labels_and_point_at_real_themes(self):
-        self.assertEqual(set(lexicon.RISK_CUES), set(lexicon.RISK_LABELS))
-        self.assertLessEqual(set(lexicon.RISK_THEMES.values()), BUILT_IN_SLUGS)
+        data = lexicon.load()
+        self.assertEqual(set(data.risk), {"self_harm", "suicidal_thoughts", "harm_to_others"})
+        self.assertLessEqual({kind.theme for kind in data.risk.values()}, BUILT_IN_SLUGS)
 
     def test_bad_patterns_are_refused(self):
         for pattern in ("~2 mother", "mother ~2", "mother? cold", "ab*", ""):

@@ -1,0 +1,259 @@
+"""The cue pattern language (described in ``themes/lexicon.py``): parsing a pattern into cues,
+the inflections a word matches, and finding every cue's matches in a note."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from themes import lexicon
+
+from .tokens import Note
+
+
+@dataclass(frozen=True)
+class Element:
+    forms: frozenset[str]
+    prefixes: tuple[str, ...]
+    cased: frozenset[str]  # all-capital abbreviations ("SI"): the note must use capitals too
+    negation: bool  # NEG: any negation word
+    optional: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Cue:
+    target: str
+    weight: float
+    parts: tuple  # Element, or int: a gap of up to that many tokens
+    is_risk: bool = False
+    source: str = ""
+
+    @cached_property
+    def needed(self) -> tuple[frozenset[str], ...]:
+        """Word sets of required plain-word elements: the note must hold one of each."""
+        return tuple(
+            part.forms
+            for part in self.parts[1:]  # the first word is where matching starts: present
+            if isinstance(part, Element)
+            and not (part.optional or part.prefixes or part.cased or part.negation)
+        )
+
+
+def compile_pattern(
+    pattern: str, target: str = "", weight: float = 1.0, is_risk: bool = False
+) -> list[Cue]:
+    """Parse the pattern language described in ``themes/lexicon.py``: one cue per expansion of
+    its multi-word alternatives, all sharing the pattern as their source. A leading "@" marks
+    a risk cue about the client even after another person is named ("everyone would manage
+    without her"); it stays in the source."""
+    text = pattern[1:] if pattern.startswith("@") else pattern
+    return [
+        Cue(target, weight, _parse(variant, pattern), is_risk, pattern) for variant in _expand(text)
+    ]
+
+
+def _expand(pattern: str) -> list[str]:
+    """Spell out multi-word alternatives: "a|b_c d" is "a d" or "b c d"."""
+    variants: list[list[str]] = [[]]
+    for item in pattern.split():
+        optional = item.endswith("?")
+        alternatives = item.rstrip("?").strip("()").split("|")
+        phrases = [a for a in alternatives if "_" in a]
+        if not phrases:
+            options = [[item]]
+        else:
+            words = "|".join(a for a in alternatives if "_" not in a)
+            options = [[words + "?" * optional]] if words else []
+            options += [phrase.split("_") for phrase in phrases]
+            options += [[]] if optional else []
+        variants = [variant + option for variant in variants for option in options]
+    return [" ".join(variant) for variant in variants]
+
+
+def _parse(variant: str, pattern: str) -> tuple:
+    parts: list = []
+    for item in variant.split():
+        gap = re.fullmatch(r"~(\d+)", item)
+        if gap:
+            if not parts or isinstance(parts[-1], int):
+                raise ValueError(f"a gap must follow a word: {pattern!r}")
+            parts.append(int(gap[1]))
+            continue
+        optional = item.endswith("?")
+        item = item.rstrip("?").strip("()")
+        forms, prefixes, cased, negation = set(), [], set(), False
+        for alternative in filter(None, item.split("|")):
+            if alternative == "NEG":
+                negation = True
+            elif alternative.endswith("*"):
+                if len(alternative) < 4:
+                    raise ValueError(f"prefix too short in {pattern!r}: {alternative}")
+                prefixes.append(alternative[:-1].lower())
+            elif alternative.startswith("="):
+                forms.add(alternative[1:].lower())
+            elif len(alternative) > 1 and alternative.isupper():
+                cased.add(alternative)
+            else:
+                forms.update(word_forms(alternative.lower()))
+        if not (forms or prefixes or cased or negation):
+            raise ValueError(f"empty word in {pattern!r}")
+        parts.append(
+            Element(frozenset(forms), tuple(prefixes), frozenset(cased), negation, optional)
+        )
+    if not parts or isinstance(parts[-1], int) or parts[0].optional or parts[-1].optional:
+        raise ValueError(f"a pattern must start and end with a required word: {pattern!r}")
+    return tuple(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class Match:
+    cue: Cue
+    positions: tuple[int, ...]  # token indices matched by words (gaps excluded)
+    negation_words: tuple[int, ...]
+
+    @property
+    def start(self) -> int:
+        return self.positions[0]
+
+    @property
+    def end(self) -> int:
+        return self.positions[-1]
+
+
+class Matcher:
+    def __init__(self, cues: Iterable[Cue]):
+        self.cues = list(cues)
+        self.by_form: dict[str, list[Cue]] = {}
+        self.by_prefix: dict[str, list[Cue]] = {}
+        self.by_negation: list[tuple[Cue, tuple]] = []
+        self.word_cache: dict[str, tuple[tuple[Cue, tuple], ...]] = {}
+        for cue in self.cues:
+            first = cue.parts[0]
+            for form in first.forms | {c.lower() for c in first.cased}:
+                self.by_form.setdefault(form, []).append(cue)
+            for prefix in first.prefixes:
+                self.by_prefix.setdefault(prefix[:3], []).append(cue)
+            if first.negation:
+                self.by_negation.append((cue, cue.needed))
+
+    def candidates(self, word: str, negation: bool) -> tuple[tuple[Cue, tuple], ...]:
+        """Cues whose first word can be this word, each with its needed word sets."""
+        key = ("\0" if negation else "") + word
+        found = self.word_cache.get(key)
+        if found is None:
+            cues = self.by_form.get(word, []) + [
+                cue
+                for cue in self.by_prefix.get(word[:3], [])
+                if word.startswith(cue.parts[0].prefixes)
+            ]
+            if negation:
+                cues += [cue for cue, _ in self.by_negation]
+            found = tuple((cue, cue.needed) for cue in dict.fromkeys(cues))
+            if len(self.word_cache) < 50_000:  # bounded: a note may be arbitrary text
+                self.word_cache[key] = found
+        return found
+
+    def find(self, note: Note) -> list[Match]:
+        found = []
+        viable: dict[tuple[Cue, int], bool] = {}
+        for i in range(note.size):
+            if not note.is_word[i] or note.masked[i]:
+                continue
+            candidates = self.candidates(note.folded[i], note.negation[i])
+            segment = note.segment[i]
+            for cue, needed in candidates:
+                # A match never crosses a boundary mark, so the segment must hold every word.
+                ok = viable.get((cue, segment)) if needed else True
+                if ok is None:
+                    words = note.segment_words[segment]
+                    ok = viable[cue, segment] = all(not f.isdisjoint(words) for f in needed)
+                if ok:
+                    positions = match_parts(note, cue.parts, 0, i)
+                    if positions:
+                        negation_words = tuple(p for p in positions if note.negation[p])
+                        found.append(Match(cue, tuple(positions), negation_words))
+        return found
+
+
+def element_matches(note: Note, element: Element, i: int) -> bool:
+    if i >= note.size or not note.is_word[i] or note.masked[i]:
+        return False
+    word = note.folded[i]
+    return (
+        word in element.forms
+        or (element.negation and note.negation[i])
+        or (bool(element.cased) and note.original(i) in element.cased)
+        or (bool(element.prefixes) and word.startswith(element.prefixes))
+    )
+
+
+def match_parts(note: Note, parts: tuple, k: int, i: int) -> list[int] | None:
+    """Token positions matching parts[k:] from token i, preferring the shortest gaps."""
+    if k == len(parts):
+        return []
+    part = parts[k]
+    if isinstance(part, int):
+        for skip in range(part + 1):
+            if skip and (i + skip - 1 >= note.size or note.boundary[i + skip - 1]):
+                break
+            rest = match_parts(note, parts, k + 1, i + skip)
+            if rest is not None:
+                return rest
+        return None
+    if element_matches(note, part, i):
+        rest = match_parts(note, parts, k + 1, i + 1)
+        if rest is not None:
+            return [i, *rest]
+    if part.optional:
+        return match_parts(note, parts, k + 1, i)
+    return None
+
+
+_VOWELS = set("aeiou")
+
+
+def word_forms(word: str) -> set[str]:
+    """The word and its regular inflections (generated, not stemmed), with -ise/-ize variants.
+
+    Over-generation is harmless: forms that are not English words never occur in notes.
+    """
+    if " " in word or not word.isalpha() or len(word) < 3:
+        forms = {word}
+    else:
+        forms = {word, *lexicon.words().irregular.get(word, ())}
+        if word.endswith(("s", "x", "z", "ch", "sh")):
+            forms.add(word + "es")
+        elif word.endswith("y") and word[-2] not in _VOWELS:
+            forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+        else:
+            forms.add(word + "s")
+        if word.endswith("ie"):
+            forms |= {word[:-2] + "ying", word + "d"}
+        elif word.endswith("ee"):
+            forms |= {word + "d", word + "ing"}
+        elif word.endswith("e"):
+            forms |= {word + "d", word[:-1] + "ing"}
+        elif word.endswith("c"):
+            forms |= {word + "ked", word + "king"}
+        elif not (word.endswith("y") and word[-2] not in _VOWELS):
+            forms |= {word + "ed", word + "ing"}
+            if word[-1] not in _VOWELS | {"w", "x", "y"} and word[-2] in _VOWELS:
+                forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+        else:
+            forms.add(word + "ing")
+    for form in list(forms):
+        forms |= _spelling_variants(form)
+    return forms | {form + "'s" for form in forms} | {form + "s'" for form in forms}
+
+
+_SPELLINGS = re.compile(r"^(.{3,})(is|iz)(e|es|ed|ing|ation|ations)$|^(.{3,})(our)(s|ed|ing|)$")
+
+
+def _spelling_variants(form: str) -> set[str]:
+    """British and American spellings: apologise/apologize, behaviour/behavior."""
+    found = _SPELLINGS.match(form)
+    if not found:
+        return set()
+    if found[2]:
+        return {found[1] + {"is": "iz", "iz": "is"}[found[2]] + found[3]}
+    return {found[4] + "or" + found[6]}

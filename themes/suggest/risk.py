@@ -1,0 +1,181 @@
+"""Risk flags: every mention of self-harm, suicidal thoughts or harm to others, with its status.
+
+A missed current mention is the costliest error this product can make; a red alarm on a
+documented denial is the next, because clinicians learn to ignore alarms. So every mention is
+flagged, and its status decides how it shows:
+
+    current        the client, now or recently ("+SI passive", "cut her arm 3 days ago",
+                   "unless the court date goes her way she will end it"): a red alert
+    denied         a documented denial ("denies SI/HI", "Screened for SI - nil",
+                   "not currently suicidal")
+    historical     the past ("overdose in her twenties, nothing since")
+    hypothetical   a condition or a safety plan ("will ring the crisis line if the urge to
+                   hurt himself comes back")
+    question       the therapist's own question with no answer recorded ("Asked about SI.")
+    other_person   about someone else ("her brother attempted suicide last year")
+
+The checks run in that order of precedence (other person, denial, question, condition, history);
+what passes them all is current. Docs: docs/theme-suggestions.md.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+
+from themes import lexicon
+
+from . import scopes
+from .patterns import Match
+from .tokens import Note
+
+STATUSES = ("current", "denied", "historical", "hypothetical", "question", "other_person")
+STATUS_LABELS = {
+    "current": "current",
+    "denied": "denied",
+    "historical": "history",
+    "hypothetical": "if/then or safety plan",
+    "question": "asked about",
+    "other_person": "about someone else",
+}
+HEADINGS = {
+    "current": "Current risk",
+    "denied": "Risk assessed",
+    "historical": "History",
+    "hypothetical": "Safety plan or condition",
+    "question": "Asked about",
+    "other_person": "About someone else",
+}
+# "hi" is also a greeting: in lower case it counts only beside other risk words.
+CONTEXT_ONLY = frozenset({"hi"})
+
+
+@dataclass(frozen=True)
+class RiskFlag:
+    kind: str
+    status: str
+    evidence: list[str]
+
+    @property
+    def label(self) -> str:
+        return lexicon.load().risk[self.kind].label
+
+    @property
+    def current(self) -> bool:
+        return self.status == "current"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def heading(self) -> str:
+        return HEADINGS[self.status]
+
+
+@dataclass(frozen=True)
+class Context:
+    """The scopes of one note, computed once and shared by every mention."""
+
+    note: Note
+    negated_by: list[int]
+    history_by: list[int]
+    post_history: set[int]
+    hypothetical_by: list[int]
+    question_by: list[int]
+    client: frozenset[str]
+    risky: frozenset[int] = frozenset()  # token positions of every risk mention
+
+
+def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
+    """(status, first token, last token of the evidence) of one risk mention."""
+    note = ctx.note
+    start, end = match.start, match.end
+    if not match.cue.source.startswith("@") and scopes.someone_else(note, start, ctx.client):
+        return "other_person", start, end
+    trigger = scopes.governing(ctx.negated_by, match)
+    if trigger >= 0:
+        return "denied", min(start, trigger), end
+    post = scopes.post_negation(note, end, ctx.risky)
+    if post >= 0:
+        status = "historical" if note.next_word(post) == "since" else "denied"
+        return status, start, post
+    asked = scopes.governing(ctx.question_by, match)
+    if asked >= 0 and not scopes.answered(note, match):
+        if note.folded[asked] == "?":
+            return "question", start, end
+        return "question", min(start, asked), end
+    condition = scopes.governing(ctx.hypothetical_by, match)
+    if condition >= 0:
+        return "hypothetical", condition if start - condition <= 6 else start, end
+    if scopes.historical(note, match, ctx.history_by, ctx.post_history):
+        marker = ctx.history_by[start]
+        if marker >= 0 and start - marker <= 6:
+            start = marker  # "history of self-harm"
+        return "historical", start, end
+    return "current", start, end
+
+
+def _context_only_ok(note: Note, match: Match, risky: set[int]) -> bool:
+    """A lower-case "hi" counts only with another risk word, a negation, a sign or a colon
+    beside it ("si/hi denied", "+hi", "hi: nil"), never as a greeting."""
+    if len(match.positions) != 1 or note.folded[match.start] not in CONTEXT_ONLY:
+        return True
+    i = match.start
+    if note.original(i).isupper():
+        return True
+    near = range(max(0, i - 3), min(note.size, i + 4))
+    return any(
+        k != i and (k in risky or note.negation[k] or note.folded[k] in {"+", ":", "/", "denied"})
+        for k in near
+    )
+
+
+def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]:
+    """The flags of a note (one per kind and status, current first) and the risk themes a
+    current mention suggests."""
+    note = ctx.note
+    risky = {i for m in matches for i in m.positions if note.folded[i] not in CONTEXT_ONLY}
+    matches = [m for m in matches if _context_only_ok(note, m, risky)]
+    ctx = dataclasses.replace(ctx, risky=frozenset(i for m in matches for i in m.positions))
+    others = {i for m in matches if m.cue.target == "harm_to_others" for i in m.positions}
+    # "an urge to hurt his brother" is harm to others, not self-harm.
+    matches = [
+        m for m in matches if not (m.cue.target == "self_harm" and others & set(m.positions))
+    ]
+    mentions: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    statuses = {match: status_of(ctx, match) for match in matches}
+    for cluster in scopes.overlapping(matches):
+        by_kind: dict[str, list[Match]] = {}
+        for match in cluster:
+            by_kind.setdefault(match.cue.target, []).append(match)
+        for kind, group in by_kind.items():
+            # Overlapping mentions of one kind share the least alarming status that any of
+            # them has for a reason ("SI" in "SI: denied" is as denied as the whole phrase).
+            found = [statuses[m] for m in group]
+            status = min((s for s, _, _ in found), key=_precedence)
+            start = min(s for _, s, _ in found)
+            end = max(e for _, _, e in found)
+            mentions.setdefault((kind, status), []).append((start, end))
+    order = {kind: n for n, kind in enumerate(lexicon.load().risk)}
+    result = [
+        RiskFlag(kind, status, _phrases(note, spans)) for (kind, status), spans in mentions.items()
+    ]
+    result.sort(key=lambda f: (STATUSES.index(f.status), order[f.kind]))
+    themes = {lexicon.load().risk_theme(f.kind) for f in result if f.current}
+    return result, themes
+
+
+def _precedence(status: str) -> int:
+    return {"other_person": 0, "denied": 1, "question": 2, "hypothetical": 3, "historical": 4}.get(
+        status, 5
+    )
+
+
+def _phrases(note: Note, spans: list[tuple[int, int]]) -> list[str]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    phrases = {note.span(s, e).casefold(): note.span(s, e) for s, e in merged}
+    return list(dict.fromkeys(phrases.values()))

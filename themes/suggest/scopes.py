@@ -1,0 +1,415 @@
+"""Scopes: which words of a note a negation, a history marker, a condition, a safety plan or a
+question covers; who a mention is about; and the regions no cue counts in (measure names,
+idioms, headings, the plan).
+
+Each scope opens at a marker and runs forward over the following words until a clause
+boundary (. ; : ! ? a dash, a line break, "but", "however"), a scope breaker ("reports",
+"currently", "because"), a new clause with the client as subject (", she ...", "as she ...")
+or MAX_SCOPE words. Every function takes a ``Note`` and answers per token, so each rule can be
+tested, and switched off in a test, on its own.
+"""
+
+from functools import cache
+
+from themes import lexicon
+
+from .patterns import Match, Matcher, compile_pattern
+from .tokens import SEPARATORS, Note
+
+MAX_SCOPE = 10  # words a negation, history or condition marker reaches forward
+POST_WINDOW = 6  # tokens after a match searched for "... years ago", "... denied"
+PERSON_LOOKBACK = 8  # tokens before a match searched for its subject
+ASSESSMENT_LOOKBACK = 5  # tokens before a mention searched for "screened for", "asked about"
+FEMININE = frozenset({"she", "her", "herself", "hers"})
+MASCULINE = frozenset({"he", "him", "his", "himself"})
+FEW = frozenset({"a", "an", "one", "two", "three", "couple", "few", "1", "2", "3"})
+PLAN_HEADINGS = frozenset({"plan", "p", "homework", "tasks", "task", "actions", "next"})
+
+
+@cache
+def _phrases(name: str) -> Matcher:
+    """A matcher over one of the pattern lists of words.toml (measures, not_cues, ...)."""
+    cues = []
+    for pattern in lexicon.words().patterns[name]:
+        try:
+            cues += compile_pattern(pattern, name)
+        except ValueError as exc:
+            raise lexicon.LexiconError(f"words.toml [lists] {name}: {exc}") from None
+    return Matcher(cues)
+
+
+# --- regions where cues do not count ------------------------------------------------------------
+
+
+def mask_regions(note: Note) -> None:
+    """Mask measure names ("PHQ-9", "GAD-7") and idioms that only look like cues ("took over
+    her life", "dying to see"): no cue matches a masked word."""
+    for name in ("measures", "not_cues"):
+        for match in _phrases(name).find(note):
+            for i in range(match.start, match.end + 1):
+                note.masked[i] = True
+
+
+def headings(note: Note) -> list[bool]:
+    """Words of a heading: up to three words at the start of a line followed by a colon
+    ("Sleep:", "Mood and affect:"). A theme is not suggested from its own heading."""
+    heading = [False] * note.size
+    line_start = 0
+    for i in range(note.size + 1):
+        if i == note.size or note.folded[i] == "\n":
+            line_start = i + 1
+            continue
+        short = 0 < i - line_start <= 3
+        if note.folded[i] == ":" and short and all(note.is_word[line_start:i]):
+            for k in range(line_start, i):
+                heading[k] = True
+    return heading
+
+
+def plan_region(note: Note, plan_from: int) -> list[bool]:
+    """Words of the plan: the plan field (from token ``plan_from``) and, in the note's text,
+    a "Plan:" / "P:" / "Homework:" section up to the next blank line or heading. Tasks set
+    for later are not evidence of what the session touched."""
+    inside = [i >= plan_from for i in range(note.size)]
+    heading = headings(note)
+    active = False
+    for i in range(min(plan_from, note.size)):
+        word = note.folded[i]
+        if word == "\n" and i + 1 < note.size and note.folded[i + 1] == "\n":
+            active = False
+        elif heading[i] and (i == 0 or not heading[i - 1]):
+            active = word in PLAN_HEADINGS
+        inside[i] = inside[i] or active
+    return inside
+
+
+# --- negation -----------------------------------------------------------------------------------
+
+
+def negation_scopes(note: Note, consumed: set[int]) -> list[int]:
+    """For each token, the negation word whose scope covers it, or -1."""
+    pseudo = lexicon.words().pairs["pseudo_negations"]
+    governed = [-1] * note.size
+    for t in range(note.size):
+        if not note.negation[t] or t in consumed:
+            continue
+        if (note.folded[t], note.next_word(t)) in pseudo:
+            continue
+        if t > 0 and (note.folded[t - 1], note.folded[t]) in pseudo:
+            continue
+        extend_scope(note, t, governed)
+    return governed
+
+
+def extend_scope(note: Note, t: int, governed: list[int], most: int = MAX_SCOPE) -> None:
+    words = lexicon.words()
+    j, count = t + 1, 0
+    if j < note.size and note.folded[j] in {":", "-"}:
+        j += 1  # "Denied: SI, HI."
+    while j < note.size and count < most:
+        word = note.folded[j]
+        # "not currently suicidal": a breaker right after the marker belongs to it.
+        first = count == 0 and word in {"currently", "now", "today", "presently", "at"}
+        if note.boundary[j] or (word in words.scope_breakers and not first):
+            break
+        following = note.next_word(j)
+        if word in {",", "and"} and following in words.client:
+            break
+        if word == "," and following in words.clause_openers:
+            break
+        if word in words.clause_openers and following in words.client and count:
+            break  # "... as she is suicidal": a new clause about the client
+        governed[j] = t
+        count += note.is_word[j]
+        j += 1
+
+
+def post_negation(note: Note, end: int, skip: frozenset[int] = frozenset()) -> int:
+    """The token that negates a match from after it, or -1: a negation right after it ("SI
+    denied", "self-harm not reported"), or after a heading separator ("thoughts of harming
+    others: denied", "SI - none"). Tokens in ``skip`` (other mentions of the same list: "SI,
+    HI, self-harm: denied") are passed over like filler words."""
+    words = lexicon.words()
+    plain = True  # only filler words so far ("suicidal thoughts were denied")
+    j = end
+    while j + 1 < note.size and j < end + POST_WINDOW + len(skip):
+        j += 1
+        if j in skip:
+            continue
+        word = note.folded[j]
+        if not note.is_word[j] and word in SEPARATORS:
+            return _negation_at(note, j + 1, after_separator=True)
+        if note.boundary[j]:
+            return -1
+        if plain and (word in words.post_negation or note.negation[j]):
+            return _negation_at(note, j, after_separator=False)
+        listed = word == "," and j + 1 in skip  # "SI, HI: denied"
+        plain = plain and (word in words.post_negation_skip or listed)
+    return -1
+
+
+def _negation_at(note: Note, j: int, after_separator: bool) -> int:
+    words = lexicon.words()
+    while j < note.size and note.folded[j] in words.post_negation_skip:
+        j += 1
+    if j >= note.size:
+        return -1
+    word = note.folded[j]
+    if word in words.post_negation or (after_separator and word in {"no", "nil", "none"}):
+        return j
+    if (word, note.next_word(j)) in words.pairs["negation_pairs"]:  # "... was ruled out"
+        return j + 1
+    if word == "not" or word.endswith("n't"):
+        k = j + 1
+        while k < note.size and note.folded[k] in {"been", "be", "currently"}:
+            k += 1
+        if k < note.size and note.folded[k] in words.not_predicates:
+            return k
+    return -1
+
+
+def governing(governed: list[int], match: Match) -> int:
+    """The marker scoping over any word of the match that is not itself a negation."""
+    for i in match.positions:
+        if i not in match.negation_words and governed[i] >= 0:
+            return governed[i]
+    return -1
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+def history_scopes(note: Note) -> list[int]:
+    """For each token, the history marker ("history of", "previously") covering it, or -1."""
+    governed = [-1] * note.size
+    for t in range(note.size):
+        if note.is_word[t] and _is_history_marker(note, t):
+            extend_scope(note, t, governed)
+    return governed
+
+
+def post_history(note: Note) -> set[int]:
+    """Starts of history phrases that mark a mention before them as past ("... years ago",
+    "... as a teenager"), except a recent "N days/weeks ago", which is current."""
+    found = set()
+    for match in _phrases("history_after").find(note):
+        if note.folded[match.start] == "ago" and _recent_ago(note, match.start):
+            continue
+        found.add(match.start)
+    return found
+
+
+def _recent_ago(note: Note, ago: int) -> bool:
+    """ "three days ago", "a couple of weeks ago", "a month ago": recent enough to be current."""
+    unit = note.prev_word(ago)
+    if unit in lexicon.words().recent_units:
+        return True
+    if unit in {"month", "months"}:
+        count = {note.folded[k] for k in range(max(0, ago - 4), ago - 1)}
+        return bool(count & FEW)
+    return False
+
+
+def _is_history_marker(note: Note, t: int) -> bool:
+    words = lexicon.words()
+    word, following, before = note.folded[t], note.next_word(t), note.prev_word(t)
+    if word in {"history", "hx"}:
+        return following in {"of", ":"} or before == "family"
+    if word == "h" and following == "o":
+        return True
+    if word == "past":
+        # "in the past", "past episodes"; not "getting past the depression", "the past week".
+        return before not in words.moving_past and not (
+            following in words.time or following.isdigit()
+        )
+    if word in words.history:
+        return not (following in words.time or following.isdigit() or following == "to")
+    if word == "used":
+        return following == "to" and before not in {"got", "get"}
+    return word == "gave" and following == "up"
+
+
+def historical(note: Note, match: Match, history_by: list[int], post: set[int]) -> bool:
+    """Whether a history marker covers the match (before it, or shortly after it in the same
+    clause), with no current marker ("again", "this week") between it and shortly after."""
+    marker = history_by[match.start]
+    if any(history_by[i] in match.positions for i in match.positions):
+        marker = -1  # the marker is part of the cue: "stopped replying to messages"
+    after = note.clause_ahead(match.end, POST_WINDOW)
+    if marker < 0:
+        if not any(i in post for i in after):
+            return False
+        marker = match.end
+    between = range(min(marker, match.start) + 1, match.end + 1)
+    nearby = [*between, *after[:4]]
+    return not any(is_current_marker(note, i) for i in nearby)
+
+
+def is_current_marker(note: Note, i: int) -> bool:
+    words = lexicon.words()
+    word = note.folded[i]
+    if word in words.current:
+        return True
+    if word == "ago":
+        return _recent_ago(note, i)
+    return word in {"this", "last", "past"} and note.next_word(i) in words.time
+
+
+# --- conditions, safety plans, questions -------------------------------------------------------
+
+
+def hypothetical_scopes(note: Note) -> list[int]:
+    """For each token, the condition ("if", "unless", "in case", "should she") or safety-plan
+    phrase ("will ring the crisis line") covering it, or -1.
+
+    A condition covers its own clause only: in "unless the court date goes her way she will
+    end it" the scope ends where the client becomes the subject again, so the threat is current.
+    """
+    words = lexicon.words()
+    governed = [-1] * note.size
+    for t in range(note.size):
+        word = note.folded[t]
+        if not note.is_word[t] or word not in words.hypothetical:
+            continue
+        if word == "should" and not (
+            t == 0 or note.boundary[t - 1] or note.prev_word(t) in {",", "and"}
+        ):
+            continue  # "she should call" is advice; "Should she feel unsafe" is a condition
+        _condition_scope(note, t, governed)
+    for match in _phrases("hypothetical_after").find(note):
+        _condition_scope(note, match.end, governed)
+    for match in _phrases("safety_plan").find(note):
+        _plan_scope(note, match.end, governed)
+    return governed
+
+
+def _condition_scope(note: Note, t: int, governed: list[int]) -> None:
+    words = lexicon.words()
+    j, count = t + 1, 0
+    while j < note.size and count < MAX_SCOPE + 4:
+        word = note.folded[j]
+        if note.boundary[j] or word in {",", "then"} or word in words.scope_breakers:
+            break
+        if count >= 2 and word in words.client and note.next_word(j) not in {"'s"}:
+            break  # "if he leaves her | she will ..." : the main clause begins
+        governed[j] = t
+        count += note.is_word[j]
+        j += 1
+
+
+def _plan_scope(note: Note, t: int, governed: list[int]) -> None:
+    """A safety plan covers the rest of its sentence, across a colon and commas."""
+    words = lexicon.words()
+    j = t + 1
+    while j < note.size and note.folded[j] not in {".", "!", "?", "\n", ";"}:
+        if note.is_word[j] and note.folded[j] in words.scope_breakers:
+            break
+        governed[j] = t
+        j += 1
+
+
+def question_scopes(note: Note) -> list[int]:
+    """For each token, the marker of the therapist's own question covering it: an assessment
+    word shortly before ("Screened for SI", "asked about self-harm"), or a sentence ending in a
+    question mark that is not the client's own words. -1 elsewhere."""
+    words = lexicon.words()
+    governed = [-1] * note.size
+    for t in range(note.size):
+        if note.is_word[t] and note.folded[t] in words.assessment:
+            j = t + 1
+            while j < note.size and j - t <= ASSESSMENT_LOOKBACK + 3:
+                if note.boundary[j] and note.folded[j] not in {":", "-"}:
+                    break
+                if note.folded[j] in {":", "-"} and j > t + 1:
+                    break  # "Screened for SI: ..." ends at the colon; the answer follows
+                governed[j] = t
+                j += 1
+    start = 0
+    for i in range(note.size):
+        if note.folded[i] in {".", "!", "\n"}:
+            start = i + 1
+        elif note.folded[i] == "?":
+            own_words = any(note.folded[k] in {"i", "me", "my", "myself"} for k in range(start, i))
+            if not own_words:
+                for k in range(start, i):
+                    governed[k] = governed[k] if governed[k] >= 0 else i
+            start = i + 1
+    return governed
+
+
+def answered(note: Note, match: Match) -> bool:
+    """Whether a positive answer follows a screened mention in its clause ("SI: positive",
+    "asked about SI, endorses passive thoughts")."""
+    positive = {"yes", "positive", "endorsed", "endorses", "present", "reports", "admits", "+"}
+    return any(note.folded[i] in positive for i in note.clause_ahead(match.end, POST_WINDOW))
+
+
+# --- who a mention is about ---------------------------------------------------------------------
+
+
+def client_pronouns(note: Note) -> frozenset[str]:
+    """The client's words: "client", "pt", "I" and the pronouns the note mostly uses for the
+    client. When "she/her" outnumber "he/him" two to one, "he" is someone else, and the
+    other way round; otherwise both may be the client."""
+    words = lexicon.words()
+    feminine = sum(1 for w in note.folded if w in FEMININE)
+    masculine = sum(1 for w in note.folded if w in MASCULINE)
+    client = set(words.client)
+    if feminine >= 2 and feminine >= 2 * masculine:
+        client -= MASCULINE
+    elif masculine >= 2 and masculine >= 2 * feminine:
+        client -= FEMININE
+    return frozenset(client)
+
+
+def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
+    """Whether the nearest person named before the match is someone other than the client."""
+    words = lexicon.words()
+    others = words.other_people
+    opposite = {"she", "he"} - client  # the subject pronoun the client is not
+    object_pronoun = note.prev_word(start) in {"her", "him", "them"} and start >= 2
+    if object_pronoun and note.folded[start - 2] not in others:
+        return False  # "found her cutting", "caught him scratching": the client does it
+    for j in range(start - 1, max(-1, start - 1 - PERSON_LOOKBACK), -1):
+        if note.boundary[j]:
+            return False
+        word = note.folded[j].split("'")[0]
+        if word in client:
+            return False
+        if word in opposite:
+            return True
+        if word in others or word.rstrip("s") in others:
+            return True
+    return False
+
+
+def reported_speech(note: Note, start: int, client: frozenset[str]) -> bool:
+    """Whether the words at ``start`` are someone else's, reported: "her husband calls her
+    worthless", "mum told her she was selfish". The client's own report ("she says she feels
+    worthless") is not."""
+    words = lexicon.words()
+    for j in range(start - 1, max(-1, start - 7), -1):
+        if note.boundary[j]:
+            return False
+        if note.folded[j] in words.speech_verbs:
+            for k in range(j - 1, max(-1, j - 4), -1):
+                word = note.folded[k].split("'")[0]
+                if note.boundary[k] or word in client:
+                    return False
+                if word in words.other_people or word.rstrip("s") in words.other_people:
+                    return True
+            return False
+    return False
+
+
+def overlapping(matches: list[Match]) -> list[list[Match]]:
+    """Runs of matches whose token spans overlap, in order."""
+    clusters: list[list[Match]] = []
+    reach = -1
+    for match in sorted(matches, key=lambda m: (m.start, m.end)):
+        if clusters and match.start <= reach:
+            clusters[-1].append(match)
+        else:
+            clusters.append([match])
+        reach = max(reach, match.end) if len(clusters[-1]) > 1 else match.end
+    return clusters

@@ -1,0 +1,144 @@
+"""A note as tokens: words (folded to lower case, accents off, misspellings read as meant) and
+punctuation, each with its place in the original text, clause boundaries and negation words."""
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from themes import lexicon
+
+# Words (with inner apostrophes), joining hyphens and slashes (dropped: "self-harm" reads as
+# "self harm"), line breaks, and single punctuation marks.
+_TOKEN = re.compile(
+    r"([^\W_]+(?:['\u2019`][^\W_]+)*)|(?<=[^\W_])[-\u2010\u2011/](?=[^\W_])|(\n)|([^\w\s])"
+)
+DASHES = "-\u2013\u2014"  # hyphen-minus, en dash, em dash
+BOUNDARY_MARKS = frozenset(".;:!?\n\u2026\u2022" + DASHES)
+SEPARATORS = frozenset(":=" + DASHES)
+
+
+class Note:
+    """The note as tokens, each with its place in the original text."""
+
+    def __init__(self, text: str):
+        words = lexicon.words()
+        self.text = text
+        self.spans: list[tuple[int, int]] = []
+        self.folded: list[str] = []
+        self.is_word: list[bool] = []
+        for found in _TOKEN.finditer(text):
+            if found[1]:
+                self.folded.append(fold(found[1]))
+                self.is_word.append(True)
+            elif found[2] or found[3]:
+                self.folded.append(found[2] or found[3])
+                self.is_word.append(False)
+            else:
+                continue  # a joining hyphen or slash: "self-harm" reads as "self harm"
+            self.spans.append(found.span())
+        self.size = len(self.folded)
+        folded = self.folded
+        self.boundary = [
+            (not w and f in BOUNDARY_MARKS) or (w and f in words.clause_words)
+            for f, w in zip(folded, self.is_word, strict=True)
+        ]
+        self.negation = [
+            w and (f in words.negation or f.endswith("n't"))
+            for f, w in zip(folded, self.is_word, strict=True)
+        ]
+        pairs = words.pairs["negation_pairs"]
+        for i in range(self.size - 1):
+            if (folded[i], folded[i + 1]) in pairs:
+                self.negation[i] = True
+        # Segments: runs of tokens between boundary marks (. ; : ! ? dashes, line breaks).
+        self.segment: list[int] = []
+        self.segment_words: list[set[str]] = [set()]
+        for word, is_word in zip(folded, self.is_word, strict=True):
+            if not is_word and word in BOUNDARY_MARKS:
+                self.segment_words.append(set())
+            self.segment.append(len(self.segment_words) - 1)
+            self.segment_words[-1].add(word)
+        self.masked = [False] * self.size  # measure names, headings: no cue matches there
+
+    def next_word(self, i: int) -> str:
+        return self.folded[i + 1] if i + 1 < self.size else ""
+
+    def prev_word(self, i: int) -> str:
+        return self.folded[i - 1] if i > 0 else ""
+
+    def original(self, i: int) -> str:
+        start, end = self.spans[i]
+        return self.text[start:end]
+
+    def span(self, first: int, last: int) -> str:
+        return self.text[self.spans[first][0] : self.spans[last][1]]
+
+    def clause_ahead(self, end: int, most: int) -> list[int]:
+        """Up to `most` token positions after `end`, stopping at a clause boundary."""
+        ahead = []
+        for i in range(end + 1, min(self.size, end + 1 + most)):
+            if self.boundary[i]:
+                break
+            ahead.append(i)
+        return ahead
+
+    def clause_start(self, i: int) -> int:
+        """The first token of the clause holding token i (after a boundary, or 0)."""
+        j = i
+        while j > 0 and not self.boundary[j - 1]:
+            j -= 1
+        return j
+
+    def sentence_end(self, i: int) -> int:
+        """The position of the mark that ends the sentence holding token i (or size)."""
+        j = i
+        while j < self.size and self.folded[j] not in {".", "!", "?", "\n"}:
+            j += 1
+        return j
+
+
+_CLITIC = re.compile(r"'(?:ll|re|ve|d|m)$")
+_FUZZY_TARGETS = ("suicide", "suicidal", "suicidality")
+
+
+@lru_cache(maxsize=20_000)
+def fold(word: str) -> str:
+    """Lower case without accents, straight apostrophes, "she'll" read as "she", common
+    misspellings read as meant."""
+    if word.isascii():
+        word = word.lower().replace("`", "'")
+    else:
+        word = unicodedata.normalize("NFKD", word.replace("\u2019", "'").replace("`", "'"))
+        word = "".join(c for c in word if not unicodedata.combining(c)).casefold()
+    word = _CLITIC.sub("", word) if "'" in word else word
+    fixed = lexicon.words().spelling.get(word)
+    if fixed:
+        return fixed
+    if word[:1] == "s" and 6 <= len(word) <= 12 and not word.startswith("suicid"):
+        # Suicide is misspelt in many ways ("sucide", "suiside", "suicidel"): one slip away
+        # from the word is read as the word, since a missed mention is the costliest error.
+        for target in _FUZZY_TARGETS:
+            if _one_edit(word, target):
+                return target
+    return word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one insertion, deletion, substitution or swap of neighbours."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    k = 0
+    while k < len(short) and short[k] == long[k]:
+        k += 1
+    return short[k:] == long[k + 1 :]
