@@ -75,11 +75,12 @@ WORD_LISTS = (
     "speech_verbs",
     "measures",
     "moving_past",
+    "history_before",
     "recent_units",
 )
 # Lists of cue patterns rather than words: "in her twenties", "will ring", "PHQ-9".
 PATTERN_LISTS = frozenset(
-    {"history_after", "hypothetical_after", "safety_plan", "not_cues", "measures"}
+    {"history_after", "history_before", "hypothetical_after", "safety_plan", "not_cues", "measures"}
 )
 
 

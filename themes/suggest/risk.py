@@ -143,7 +143,7 @@ def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]
     ]
     mentions: dict[tuple[str, str], list[tuple[int, int]]] = {}
     statuses = {match: status_of(ctx, match) for match in matches}
-    for cluster in scopes.overlapping(matches):
+    for cluster in scopes.overlapping(matches, note):
         by_kind: dict[str, list[Match]] = {}
         for match in cluster:
             by_kind.setdefault(match.cue.target, []).append(match)

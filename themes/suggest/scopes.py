@@ -23,6 +23,8 @@ ASSESSMENT_LOOKBACK = 5  # tokens before a mention searched for "screened for", 
 FEMININE = frozenset({"she", "her", "herself", "hers"})
 MASCULINE = frozenset({"he", "him", "his", "himself"})
 FEW = frozenset({"a", "an", "one", "two", "three", "couple", "few", "1", "2", "3"})
+QUOTES = frozenset("'\"\u2018\u2019\u201c\u201d")
+JOINERS = frozenset({"of", "about", "or", "and"})
 PLAN_HEADINGS = frozenset({"plan", "p", "homework", "tasks", "task", "actions", "next"})
 
 
@@ -185,6 +187,9 @@ def history_scopes(note: Note) -> list[int]:
     for t in range(note.size):
         if note.is_word[t] and _is_history_marker(note, t):
             extend_scope(note, t, governed)
+    for match in _phrases("history_before").find(note):
+        # A time phrase sets the scene for its whole clause, so it reaches further.
+        extend_scope(note, match.end, governed, most=2 * MAX_SCOPE)
     return governed
 
 
@@ -192,6 +197,15 @@ def post_history(note: Note) -> set[int]:
     """Starts of history phrases that mark a mention before them as past ("... years ago",
     "... as a teenager"), except a recent "N days/weeks ago", which is current."""
     found = set()
+    for i in range(note.size - 1):
+        # "at 16", "aged 19": an age is the past.
+        following = note.folded[i + 1]
+        if (
+            note.folded[i] in {"at", "aged", "age"}
+            and following.isdigit()
+            and 4 < int(following) < 100
+        ):
+            found.add(i)
     for match in _phrases("history_after").find(note):
         if note.folded[match.start] == "ago" and _recent_ago(note, match.start):
             continue
@@ -311,16 +325,16 @@ def _plan_scope(note: Note, t: int, governed: list[int]) -> None:
 def question_scopes(note: Note) -> list[int]:
     """For each token, the marker of the therapist's own question covering it: an assessment
     word shortly before ("Screened for SI", "asked about self-harm"), or a sentence ending in a
-    question mark that is not the client's own words. -1 elsewhere."""
+    question mark that is not the client's own words (no "I", nothing in quotes). -1
+    elsewhere."""
     words = lexicon.words()
     governed = [-1] * note.size
     for t in range(note.size):
         if note.is_word[t] and note.folded[t] in words.assessment:
             j = t + 1
             while j < note.size and j - t <= ASSESSMENT_LOOKBACK + 3:
-                if note.boundary[j] and note.folded[j] not in {":", "-"}:
-                    break
-                if note.folded[j] in {":", "-"} and j > t + 1:
+                word = note.folded[j]
+                if note.boundary[j] or word == "," or word in words.scope_breakers:
                     break  # "Screened for SI: ..." ends at the colon; the answer follows
                 governed[j] = t
                 j += 1
@@ -329,7 +343,8 @@ def question_scopes(note: Note) -> list[int]:
         if note.folded[i] in {".", "!", "\n"}:
             start = i + 1
         elif note.folded[i] == "?":
-            own_words = any(note.folded[k] in {"i", "me", "my", "myself"} for k in range(start, i))
+            sentence = note.folded[start:i]
+            own_words = any(w in {"i", "me", "my", "myself"} or w in QUOTES for w in sentence)
             if not own_words:
                 for k in range(start, i):
                     governed[k] = governed[k] if governed[k] >= 0 else i
@@ -341,7 +356,8 @@ def answered(note: Note, match: Match) -> bool:
     """Whether a positive answer follows a screened mention in its clause ("SI: positive",
     "asked about SI, endorses passive thoughts")."""
     positive = {"yes", "positive", "endorsed", "endorses", "present", "reports", "admits", "+"}
-    return any(note.folded[i] in positive for i in note.clause_ahead(match.end, POST_WINDOW))
+    end = match.end + 1 if note.next_word(match.end) in SEPARATORS else match.end
+    return any(note.folded[i] in positive for i in note.clause_ahead(end, POST_WINDOW))
 
 
 # --- who a mention is about ---------------------------------------------------------------------
@@ -371,7 +387,7 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     if object_pronoun and note.folded[start - 2] not in others:
         return False  # "found her cutting", "caught him scratching": the client does it
     for j in range(start - 1, max(-1, start - 1 - PERSON_LOOKBACK), -1):
-        if note.boundary[j]:
+        if note.boundary[j] or note.folded[j] == "," or note.folded[j] in words.hypothetical:
             return False
         word = note.folded[j].split("'")[0]
         if word in client:
@@ -402,12 +418,16 @@ def reported_speech(note: Note, start: int, client: frozenset[str]) -> bool:
     return False
 
 
-def overlapping(matches: list[Match]) -> list[list[Match]]:
-    """Runs of matches whose token spans overlap, in order."""
+def overlapping(matches: list[Match], note: Note | None = None) -> list[list[Match]]:
+    """Runs of matches whose token spans overlap, in order. With the note, also matches joined
+    only by "of", "about", "or" ("passive thoughts of not waking up")."""
     clusters: list[list[Match]] = []
     reach = -1
     for match in sorted(matches, key=lambda m: (m.start, m.end)):
-        if clusters and match.start <= reach:
+        joined = note is not None and 0 <= reach < match.start <= reach + 3
+        if joined:
+            joined = all(note.folded[k] in JOINERS for k in range(reach + 1, match.start))
+        if clusters and (match.start <= reach or joined):
             clusters[-1].append(match)
         else:
             clusters.append([match])
