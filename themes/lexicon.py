@@ -271,9 +271,13 @@ def _load_risk(path: Path, fragments: dict[str, str], themes: dict) -> dict[str,
     return kinds
 
 
-@cache
-def load(data_dir: Path = DATA_DIR) -> Lexicon:
+def load(data_dir: Path | None = None) -> Lexicon:
     """The lexicon from the data files (read once per process)."""
+    return _load(data_dir or DATA_DIR)
+
+
+@cache
+def _load(data_dir: Path) -> Lexicon:
     words = _load_words(data_dir / "words.toml")
     themes = _load_themes(data_dir / "themes.toml", words.fragments)
     risk = _load_risk(data_dir / "risk.toml", words.fragments, themes)
