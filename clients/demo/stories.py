@@ -1197,7 +1197,7 @@ GERALD = {
                 "narrative": "A heavy session. Gerald told me something he had not told anyone: in the months before the diagnosis Maureen had been tired and losing weight, and he had encouraged her to wait until after their planned holiday before seeing the doctor. He believes the delay cost her life, and goes over it every night.\n\nWe looked carefully at what he knew then rather than what he knows now. He acknowledged that neither of them thought it serious, that she decided together with him, and that her consultant said the cancer was already advanced at diagnosis. He could follow this in his head but said it did not reach the guilt. I wondered whether the guilt might also be a way of staying close to her, a last task he can still do for her. He was quiet for a long time and then said that might be true.",
             },
             "mood": "Distressed; guilty",
-            "risk": "none",
+            "risk": "low",
             "risk_notes": "Distressing session; asked about risk at the end. No thoughts of self-harm today; passive thoughts 'much less'. Agreed to phone his daughter this evening.",
             "interventions": "Exploring guilt; hindsight bias; gently questioning responsibility; the meaning of guilt in grief.",
             "plan": "When the guilt comes at night, try writing it down rather than going over it in his head.",
