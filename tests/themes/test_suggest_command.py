@@ -52,9 +52,9 @@ class SuggestThemesCommandTests(TestCase):
             [
                 {
                     "kind": "suicidal_thoughts",
+                    "label": "Suicidal thoughts",
+                    "status": "denied",
                     "evidence": ["Denies SI"],
-                    "negated": True,
-                    "historical": False,
                 }
             ],
         )

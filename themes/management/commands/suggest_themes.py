@@ -13,8 +13,10 @@ from themes.suggest import built_in_catalogue, catalogue, suggest
 class Command(BaseCommand):
     help = (
         "Read note text (UTF-8) on standard input and print suggested themes as JSON: "
-        '{"themes": [{"theme", "name", "category", "score", "evidence"}, ...], "risk": [...]}, '
-        "themes by score. Nothing is stored."
+        '{"themes": [{"theme", "name", "category", "score", "evidence"}, ...], '
+        '"risk": [{"kind", "label", "status", "evidence"}, ...]}, themes by score; a risk '
+        "status is current, denied, historical, hypothetical, question or other_person. "
+        "Nothing is stored."
     )
     stealth_options = ("stdin",)
 
