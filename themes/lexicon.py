@@ -115,12 +115,10 @@ class Words:
     irregular: dict[str, tuple[str, ...]]
     fragments: dict[str, str]
 
-    def __getattr__(self, name: str):
-        # words.negation, words.history, ...: the list of that name.
-        try:
-            return self.lists[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def __post_init__(self):
+        # words.negation, words.history, ...: each list is also an attribute (read per token).
+        for name, items in self.lists.items():
+            object.__setattr__(self, name, items)
 
 
 @dataclass(frozen=True)

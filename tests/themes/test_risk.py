@@ -253,12 +253,12 @@ class OtherPersonTests(SimpleTestCase):
             self.assertIn("suicidal_thoughts", current("Her brother attempted suicide last year."))
 
     def test_negative_control_the_clients_pronoun_decides_who_he_is(self):
-        text = "Her husband said he would kill her if she left."
+        text = "She told me her mood is low, her sleep poor and her son distant; he has been cutting his arms."
         with mock.patch.object(
             scopes, "client_pronouns", lambda note: frozenset({"she", "he", "client"})
         ):
-            self.assertIn("harm_to_others", current(text))
-        self.assertNotIn("harm_to_others", current(text))
+            self.assertIn("self_harm", current(text))
+        self.assertEqual(statuses(text), {("self_harm", "other_person")})
 
 
 class SpellingAndAbbreviationTests(SimpleTestCase):

@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 
+PHRASE = "list:"  # target prefix of the word lists' patterns in the one matcher
+
+
 @dataclass(frozen=True)
 class Suggestions:
     themes: list[ThemeSuggestion]
@@ -87,8 +90,6 @@ def check() -> None:
     """Load the data files and compile every cue, so a bad entry fails at start-up with one
     error naming the file and the entry (``lexicon.LexiconError``)."""
     _matcher()
-    for name in lexicon.words().patterns:
-        scopes._phrases(name)
 
 
 def suggest(
@@ -104,8 +105,18 @@ def suggest(
     if not note.size:
         return Suggestions([], [])
     plan_from = Note(body).size if plan else note.size
+    # One pass finds the cues and the phrases the scopes need (measure names, "in case", ...).
+    found_all = _matcher().find(note)
+    note.phrases = {}
+    for match in found_all:
+        if match.cue.target.startswith(PHRASE):
+            note.phrases.setdefault(match.cue.target.removeprefix(PHRASE), []).append(match)
     scopes.mask_regions(note)
-    matches = _matcher().find(note)
+    matches = [
+        m
+        for m in found_all
+        if not m.cue.target.startswith(PHRASE) and not any(note.masked[i] for i in m.positions)
+    ]
     consumed = {i for match in matches for i in match.negation_words}
     ctx = risk.Context(
         note=note,
@@ -187,6 +198,12 @@ def _matcher() -> Matcher:
         for kind, entry in data.risk.items()
         for pattern in entry.cues
         for cue in _compile(pattern, kind, 1.0, True, "risk.toml", kind)
+    ]
+    cues += [
+        cue
+        for name, patterns in data.words.patterns.items()
+        for pattern in patterns
+        for cue in _compile(pattern, PHRASE + name, 0.0, False, "words.toml", name)
     ]
     return Matcher(cues)
 

@@ -127,7 +127,13 @@ class Matcher:
         self.by_prefix: dict[str, list[Cue]] = {}
         self.by_negation: list[tuple[Cue, tuple]] = []
         self.word_cache: dict[str, tuple[tuple[Cue, tuple], ...]] = {}
+        # Each cue with other plain words is also filed under the smallest set of them (its
+        # anchor): a note that lacks every word of the anchor cannot match the cue.
+        self.by_anchor: dict[str, list[Cue]] = {}
         for cue in self.cues:
+            if cue.needed:
+                for form in min(cue.needed, key=len):
+                    self.by_anchor.setdefault(form, []).append(cue)
             first = cue.parts[0]
             for form in first.forms | {c.lower() for c in first.cased}:
                 self.by_form.setdefault(form, []).append(cue)
@@ -154,24 +160,47 @@ class Matcher:
         return found
 
     def find(self, note: Note) -> list[Match]:
-        found = []
-        viable: dict[tuple[Cue, int], bool] = {}
+        """Every match of every cue, in token order.
+
+        Work is per distinct word, not per token: a cue is tried only where its first word
+        stands, and only when each of its other plain words is in the note, and (a match never
+        crosses a boundary mark) in the same segment.
+        """
+        folded, is_word, masked, negation = note.folded, note.is_word, note.masked, note.negation
+        where: dict[tuple[str, bool], list[int]] = {}
         for i in range(note.size):
-            if not note.is_word[i] or note.masked[i]:
-                continue
-            candidates = self.candidates(note.folded[i], note.negation[i])
-            segment = note.segment[i]
-            for cue, needed in candidates:
-                # A match never crosses a boundary mark, so the segment must hold every word.
-                ok = viable.get((cue, segment)) if needed else True
+            if is_word[i] and not masked[i]:
+                where.setdefault((folded[i], negation[i]), []).append(i)
+        note_words = set().union(*note.segment_words)
+        anchored = {cue for word in note_words for cue in self.by_anchor.get(word, ())}
+        starts: dict[Cue, list[int]] = {}
+        refused: set[Cue] = set()
+        for (word, negated), positions in where.items():
+            for cue, needed in self.candidates(word, negated):
+                if cue in starts:
+                    starts[cue] += positions
+                elif needed and (cue not in anchored or cue in refused):
+                    continue
+                elif all(not f.isdisjoint(note_words) for f in needed):
+                    starts[cue] = list(positions)
+                else:
+                    refused.add(cue)
+        found = []
+        segments, segment_words = note.segment, note.segment_words
+        for cue, positions in starts.items():
+            needed, seen = cue.needed, {}
+            for i in positions:
+                segment = segments[i]
+                ok = seen.get(segment)
                 if ok is None:
-                    words = note.segment_words[segment]
-                    ok = viable[cue, segment] = all(not f.isdisjoint(words) for f in needed)
+                    words = segment_words[segment]
+                    ok = seen[segment] = all(not f.isdisjoint(words) for f in needed)
                 if ok:
-                    positions = match_parts(note, cue.parts, 0, i)
-                    if positions:
-                        negation_words = tuple(p for p in positions if note.negation[p])
-                        found.append(Match(cue, tuple(positions), negation_words))
+                    matched = match_parts(note, cue.parts, 0, i)
+                    if matched:
+                        negation_words = tuple(p for p in matched if negation[p])
+                        found.append(Match(cue, tuple(matched), negation_words))
+        found.sort(key=lambda match: match.start)
         return found
 
 
@@ -192,13 +221,17 @@ def match_parts(note: Note, parts: tuple, k: int, i: int) -> list[int] | None:
     if k == len(parts):
         return []
     part = parts[k]
-    if isinstance(part, int):
-        for skip in range(part + 1):
-            if skip and (i + skip - 1 >= note.size or note.boundary[i + skip - 1]):
+    if part.__class__ is int:
+        following = parts[k + 1]  # a gap is always followed by a word (see _parse)
+        boundary, size = note.boundary, note.size
+        for j in range(i, min(size, i + part + 1)):
+            if j > i and boundary[j - 1]:
                 break
-            rest = match_parts(note, parts, k + 1, i + skip)
-            if rest is not None:
-                return rest
+            # Try the word after the gap only where it stands (or where it may be left out).
+            if following.optional or element_matches(note, following, j):
+                rest = match_parts(note, parts, k + 1, j)
+                if rest is not None:
+                    return rest
         return None
     if element_matches(note, part, i):
         rest = match_parts(note, parts, k + 1, i + 1)

@@ -46,6 +46,7 @@ HEADINGS = {
 }
 # "hi" is also a greeting: in lower case it counts only beside other risk words.
 CONTEXT_ONLY = frozenset({"hi"})
+HI_CONTEXT = frozenset({"+", ":", "/", "denied", "denies", "towards", "toward", "re", "risk"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Context:
     question_by: list[int]
     client: frozenset[str]
     risky: frozenset[int] = frozenset()  # token positions of every risk mention
+    starts: frozenset[int] = frozenset()  # where each risk mention begins
 
 
 def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
@@ -91,22 +93,28 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
     start, end = match.start, match.end
     if not match.cue.source.startswith("@") and scopes.someone_else(note, start, ctx.client):
         return "other_person", start, end
+    if note.prev_word(start) == "+":
+        return "current", start - 1, end  # "+SI": endorsed
     trigger = scopes.governing(ctx.negated_by, match)
     if trigger >= 0:
+        if scopes.since_long_ago(note, match):
+            return "historical", min(start, trigger), end  # "hasn't self-harmed since she was 20"
         return "denied", min(start, trigger), end
     post = scopes.post_negation(note, end, ctx.risky)
     if post >= 0:
         status = "historical" if note.next_word(post) == "since" else "denied"
         return status, start, post
-    asked = scopes.governing(ctx.question_by, match)
-    if asked >= 0 and not scopes.answered(note, match):
-        if note.folded[asked] == "?":
-            return "question", start, end
-        return "question", min(start, asked), end
     condition = scopes.governing(ctx.hypothetical_by, match)
     if condition >= 0:
         return "hypothetical", condition if start - condition <= 6 else start, end
-    if scopes.historical(note, match, ctx.history_by, ctx.post_history):
+    asked = scopes.governing(ctx.question_by, match)
+    if asked >= 0:
+        reply = scopes.answer(note, match)
+        if reply == "denied":
+            return "denied", min(start, asked), end
+        if not reply:
+            return "question", start if note.folded[asked] == "?" else min(start, asked), end
+    if scopes.historical(note, match, ctx.history_by, ctx.post_history, ctx.starts):
         marker = ctx.history_by[start]
         if marker >= 0 and start - marker <= 6:
             start = marker  # "history of self-harm"
@@ -115,8 +123,9 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
 
 
 def _context_only_ok(note: Note, match: Match, risky: set[int]) -> bool:
-    """A lower-case "hi" counts only with another risk word, a negation, a sign or a colon
-    beside it ("si/hi denied", "+hi", "hi: nil"), never as a greeting."""
+    """A lower-case "hi" counts only with another risk word, a negation, a sign, a colon or
+    "towards" beside it ("si/hi denied", "+hi", "hi: nil", "hi towards ex"), never as a
+    greeting."""
     if len(match.positions) != 1 or note.folded[match.start] not in CONTEXT_ONLY:
         return True
     i = match.start
@@ -124,8 +133,7 @@ def _context_only_ok(note: Note, match: Match, risky: set[int]) -> bool:
         return True
     near = range(max(0, i - 3), min(note.size, i + 4))
     return any(
-        k != i and (k in risky or note.negation[k] or note.folded[k] in {"+", ":", "/", "denied"})
-        for k in near
+        k != i and (k in risky or note.negation[k] or note.folded[k] in HI_CONTEXT) for k in near
     )
 
 
@@ -134,8 +142,14 @@ def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]
     current mention suggests."""
     note = ctx.note
     risky = {i for m in matches for i in m.positions if note.folded[i] not in CONTEXT_ONLY}
-    matches = [m for m in matches if _context_only_ok(note, m, risky)]
-    ctx = dataclasses.replace(ctx, risky=frozenset(i for m in matches for i in m.positions))
+    matches = [
+        m for m in matches if _context_only_ok(note, m, risky) and not scopes.in_jest(note, m)
+    ]
+    ctx = dataclasses.replace(
+        ctx,
+        risky=frozenset(i for m in matches for i in m.positions),
+        starts=frozenset(m.start for m in matches),
+    )
     others = {i for m in matches if m.cue.target == "harm_to_others" for i in m.positions}
     # "an urge to hurt his brother" is harm to others, not self-harm.
     matches = [

@@ -9,6 +9,7 @@ or MAX_SCOPE words. Every function takes a ``Note`` and answers per token, so ea
 tested, and switched off in a test, on its own.
 """
 
+import datetime
 from functools import cache
 
 from themes import lexicon
@@ -19,10 +20,23 @@ from .tokens import SEPARATORS, Note
 MAX_SCOPE = 10  # words a negation, history or condition marker reaches forward
 POST_WINDOW = 6  # tokens after a match searched for "... years ago", "... denied"
 PERSON_LOOKBACK = 8  # tokens before a match searched for its subject
-ASSESSMENT_LOOKBACK = 5  # tokens before a mention searched for "screened for", "asked about"
-FEMININE = frozenset({"she", "her", "herself", "hers"})
-MASCULINE = frozenset({"he", "him", "his", "himself"})
+ASSESSMENT_REACH = 14  # tokens an assessment word reaches: "asked directly whether she had ..."
+ANSWER_REACH = 16  # tokens after a screened mention searched for the answer
+FEMININE = frozenset({"she", "her", "hers"})
+MASCULINE = frozenset({"he", "him", "his"})
+THIS_YEAR = datetime.date.today().year
 FEW = frozenset({"a", "an", "one", "two", "three", "couple", "few", "1", "2", "3"})
+# Before "should", these make it advice, not a condition ("she should call").
+ADVISED = frozenset(
+    {"she", "he", "they", "i", "you", "we", "it", "this", "that", "client", "pt", "who"}
+)
+# Before "if", these make it the content of a thought: "the thought that if ...".
+IDEATION = frozenset(
+    {"thought", "thoughts", "thinking", "thinks", "think", "wish", "wishes", "wishing",
+     "fantasy", "fantasies", "fantasises", "fantasizes", "imagines", "imagining", "idea"}
+)  # fmt: skip
+FIRST_PERSON = frozenset({"i", "me", "my", "myself"})
+JEST = frozenset({"laughing", "laughed", "joking", "jokingly", "joked", "jest", "laughs"})
 QUOTES = frozenset("'\"\u2018\u2019\u201c\u201d")
 JOINERS = frozenset({"of", "about", "or", "and"})
 PLAN_HEADINGS = frozenset({"plan", "p", "homework", "tasks", "task", "actions", "next"})
@@ -40,6 +54,14 @@ def _phrases(name: str) -> Matcher:
     return Matcher(cues)
 
 
+def phrases(note: Note, name: str) -> list[Match]:
+    """Matches of one pattern list in the note: found with the cues in one pass by
+    ``suggest()`` (``note.phrases``), or here when a scope is used on its own."""
+    if note.phrases is not None:
+        return note.phrases.get(name, [])
+    return _phrases(name).find(note)
+
+
 # --- regions where cues do not count ------------------------------------------------------------
 
 
@@ -47,7 +69,7 @@ def mask_regions(note: Note) -> None:
     """Mask measure names ("PHQ-9", "GAD-7") and idioms that only look like cues ("took over
     her life", "dying to see"): no cue matches a masked word."""
     for name in ("measures", "not_cues"):
-        for match in _phrases(name).find(note):
+        for match in phrases(note, name):
             for i in range(match.start, match.end + 1):
                 note.masked[i] = True
 
@@ -171,10 +193,12 @@ def _negation_at(note: Note, j: int, after_separator: bool) -> int:
 
 
 def governing(governed: list[int], match: Match) -> int:
-    """The marker scoping over any word of the match that is not itself a negation."""
+    """The marker scoping over any word of the match that is not itself a negation, unless
+    the marker is part of the match ("easier if she wasn't here")."""
     for i in match.positions:
-        if i not in match.negation_words and governed[i] >= 0:
-            return governed[i]
+        marker = governed[i]
+        if i not in match.negation_words and marker >= 0 and marker not in match.positions:
+            return marker
     return -1
 
 
@@ -184,10 +208,16 @@ def governing(governed: list[int], match: Match) -> int:
 def history_scopes(note: Note) -> list[int]:
     """For each token, the history marker ("history of", "previously") covering it, or -1."""
     governed = [-1] * note.size
+    words = lexicon.words()
     for t in range(note.size):
-        if note.is_word[t] and _is_history_marker(note, t):
-            extend_scope(note, t, governed)
-    for match in _phrases("history_before").find(note):
+        if note.is_word[t] and _is_history_marker(note, t, words):
+            if note.next_word(t) == ":" or (
+                note.folded[t] == "past" and note.next_word(t) in {"history", "hx"}
+            ):
+                _sentence_scope(note, t + 1, t, governed)  # "Past history: ...; ..."
+            else:
+                extend_scope(note, t, governed)
+    for match in phrases(note, "history_before"):
         # A time phrase sets the scene for its whole clause, so it reaches further.
         extend_scope(note, match.end, governed, most=2 * MAX_SCOPE)
     return governed
@@ -198,15 +228,13 @@ def post_history(note: Note) -> set[int]:
     "... as a teenager"), except a recent "N days/weeks ago", which is current."""
     found = set()
     for i in range(note.size - 1):
-        # "at 16", "aged 19": an age is the past.
-        following = note.folded[i + 1]
-        if (
-            note.folded[i] in {"at", "aged", "age"}
-            and following.isdigit()
-            and 4 < int(following) < 100
-        ):
+        # "at 16", "aged 19": an age is the past; so is a year before this one ("OD 2016").
+        word, following = note.folded[i], note.folded[i + 1]
+        age = word in {"at", "aged", "age"} and following.isdigit() and 4 < int(following) < 100
+        year = word.isdigit() and len(word) == 4 and 1950 <= int(word) < THIS_YEAR
+        if age or year:
             found.add(i)
-    for match in _phrases("history_after").find(note):
+    for match in phrases(note, "history_after"):
         if note.folded[match.start] == "ago" and _recent_ago(note, match.start):
             continue
         found.add(match.start)
@@ -218,17 +246,22 @@ def _recent_ago(note: Note, ago: int) -> bool:
     unit = note.prev_word(ago)
     if unit in lexicon.words().recent_units:
         return True
+    if unit in {"7", "52"} and ago >= 2 and note.folded[ago - 2].isdigit():
+        return True  # clinical shorthand: "2/7 ago" is two days, "3/52 ago" three weeks
+    if unit == "12" and ago >= 2 and note.folded[ago - 2] in FEW:
+        return True  # "2/12 ago": two months
     if unit in {"month", "months"}:
         count = {note.folded[k] for k in range(max(0, ago - 4), ago - 1)}
         return bool(count & FEW)
     return False
 
 
-def _is_history_marker(note: Note, t: int) -> bool:
-    words = lexicon.words()
+def _is_history_marker(note: Note, t: int, words: lexicon.Words) -> bool:
     word, following, before = note.folded[t], note.next_word(t), note.prev_word(t)
-    if word in {"history", "hx"}:
-        return following in {"of", ":"} or before == "family"
+    if word == "hx":
+        return True
+    if word == "history":
+        return following in {"of", ":"} or before in {"family", "past"}
     if word == "h" and following == "o":
         return True
     if word == "past":
@@ -243,20 +276,60 @@ def _is_history_marker(note: Note, t: int) -> bool:
     return word == "gave" and following == "up"
 
 
-def historical(note: Note, match: Match, history_by: list[int], post: set[int]) -> bool:
+def historical(
+    note: Note,
+    match: Match,
+    history_by: list[int],
+    post: set[int],
+    others: frozenset[int] = frozenset(),
+) -> bool:
     """Whether a history marker covers the match (before it, or shortly after it in the same
-    clause), with no current marker ("again", "this week") between it and shortly after."""
+    clause), with no current marker ("again", "this week") between it and shortly after.
+    A marker after the start of another mention (``others``) dates that one: "+si, hx OD
+    2016"."""
     marker = history_by[match.start]
     if any(history_by[i] in match.positions for i in match.positions):
         marker = -1  # the marker is part of the cue: "stopped replying to messages"
     after = note.clause_ahead(match.end, POST_WINDOW)
+    for n, i in enumerate(after):
+        if i in others and i not in match.positions:
+            after = after[:n]
+            break
     if marker < 0:
-        if not any(i in post for i in after):
+        if not any(i in post for i in after) and not _looking_back(note, match.end, post):
             return False
         marker = match.end
     between = range(min(marker, match.start) + 1, match.end + 1)
     nearby = [*between, *after[:4]]
     return not any(is_current_marker(note, i) for i in nearby)
+
+
+def _looking_back(note: Note, end: int, post: set[int]) -> bool:
+    """ "..., but that was over a decade ago": a clause that only dates what came before."""
+    j = end + 1
+    while j < note.size and note.folded[j] not in {"but", ",", ";", "."}:
+        j += 1
+    if j + 1 < note.size and note.folded[j] == "," and note.folded[j + 1] == "but":
+        j += 1
+    if j + 2 >= note.size or note.folded[j] not in {"but", ","}:
+        return False
+    if note.folded[j + 1] not in {"that", "this", "it", "which"}:
+        return False
+    return any(k in post for k in range(j + 1, min(note.size, j + 12)))
+
+
+def since_long_ago(note: Note, match: Match) -> bool:
+    """ "hasn't self-harmed since she was twenty", "no incidents since 2015": a denial that
+    dates the last time, so the mention is history."""
+    ahead = note.clause_ahead(match.end, POST_WINDOW + 2)
+    for n, i in enumerate(ahead):
+        if note.folded[i] == "since":
+            rest = [note.folded[k] for k in ahead[n + 1 : n + 4]]
+            if any(w in {"was", "were", "school", "university", "childhood"} for w in rest):
+                return True
+            if any(w.isdigit() and len(w) == 4 for w in rest):
+                return True
+    return False
 
 
 def is_current_marker(note: Note, i: int) -> bool:
@@ -285,14 +358,15 @@ def hypothetical_scopes(note: Note) -> list[int]:
         word = note.folded[t]
         if not note.is_word[t] or word not in words.hypothetical:
             continue
-        if word == "should" and not (
-            t == 0 or note.boundary[t - 1] or note.prev_word(t) in {",", "and"}
-        ):
+        before = note.prev_word(t)
+        if word == "should" and (before in ADVISED or before in words.other_people):
             continue  # "she should call" is advice; "Should she feel unsafe" is a condition
+        if any(note.folded[k] in IDEATION for k in range(max(0, t - 3), t)):
+            continue  # "the thought that if she stepped in front of a bus": ideation, not a plan
         _condition_scope(note, t, governed)
-    for match in _phrases("hypothetical_after").find(note):
+    for match in phrases(note, "hypothetical_after"):
         _condition_scope(note, match.end, governed)
-    for match in _phrases("safety_plan").find(note):
+    for match in phrases(note, "safety_plan"):
         _plan_scope(note, match.end, governed)
     return governed
 
@@ -313,9 +387,13 @@ def _condition_scope(note: Note, t: int, governed: list[int]) -> None:
 
 def _plan_scope(note: Note, t: int, governed: list[int]) -> None:
     """A safety plan covers the rest of its sentence, across a colon and commas."""
+    _sentence_scope(note, t + 1, t, governed, stop=";")
+
+
+def _sentence_scope(note: Note, j: int, t: int, governed: list[int], stop: str = "") -> None:
+    """Mark from token j to the end of the sentence (or a scope breaker) as governed by t."""
     words = lexicon.words()
-    j = t + 1
-    while j < note.size and note.folded[j] not in {".", "!", "?", "\n", ";"}:
+    while j < note.size and note.folded[j] not in {".", "!", "?", "\n", stop}:
         if note.is_word[j] and note.folded[j] in words.scope_breakers:
             break
         governed[j] = t
@@ -324,20 +402,29 @@ def _plan_scope(note: Note, t: int, governed: list[int]) -> None:
 
 def question_scopes(note: Note) -> list[int]:
     """For each token, the marker of the therapist's own question covering it: an assessment
-    word shortly before ("Screened for SI", "asked about self-harm"), or a sentence ending in a
-    question mark that is not the client's own words (no "I", nothing in quotes). -1
+    word shortly before ("Screened for SI", "asked whether she had thoughts of suicide") or
+    right after ("SH screen: see risk form", "suicide risk was assessed"), or a sentence ending
+    in a question mark that is not the client's own words (no "I", nothing in quotes). -1
     elsewhere."""
     words = lexicon.words()
     governed = [-1] * note.size
     for t in range(note.size):
-        if note.is_word[t] and note.folded[t] in words.assessment:
-            j = t + 1
-            while j < note.size and j - t <= ASSESSMENT_LOOKBACK + 3:
-                word = note.folded[j]
-                if note.boundary[j] or word == "," or word in words.scope_breakers:
-                    break  # "Screened for SI: ..." ends at the colon; the answer follows
-                governed[j] = t
-                j += 1
+        if not (note.is_word[t] and note.folded[t] in words.assessment):
+            continue
+        j = t + 1
+        while j < note.size and j - t <= ASSESSMENT_REACH:
+            word = note.folded[j]
+            if note.boundary[j] or word in words.scope_breakers:
+                break  # "Screened for SI: ..." ends at the colon; the answer follows
+            if word == "," and note.next_word(j) not in QUOTES:
+                break
+            governed[j] = t
+            j += 1
+        # Looking back: "Suicide screening was carried out", "HI screen: see notes".
+        j = t - 1
+        while j >= 0 and t - j <= 6 and not note.boundary[j] and note.folded[j] != ",":
+            governed[j] = governed[j] if governed[j] >= 0 else t
+            j -= 1
     start = 0
     for i in range(note.size):
         if note.folded[i] in {".", "!", "\n"}:
@@ -352,12 +439,23 @@ def question_scopes(note: Note) -> list[int]:
     return governed
 
 
-def answered(note: Note, match: Match) -> bool:
-    """Whether a positive answer follows a screened mention in its clause ("SI: positive",
-    "asked about SI, endorses passive thoughts")."""
+def answer(note: Note, match: Match) -> str:
+    """The answer recorded after a screened mention: "current" for a yes ("SI: positive",
+    "asked about SI, endorses passive thoughts"), "denied" for a no ("asked about self-harm;
+    she said there has been nothing"), "" when none is written."""
     positive = {"yes", "positive", "endorsed", "endorses", "present", "reports", "admits", "+"}
-    end = match.end + 1 if note.next_word(match.end) in SEPARATORS else match.end
-    return any(note.folded[i] in positive for i in note.clause_ahead(end, POST_WINDOW))
+    negative = {"no", "nothing", "none", "nil", "denied", "denies", "negative", "never"}
+    j = match.end + 1
+    while j < note.size and j - match.end <= ANSWER_REACH:
+        word = note.folded[j]
+        if word in {".", "!", "?", "\n"}:
+            break
+        if word in positive:
+            return "current"
+        if word in negative or (word.endswith("n't") and word != "can't"):
+            return "denied"
+        j += 1
+    return ""
 
 
 # --- who a mention is about ---------------------------------------------------------------------
@@ -366,7 +464,8 @@ def answered(note: Note, match: Match) -> bool:
 def client_pronouns(note: Note) -> frozenset[str]:
     """The client's words: "client", "pt", "I" and the pronouns the note mostly uses for the
     client. When "she/her" outnumber "he/him" two to one, "he" is someone else, and the
-    other way round; otherwise both may be the client."""
+    other way round; otherwise both may be the client. Reflexives are not counted: they
+    belong to the mention itself ("hurt himself")."""
     words = lexicon.words()
     feminine = sum(1 for w in note.folded if w in FEMININE)
     masculine = sum(1 for w in note.folded if w in MASCULINE)
@@ -379,23 +478,51 @@ def client_pronouns(note: Note) -> frozenset[str]:
 
 
 def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
-    """Whether the nearest person named before the match is someone other than the client."""
+    """Whether the nearest person named before the match is someone other than the client.
+
+    In the client's own quoted words ("My boyfriend said he'd ..."), "I" is the client and
+    "he" or "she" is someone else."""
     words = lexicon.words()
     others = words.other_people
+    sentence_start = start
+    while sentence_start > 0 and note.folded[sentence_start - 1] not in {".", "!", "?", "\n"}:
+        sentence_start -= 1
+    sentence = note.folded[sentence_start:start]
+    if any(w in QUOTES for w in sentence) and any(w in FIRST_PERSON for w in sentence):
+        client = frozenset(client - {"she", "he", "they"})
     opposite = {"she", "he"} - client  # the subject pronoun the client is not
     object_pronoun = note.prev_word(start) in {"her", "him", "them"} and start >= 2
     if object_pronoun and note.folded[start - 2] not in others:
         return False  # "found her cutting", "caught him scratching": the client does it
     for j in range(start - 1, max(-1, start - 1 - PERSON_LOOKBACK), -1):
-        if note.boundary[j] or note.folded[j] == "," or note.folded[j] in words.hypothetical:
+        word = note.folded[j]
+        relative = word == "," and note.next_word(j) in {"who", "whose"}  # "her son, who ..."
+        if note.boundary[j] or (word == "," and not relative) or word in words.hypothetical:
             return False
-        word = note.folded[j].split("'")[0]
+        word = word.split("'")[0]
         if word in client:
             return False
         if word in opposite:
             return True
+        if j >= 2 and note.folded[j - 1] in {"a", "an"} and note.folded[j - 2] == "as":
+            continue  # "as a teenager": the client, younger
         if word in others or word.rstrip("s") in others:
             return True
+    return False
+
+
+def in_jest(note: Note, match: Match) -> bool:
+    """Whether the sentence says the words were a joke ("she said, laughing"), and does not
+    deny it ("did not appear to be joking")."""
+    start = match.start
+    while start > 0 and note.folded[start - 1] not in {".", "!", "?", "\n"}:
+        start -= 1
+    end = note.sentence_end(match.end)
+    for k in range(start, end):
+        if note.folded[k] in JEST:
+            before = note.folded[max(0, k - 4) : k]
+            if not any(note.negation[max(0, k - 4) + n] for n in range(len(before))):
+                return True
     return False
 
 

@@ -30,6 +30,14 @@ class Note:
             if found[1]:
                 self.folded.append(fold(found[1]))
                 self.is_word.append(True)
+                ending = _CLITIC.search(found[1].lower().replace("\u2019", "'"))
+                clitic = _CLITIC_WORD[ending[0]] if ending else ""
+                if clitic:
+                    # "she'll end it" reads "she will end it": the clitic is a word of its own,
+                    # standing where the word it belongs to stands.
+                    self.spans.append(found.span())
+                    self.folded.append(clitic)
+                    self.is_word.append(True)
             elif found[2] or found[3]:
                 self.folded.append(found[2] or found[3])
                 self.is_word.append(False)
@@ -58,7 +66,8 @@ class Note:
                 self.segment_words.append(set())
             self.segment.append(len(self.segment_words) - 1)
             self.segment_words[-1].add(word)
-        self.masked = [False] * self.size  # measure names, headings: no cue matches there
+        self.masked = [False] * self.size  # measure names, idioms: no cue matches there
+        self.phrases: dict | None = None  # matches of words.toml's pattern lists, by list
 
     def next_word(self, i: int) -> str:
         return self.folded[i + 1] if i + 1 < self.size else ""
@@ -98,6 +107,7 @@ class Note:
 
 
 _CLITIC = re.compile(r"'(?:ll|re|ve|d|m)$")
+_CLITIC_WORD = {"'ll": "will", "'d": "would", "'ve": "have", "'re": "are", "'m": "am"}
 _FUZZY_TARGETS = ("suicide", "suicidal", "suicidality")
 
 
