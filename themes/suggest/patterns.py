@@ -4,14 +4,14 @@ the inflections a word matches, and finding every cue's matches in a note."""
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from themes import lexicon
 
 from .tokens import Note
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Element:
     forms: frozenset[str]
     prefixes: tuple[str, ...]
@@ -29,11 +29,12 @@ class Cue:
     source: str = ""
 
     @cached_property
-    def needed(self) -> tuple[frozenset[str], ...]:
-        """Word sets of required plain-word elements: the note must hold one of each."""
-        return tuple(
-            part.forms
-            for part in self.parts[1:]  # the first word is where matching starts: present
+    def needed(self) -> frozenset[int]:
+        """Ids of the required plain-word elements after the first: the note must hold a word
+        of each (the first word is where matching starts, so it is there)."""
+        return frozenset(
+            id(part)
+            for part in self.parts[1:]
             if isinstance(part, Element)
             and not (part.optional or part.prefixes or part.cased or part.negation)
         )
@@ -79,30 +80,38 @@ def _parse(variant: str, pattern: str) -> tuple:
                 raise ValueError(f"a gap must follow a word: {pattern!r}")
             parts.append(int(gap[1]))
             continue
-        optional = item.endswith("?")
-        item = item.rstrip("?").strip("()")
-        forms, prefixes, cased, negation = set(), [], set(), False
-        for alternative in filter(None, item.split("|")):
-            if alternative == "NEG":
-                negation = True
-            elif alternative.endswith("*"):
-                if len(alternative) < 4:
-                    raise ValueError(f"prefix too short in {pattern!r}: {alternative}")
-                prefixes.append(alternative[:-1].lower())
-            elif alternative.startswith("="):
-                forms.add(alternative[1:].lower())
-            elif len(alternative) > 1 and alternative.isupper():
-                cased.add(alternative)
-            else:
-                forms.update(word_forms(alternative.lower()))
-        if not (forms or prefixes or cased or negation):
-            raise ValueError(f"empty word in {pattern!r}")
-        parts.append(
-            Element(frozenset(forms), tuple(prefixes), frozenset(cased), negation, optional)
-        )
+        try:
+            parts.append(_element(item))
+        except ValueError as exc:
+            raise ValueError(f"{exc} in {pattern!r}") from None
     if not parts or isinstance(parts[-1], int) or parts[0].optional or parts[-1].optional:
         raise ValueError(f"a pattern must start and end with a required word: {pattern!r}")
     return tuple(parts)
+
+
+@cache
+def _element(item: str) -> Element:
+    """One word of a pattern. Cached, so cues that share a word list (a fragment such as
+    {MOTHER}) share one element, and the matcher files it once."""
+    optional = item.endswith("?")
+    item = item.rstrip("?").strip("()")
+    forms, prefixes, cased, negation = set(), [], set(), False
+    for alternative in filter(None, item.split("|")):
+        if alternative == "NEG":
+            negation = True
+        elif alternative.endswith("*"):
+            if len(alternative) < 4:
+                raise ValueError(f"prefix too short: {alternative}")
+            prefixes.append(alternative[:-1].lower())
+        elif alternative.startswith("="):
+            forms.add(alternative[1:].lower())
+        elif len(alternative) > 1 and alternative.isupper():
+            cased.add(alternative)
+        else:
+            forms.update(word_forms(alternative.lower()))
+    if not (forms or prefixes or cased or negation):
+        raise ValueError("empty word")
+    return Element(frozenset(forms), tuple(prefixes), frozenset(cased), negation, optional)
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,24 +132,35 @@ class Match:
 class Matcher:
     def __init__(self, cues: Iterable[Cue]):
         self.cues = list(cues)
+        # Cues are filed by their first word's element; elements are shared between cues, so
+        # each word form is filed once per element rather than once per cue.
+        by_element: dict[Element, list[Cue]] = {}
+        for cue in self.cues:
+            by_element.setdefault(cue.parts[0], []).append(cue)
         self.by_form: dict[str, list[Cue]] = {}
         self.by_prefix: dict[str, list[Cue]] = {}
         self.by_negation: list[tuple[Cue, tuple]] = []
         self.word_cache: dict[str, tuple[tuple[Cue, tuple], ...]] = {}
-        # Each cue with other plain words is also filed under the smallest set of them (its
-        # anchor): a note that lacks every word of the anchor cannot match the cue.
-        self.by_anchor: dict[str, list[Cue]] = {}
-        for cue in self.cues:
-            if cue.needed:
-                for form in min(cue.needed, key=len):
-                    self.by_anchor.setdefault(form, []).append(cue)
-            first = cue.parts[0]
-            for form in first.forms | {c.lower() for c in first.cased}:
-                self.by_form.setdefault(form, []).append(cue)
-            for prefix in first.prefixes:
-                self.by_prefix.setdefault(prefix[:3], []).append(cue)
-            if first.negation:
-                self.by_negation.append((cue, cue.needed))
+        forms_of: dict[str, list[Element]] = {}
+        for element in by_element:
+            for form in element.forms | {c.lower() for c in element.cased}:
+                forms_of.setdefault(form, []).append(element)
+            for prefix in element.prefixes:
+                self.by_prefix.setdefault(prefix[:3], []).extend(by_element[element])
+            if element.negation:
+                self.by_negation += [(cue, cue.needed) for cue in by_element[element]]
+        for form, elements in forms_of.items():
+            self.by_form[form] = [cue for element in elements for cue in by_element[element]]
+        # Word form -> ids of the elements a cue needs that the form satisfies; a note (or a
+        # segment of it) then holds a cue's needed words when its element ids are a subset.
+        self.needed_by_form: dict[str, tuple[int, ...]] = {}
+        elements = {id(part): part for cue in self.cues for part in cue.parts[1:]}
+        wanted = {i for cue in self.cues for i in cue.needed}
+        index: dict[str, list[int]] = {}
+        for element_id in wanted:
+            for form in elements[element_id].forms:
+                index.setdefault(form, []).append(element_id)
+        self.needed_by_form = {form: tuple(ids) for form, ids in index.items()}
 
     def candidates(self, word: str, negation: bool) -> tuple[tuple[Cue, tuple], ...]:
         """Cues whose first word can be this word, each with its needed word sets."""
@@ -171,31 +191,25 @@ class Matcher:
         for i in range(note.size):
             if is_word[i] and not masked[i]:
                 where.setdefault((folded[i], negation[i]), []).append(i)
-        note_words = set().union(*note.segment_words)
-        anchored = {cue for word in note_words for cue in self.by_anchor.get(word, ())}
+        index = self.needed_by_form
+        in_segment = [
+            {element for word in words for element in index.get(word, ())}
+            for words in note.segment_words
+        ]
+        in_note = set().union(*in_segment)
         starts: dict[Cue, list[int]] = {}
-        refused: set[Cue] = set()
         for (word, negated), positions in where.items():
             for cue, needed in self.candidates(word, negated):
                 if cue in starts:
                     starts[cue] += positions
-                elif needed and (cue not in anchored or cue in refused):
-                    continue
-                elif all(not f.isdisjoint(note_words) for f in needed):
+                elif needed <= in_note:
                     starts[cue] = list(positions)
-                else:
-                    refused.add(cue)
         found = []
-        segments, segment_words = note.segment, note.segment_words
+        segments = note.segment
         for cue, positions in starts.items():
-            needed, seen = cue.needed, {}
+            needed = cue.needed
             for i in positions:
-                segment = segments[i]
-                ok = seen.get(segment)
-                if ok is None:
-                    words = segment_words[segment]
-                    ok = seen[segment] = all(not f.isdisjoint(words) for f in needed)
-                if ok:
+                if needed <= in_segment[segments[i]]:
                     matched = match_parts(note, cue.parts, 0, i)
                     if matched:
                         negation_words = tuple(p for p in matched if negation[p])
@@ -245,15 +259,22 @@ def match_parts(note: Note, parts: tuple, k: int, i: int) -> list[int] | None:
 _VOWELS = set("aeiou")
 
 
-def word_forms(word: str) -> set[str]:
+@cache
+def _irregular() -> dict[str, tuple[str, ...]]:
+    return lexicon.words().irregular
+
+
+@cache
+def word_forms(word: str) -> frozenset[str]:
     """The word and its regular inflections (generated, not stemmed), with -ise/-ize variants.
 
     Over-generation is harmless: forms that are not English words never occur in notes.
+    Cached: the same words recur across hundreds of cues (fragments such as {MOTHER}).
     """
     if " " in word or not word.isalpha() or len(word) < 3:
         forms = {word}
     else:
-        forms = {word, *lexicon.words().irregular.get(word, ())}
+        forms = {word, *_irregular().get(word, ())}
         if word.endswith(("s", "x", "z", "ch", "sh")):
             forms.add(word + "es")
         elif word.endswith("y") and word[-2] not in _VOWELS:
@@ -276,7 +297,7 @@ def word_forms(word: str) -> set[str]:
             forms.add(word + "ing")
     for form in list(forms):
         forms |= _spelling_variants(form)
-    return forms | {form + "'s" for form in forms} | {form + "s'" for form in forms}
+    return frozenset(forms | {form + "'s" for form in forms} | {form + "s'" for form in forms})
 
 
 _SPELLINGS = re.compile(r"^(.{3,})(is|iz)(e|es|ed|ing|ation|ations)$|^(.{3,})(our)(s|ed|ing|)$")
