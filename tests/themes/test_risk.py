@@ -274,11 +274,13 @@ class SpellingAndAbbreviationTests(SimpleTestCase):
 
     def test_negative_control_without_the_fuzzy_rule_a_misspelling_is_missed(self):
         tokens.fold.cache_clear()
+        tokens._word.cache_clear()
         try:
             with mock.patch.object(tokens, "_one_edit", lambda a, b: False):
                 self.assertEqual(current("Talked about sucide today."), set())
         finally:
             tokens.fold.cache_clear()
+            tokens._word.cache_clear()
 
     def test_lower_case_hi_needs_risk_context(self):
         self.assertEqual(

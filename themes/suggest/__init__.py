@@ -150,7 +150,8 @@ def _theme_weights(ctx: risk.Context, matches, catalogue, plan_from: int) -> dic
     entries = lexicon.load().themes
     client_state = lexicon.load().client_state_themes
     heading = scopes.headings(note)
-    in_plan = scopes.plan_region(note, plan_from)
+    in_plan = scopes.plan_region(note, plan_from, heading)
+    negated_after: dict[int, int] = {}  # match end -> negation after it (many matches share one)
     statuses = {}
     for match in matches:
         slug = match.cue.target
@@ -165,7 +166,11 @@ def _theme_weights(ctx: risk.Context, matches, catalogue, plan_from: int) -> dic
         if own and scopes.reported_speech(note, match.start, ctx.client):
             continue
         trigger = scopes.governing(ctx.negated_by, match)
-        post = scopes.post_negation(note, match.end) if trigger < 0 else -1
+        post = -1
+        if trigger < 0:
+            post = negated_after.get(match.end, -2)
+            if post == -2:
+                post = negated_after[match.end] = scopes.post_negation(note, match.end)
         past = present and scopes.historical(note, match, ctx.history_by, ctx.post_history)
         statuses[match] = (trigger >= 0 or post >= 0, past)
     by_target: dict[str, list] = {}

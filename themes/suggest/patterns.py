@@ -29,6 +29,21 @@ class Cue:
     source: str = ""
 
     @cached_property
+    def steps(self) -> tuple[tuple[Element, int], ...] | None:
+        """(element, gap allowed before it) per word, for cues without optional words (the
+        fast path of matching); None for the others."""
+        steps, gap = [], 0
+        for part in self.parts:
+            if isinstance(part, int):
+                gap = part
+                continue
+            if part.optional:
+                return None
+            steps.append((part, gap))
+            gap = 0
+        return tuple(steps)
+
+    @cached_property
     def needed(self) -> frozenset[int]:
         """Ids of the required plain-word elements after the first: the note must hold a word
         of each (the first word is where matching starts, so it is there)."""
@@ -207,10 +222,17 @@ class Matcher:
         found = []
         segments = note.segment
         for cue, positions in starts.items():
-            needed = cue.needed
+            needed, parts = cue.needed, cue.parts
+            # One plain word: where it stands is the match (the index found it there).
+            single = len(parts) == 1 and not parts[0].cased
             for i in positions:
                 if needed <= in_segment[segments[i]]:
-                    matched = match_parts(note, cue.parts, 0, i)
+                    if single:
+                        matched = [i]
+                    elif cue.steps is not None:
+                        matched = _match_steps(note, cue.steps, 0, i)
+                    else:
+                        matched = match_parts(note, parts, 0, i)
                     if matched:
                         negation_words = tuple(p for p in matched if negation[p])
                         found.append(Match(cue, tuple(matched), negation_words))
@@ -228,6 +250,31 @@ def element_matches(note: Note, element: Element, i: int) -> bool:
         or (bool(element.cased) and note.original(i) in element.cased)
         or (bool(element.prefixes) and word.startswith(element.prefixes))
     )
+
+
+def _match_steps(note: Note, steps: tuple, k: int, i: int) -> list[int] | None:
+    """match_parts for a cue without optional words: one call per word, not per part."""
+    element, gap = steps[k]
+    folded, boundary, size = note.folded, note.boundary, note.size
+    for j in range(i, min(size, i + gap + 1)):
+        if j > i and boundary[j - 1]:
+            break
+        word = folded[j]
+        if not (
+            word in element.forms
+            or (element.prefixes and word.startswith(element.prefixes))
+            or (element.negation and note.negation[j])
+            or (element.cased and note.original(j) in element.cased)
+        ):
+            continue
+        if not note.is_word[j] or note.masked[j]:
+            continue
+        if k + 1 == len(steps):
+            return [j]
+        rest = _match_steps(note, steps, k + 1, j + 1)
+        if rest is not None:
+            return [j, *rest]
+    return None
 
 
 def match_parts(note: Note, parts: tuple, k: int, i: int) -> list[int] | None:

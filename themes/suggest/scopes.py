@@ -25,6 +25,7 @@ ANSWER_REACH = 16  # tokens after a screened mention searched for the answer
 FEMININE = frozenset({"she", "her", "hers"})
 MASCULINE = frozenset({"he", "him", "his"})
 THIS_YEAR = datetime.date.today().year
+HISTORY_MARKERS = frozenset({"hx", "history", "h", "past", "used", "gave"})
 FEW = frozenset({"a", "an", "one", "two", "three", "couple", "few", "1", "2", "3"})
 # Before "should", these make it advice, not a condition ("she should call").
 ADVISED = frozenset(
@@ -90,12 +91,15 @@ def headings(note: Note) -> list[bool]:
     return heading
 
 
-def plan_region(note: Note, plan_from: int) -> list[bool]:
+def plan_region(note: Note, plan_from: int, heading: list[bool] | None = None) -> list[bool]:
     """Words of the plan: the plan field (from token ``plan_from``) and, in the note's text,
     a "Plan:" / "P:" / "Homework:" section up to the next blank line or heading. Tasks set
     for later are not evidence of what the session touched."""
-    inside = [i >= plan_from for i in range(note.size)]
-    heading = headings(note)
+    inside = [False] * min(plan_from, note.size) + [True] * max(0, note.size - plan_from)
+    heading = headings(note) if heading is None else heading
+    starts = [i for i in range(min(plan_from, note.size)) if heading[i]]
+    if not any(note.folded[i] in PLAN_HEADINGS for i in starts):
+        return inside
     active = False
     for i in range(min(plan_from, note.size)):
         word = note.folded[i]
@@ -209,8 +213,9 @@ def history_scopes(note: Note) -> list[int]:
     """For each token, the history marker ("history of", "previously") covering it, or -1."""
     governed = [-1] * note.size
     words = lexicon.words()
+    markers = words.history | HISTORY_MARKERS
     for t in range(note.size):
-        if note.is_word[t] and _is_history_marker(note, t, words):
+        if note.folded[t] in markers and _is_history_marker(note, t, words):
             if note.next_word(t) == ":" or (
                 note.folded[t] == "past" and note.next_word(t) in {"history", "hx"}
             ):

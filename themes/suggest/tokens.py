@@ -23,49 +23,57 @@ class Note:
     def __init__(self, text: str):
         words = lexicon.words()
         self.text = text
-        self.spans: list[tuple[int, int]] = []
-        self.folded: list[str] = []
-        self.is_word: list[bool] = []
+        spans: list[tuple[int, int]] = []
+        folded: list[str] = []
+        is_word: list[bool] = []
+        boundary: list[bool] = []
+        negation: list[bool] = []
+        segment: list[int] = []
+        segment_words: list[set[str]] = [set()]
         for found in _TOKEN.finditer(text):
-            if found[1]:
-                self.folded.append(fold(found[1]))
-                self.is_word.append(True)
-                ending = _CLITIC.search(found[1].lower().replace("\u2019", "'"))
-                clitic = _CLITIC_WORD[ending[0]] if ending else ""
+            raw = found[1]
+            if raw:
+                word, clitic, negates, clause = _word(raw)
+                span = found.span()
+                spans.append(span)
+                folded.append(word)
+                is_word.append(True)
+                boundary.append(clause)
+                negation.append(negates)
+                segment.append(len(segment_words) - 1)
+                segment_words[-1].add(word)
                 if clitic:
                     # "she'll end it" reads "she will end it": the clitic is a word of its own,
                     # standing where the word it belongs to stands.
-                    self.spans.append(found.span())
-                    self.folded.append(clitic)
-                    self.is_word.append(True)
-            elif found[2] or found[3]:
-                self.folded.append(found[2] or found[3])
-                self.is_word.append(False)
-            else:
+                    spans.append(span)
+                    folded.append(clitic)
+                    is_word.append(True)
+                    boundary.append(False)
+                    negation.append(False)
+                    segment.append(len(segment_words) - 1)
+                    segment_words[-1].add(clitic)
+                continue
+            mark = found[2] or found[3]
+            if not mark:
                 continue  # a joining hyphen or slash: "self-harm" reads as "self harm"
-            self.spans.append(found.span())
-        self.size = len(self.folded)
-        folded = self.folded
-        self.boundary = [
-            (not w and f in BOUNDARY_MARKS) or (w and f in words.clause_words)
-            for f, w in zip(folded, self.is_word, strict=True)
-        ]
-        self.negation = [
-            w and (f in words.negation or f.endswith("n't"))
-            for f, w in zip(folded, self.is_word, strict=True)
-        ]
+            spans.append(found.span())
+            folded.append(mark)
+            is_word.append(False)
+            negation.append(False)
+            marks_boundary = mark in BOUNDARY_MARKS
+            boundary.append(marks_boundary)
+            if marks_boundary:  # segments: runs of tokens between boundary marks
+                segment_words.append(set())
+            segment.append(len(segment_words) - 1)
+            segment_words[-1].add(mark)
         pairs = words.pairs["negation_pairs"]
-        for i in range(self.size - 1):
+        for i in range(len(folded) - 1):
             if (folded[i], folded[i + 1]) in pairs:
-                self.negation[i] = True
-        # Segments: runs of tokens between boundary marks (. ; : ! ? dashes, line breaks).
-        self.segment: list[int] = []
-        self.segment_words: list[set[str]] = [set()]
-        for word, is_word in zip(folded, self.is_word, strict=True):
-            if not is_word and word in BOUNDARY_MARKS:
-                self.segment_words.append(set())
-            self.segment.append(len(self.segment_words) - 1)
-            self.segment_words[-1].add(word)
+                negation[i] = True
+        self.spans, self.folded, self.is_word = spans, folded, is_word
+        self.boundary, self.negation = boundary, negation
+        self.segment, self.segment_words = segment, segment_words
+        self.size = len(folded)
         self.masked = [False] * self.size  # measure names, idioms: no cue matches there
         self.phrases: dict | None = None  # matches of words.toml's pattern lists, by list
 
@@ -107,6 +115,21 @@ class Note:
 
 
 _CLITIC = re.compile(r"'(?:ll|re|ve|d|m)$")
+
+
+@lru_cache(maxsize=50_000)
+def _word(raw: str) -> tuple[str, str, bool, bool]:
+    """(folded form, the word a clitic stands for or "", opens a negation, starts a clause)."""
+    words = lexicon.words()
+    word = fold(raw)
+    clitic = ""
+    if "'" in raw or "\u2019" in raw:
+        ending = _CLITIC.search(raw.lower().replace("\u2019", "'"))
+        clitic = _CLITIC_WORD[ending[0]] if ending else ""
+    negates = word in words.negation or word.endswith("n't")
+    return word, clitic, negates, word in words.clause_words
+
+
 _CLITIC_WORD = {"'ll": "will", "'d": "would", "'ve": "have", "'re": "are", "'m": "am"}
 _FUZZY_TARGETS = ("suicide", "suicidal", "suicidality")
 
