@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 
+from encryption.bulk import decrypt_values
 from sessions.models import FORMAT_SECTIONS, Addendum, NoteFormat, ProcessNote, TherapySession
-from themes.analytics import decrypt_values
 
 from .models import IndexGeneration
 

@@ -7,20 +7,17 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
+from themes import heatstrip
 from themes.analytics import Timeline
 
 from .fonts import FONT, FONT_BOLD
 
-# The web heat strip's fills (themes/views.py): untouched, then intensity 1 to 3.
-FILLS = {
-    0: colors.HexColor("#f1f3f5"),
-    1: colors.HexColor("#c8d6e8"),
-    2: colors.HexColor("#6f95c9"),
-    3: colors.HexColor("#1f4e8c"),
-}
-INK = colors.HexColor("#212529")
-MUTED = colors.HexColor("#6c757d")
+FILLS = {level: colors.HexColor(fill) for level, fill in heatstrip.FILLS.items()}
+INK = colors.HexColor(heatstrip.PALETTE.ink)
+MUTED = colors.HexColor(heatstrip.PALETTE.print_secondary)
+SWATCH_EDGE = colors.HexColor(heatstrip.PALETTE.swatch_edge)
 LABEL_WIDTH = 48 * mm
+LABEL_CHARS = 30
 MAX_BARS = 12
 MAX_ROWS = 16
 
@@ -31,10 +28,6 @@ def _drawing(width: float, height: float) -> Drawing:
     # font in the file even though every string names DejaVu Sans.
     drawing.initialFontName = FONT
     return drawing
-
-
-def _label(name: str, limit: int = 30) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def frequency_bars(counts: list[tuple[str, int, bool]], width: float) -> Drawing:
@@ -50,7 +43,7 @@ def frequency_bars(counts: list[tuple[str, int, bool]], width: float) -> Drawing
             String(
                 LABEL_WIDTH - 2 * mm,
                 y + 1 * mm,
-                _label(name),
+                heatstrip.shorten(name, LABEL_CHARS),
                 fontName=FONT_BOLD if recurring else FONT,
                 fontSize=7.5,
                 fillColor=INK,
@@ -76,10 +69,7 @@ def frequency_bars(counts: list[tuple[str, int, bool]], width: float) -> Drawing
 
 def heat_strip(timeline: Timeline, width: float) -> Drawing:
     """Themes (rows) over sessions (columns, oldest first); a cell's fill is the intensity."""
-    rows = timeline.rows
-    if len(rows) > MAX_ROWS:
-        kept = sorted(rows, key=lambda r: -r.sessions_touched)[:MAX_ROWS]
-        rows = [r for r in rows if r in kept]
+    rows = heatstrip.rows(timeline, limit=MAX_ROWS)
     sessions = timeline.sessions
     cell_h, legend_h, axis_h = 4 * mm, 7 * mm, 6 * mm
     drawing = _drawing(width, legend_h + cell_h * len(rows) + axis_h)
@@ -88,15 +78,15 @@ def heat_strip(timeline: Timeline, width: float) -> Drawing:
     cell_w = plot_w / max(len(sessions), 1)
     # Legend, top left of the plot.
     x = plot_x
-    for level, label in ((0, "not touched"), (1, "mentioned"), (2, "explored"), (3, "central")):
+    for fill, label in heatstrip.legend("not touched"):
         drawing.add(
             Rect(
                 x,
                 drawing.height - 4 * mm,
                 3 * mm,
                 3 * mm,
-                fillColor=FILLS[level],
-                strokeColor=colors.HexColor("#ced4da"),
+                fillColor=colors.HexColor(fill),
+                strokeColor=SWATCH_EDGE,
                 strokeWidth=0.3,
             )
         )
@@ -109,7 +99,7 @@ def heat_strip(timeline: Timeline, width: float) -> Drawing:
             String(
                 plot_x - 2 * mm,
                 y + 1.2 * mm,
-                _label(row.theme.name),
+                heatstrip.shorten(row.name, LABEL_CHARS),
                 fontName=FONT,
                 fontSize=7,
                 fillColor=INK,
@@ -126,18 +116,17 @@ def heat_strip(timeline: Timeline, width: float) -> Drawing:
                 strokeColor=None,
             )
         )
-        for column, intensity in enumerate(row.intensities):
-            if intensity:
-                drawing.add(
-                    Rect(
-                        plot_x + column * cell_w,
-                        y + 0.4 * mm,
-                        max(cell_w - 0.15, 0.3),
-                        cell_h - 0.8 * mm,
-                        fillColor=FILLS[min(intensity, 3)],
-                        strokeColor=None,
-                    )
+        for column, intensity in row.cells:
+            drawing.add(
+                Rect(
+                    plot_x + column * cell_w,
+                    y + 0.4 * mm,
+                    max(cell_w - 0.15, 0.3),
+                    cell_h - 0.8 * mm,
+                    fillColor=FILLS[min(intensity, 3)],
+                    strokeColor=None,
                 )
+            )
     axis_y = top - cell_h * len(rows)
     drawing.add(Line(plot_x, axis_y, width, axis_y, strokeColor=MUTED, strokeWidth=0.5))
     if sessions:

@@ -10,14 +10,13 @@ that they are easy to test on hand-made data.
 import datetime
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
 
-from encryption.envelope import open_sealed
-from encryption.keys import get_keyring
+from encryption.bulk import decrypt_values
 
 from .models import Category
 
@@ -106,20 +105,6 @@ class CaseloadRow:
 
 
 # --- reading ---------------------------------------------------------------------------------
-def decrypt_values(model: type[models.Model], field_name: str, rows: Iterable[tuple]) -> list:
-    """Decrypt one encrypted column from ``(pk, stored bytes)`` pairs, e.g. from values_list.
-
-    Far cheaper than model instances when only one column is needed. The row id is part of the
-    associated data, so a value moved to another row still fails loudly.
-    """
-    encrypted = model._meta.get_field(field_name)
-    label, keyring = encrypted.encryption_label, get_keyring()
-    return [
-        encrypted.from_bytes(open_sealed(sealed, label=label, row_id=str(pk), keyring=keyring))
-        for pk, sealed in rows
-    ]
-
-
 def parse_links(links: list) -> tuple[dict[int, int], dict[int, str]]:
     """{theme id: intensity} and {theme id: evidence} of a session's stored theme list."""
     intensities, evidence = {}, {}

@@ -1,150 +1,30 @@
+"""The theme pages: a client's heat strip and figures, one theme's sessions with excerpts, the
+caseload, and the taxonomy with a therapist's own themes (add, rename, archive, delete)."""
+
 import datetime
-import math
 import re
-from dataclasses import dataclass
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods
 
 from clients.models import Client
+from encryption.bulk import decrypt_values
 from sessions.models import FORMAT_SECTIONS, SECTION_LABELS, TherapySession
 
-from . import analytics
+from . import analytics, heatstrip
+from .forms import CustomThemeForm, DeleteThemeForm
 from .models import Category, Intensity, Theme
 
-# The heat strip: none / mentioned / explored / central.
-FILLS = {0: "#f1f3f5", 1: "#c8d6e8", 2: "#6f95c9", 3: "#1f4e8c"}
-LABEL_WIDTH = 320
-PLOT_TARGET_WIDTH = 760  # many sessions share it; few sessions get MAX_COLUMN each
-MAX_COLUMN, MIN_COLUMN = 36.0, 2.0
-ROW_HEIGHT, CATEGORY_GAP, TOP, BOTTOM = 20, 8, 34, 74
-LABEL_CHARS = 42  # longer theme names are cut, with the full name as a tooltip
-LEGEND_STEP = 92
-TICK_SPACING = 18  # user units between date labels at the least
 TREND_ARROWS = {"rising": "↗", "steady": "→", "fading": "↘", "new": "✦", "dormant": "·"}
 CASELOAD_NAMES_PER_ROW = 8
 EXCERPT_MAX_CHARS = 360
 
 
-def _n(value: float) -> str:
-    """An SVG coordinate: plain decimal notation whatever the locale, at most 2 decimals."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-@dataclass
-class StripCell:
-    x: str
-    fill: str
-    title: str
-
-
-@dataclass
-class StripRow:
-    label: str
-    name: str
-    recurring: bool
-    y: str  # of the cells
-    text_y: str
-    marker_y: str
-    cells: list[StripCell]
-
-
-@dataclass
-class HeatStrip:
-    width: str
-    height: str
-    plot_x: str
-    plot_width: str
-    label_x: str  # where the theme names end
-    marker_x: str
-    cell_width: str
-    cell_height: str
-    pattern_width: str
-    pattern_inset: str
-    rows: list[StripRow]
-    axis_y: str
-    tick_end: str
-    plot_end: str
-    ticks: list[tuple[str, str, str]]  # (x, y, date)
-    legend: list[tuple[str, str, str, str]]  # (x of swatch, x of text, fill, label)
-    legend_marker_x: str
-    legend_marker_text_x: str
-    aria_label: str
-
-
-def heat_strip(line: analytics.Timeline, recurring: set[int], client: Client) -> HeatStrip:
-    """Geometry of the SVG heat strip: one column per session (oldest left), one row per theme.
-
-    Only touched cells are drawn one by one; the untouched ones are a background pattern, so a
-    300-session client costs about as many elements as the themes recorded.
-    """
-    count = max(1, len(line.sessions))
-    column = round(min(MAX_COLUMN, max(MIN_COLUMN, PLOT_TARGET_WIDTH / count)), 2)
-    gap = 2.0 if column >= 10 else 1.0 if column >= 5 else 0.0
-    dates = [format_date(s.date, "j M Y") for s in line.sessions]
-    xs = [_n(LABEL_WIDTH + index * column + gap / 2) for index in range(count)]
-    levels = {level: Intensity(level).label.lower() for level in Intensity.values}
-    rows, y, category = [], TOP, None
-    for row in line.rows:
-        if category is not None and row.theme.category != category:
-            y += CATEGORY_GAP
-        category = row.theme.category
-        name = row.theme.name
-        cells = [
-            StripCell(xs[index], FILLS[level], f"{name}, {dates[index]}: {levels[level]}")
-            for index, level in enumerate(row.intensities)
-            if level
-        ]
-        label = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
-        recurs = row.theme.pk in recurring
-        rows.append(
-            StripRow(label, name, recurs, _n(y + 1), _n(y + 14), _n(y + ROW_HEIGHT / 2), cells)
-        )
-        y += ROW_HEIGHT
-    step = math.ceil(TICK_SPACING / column)
-    ticks = [
-        (_n(LABEL_WIDTH + (index + 0.5) * column), _n(y + 12), dates[index])
-        for index in range(len(line.sessions) - 1, -1, -step)  # the newest is always labelled
-    ]
-    legend_items = [(0, "none"), *levels.items()]
-    legend = [
-        (_n(8 + i * LEGEND_STEP), _n(8 + i * LEGEND_STEP + 16), FILLS[level], label)
-        for i, (level, label) in enumerate(legend_items)
-    ]
-    legend_end = 8 + len(legend_items) * LEGEND_STEP
-    recurring_names = [row.name for row in rows if row.recurring]
-    plot_width = count * column
-    return HeatStrip(
-        width=_n(max(LABEL_WIDTH + plot_width + 12, legend_end + LEGEND_STEP)),
-        height=_n(y + BOTTOM),
-        plot_x=_n(LABEL_WIDTH),
-        plot_width=_n(plot_width),
-        label_x=_n(LABEL_WIDTH - 18),
-        marker_x=_n(LABEL_WIDTH - 9),
-        cell_width=_n(column - gap),
-        cell_height=_n(ROW_HEIGHT - 2),
-        pattern_width=_n(column),
-        pattern_inset=_n(gap / 2),
-        rows=rows,
-        axis_y=_n(y + 2),
-        tick_end=_n(y + 6),
-        plot_end=_n(LABEL_WIDTH + plot_width),
-        ticks=ticks,
-        legend=legend,
-        legend_marker_x=_n(legend_end + 6),
-        legend_marker_text_x=_n(legend_end + 14),
-        aria_label=(
-            f"Theme timeline for {client.code}: {len(line.sessions)} sessions from "
-            f"{dates[0]} to {dates[-1]}, {len(rows)} themes. Recurring: "
-            f"{', '.join(recurring_names) or 'none'}. The table below gives the figures."
-        ),
-    )
-
-
+# --- one client: the heat strip and the figures ------------------------------------------------
 @require_http_methods(["GET"])
 def client_themes(request: HttpRequest, client_pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
@@ -170,7 +50,7 @@ def client_themes(request: HttpRequest, client_pk) -> HttpResponse:
         {
             "client": client,
             "session_total": len(sessions),
-            "strip": heat_strip(line, recurring, client) if line.rows else None,
+            "strip": heatstrip.svg_layout(line, recurring, client.code) if line.rows else None,
             "rows": rows,
             "rule": _rule_context(),
         },
@@ -232,7 +112,7 @@ def _entries(client: Client, theme: Theme, touched: list[analytics.SessionThemes
     # An empty pk__in list sends no query at all.
     notes_of = TherapySession.objects.filter(client=client, pk__in=needs_note)
     stored = list(notes_of.values_list("id", "note_format", "note"))
-    decrypted = analytics.decrypt_values(TherapySession, "note", ((pk, n) for pk, _, n in stored))
+    decrypted = decrypt_values(TherapySession, "note", ((pk, n) for pk, _, n in stored))
     notes = {pk: (fmt, note) for (pk, fmt, _), note in zip(stored, decrypted, strict=True)}
     entries = []
     for session in touched:
@@ -358,3 +238,81 @@ def _rule_context() -> dict:
         "share": round(analytics.RECURRING_MIN_SHARE * 100),
         "trend_window": analytics.TREND_WINDOW,
     }
+
+
+# --- the taxonomy and a therapist's own themes -----------------------------------------------
+def sessions_using(theme: Theme, therapist) -> int:
+    """How many of the therapist's sessions touch the theme (links are encrypted: decrypt)."""
+    sessions = TherapySession.objects.for_therapist(therapist).only("id", "themes")
+    return sum(1 for session in sessions if theme.pk in session.theme_intensities())
+
+
+def _own_theme(request: HttpRequest, pk: int) -> Theme:
+    return get_object_or_404(Theme.objects.custom_of(request.user), pk=pk)
+
+
+@require_http_methods(["GET"])
+def theme_list(request: HttpRequest) -> HttpResponse:
+    built_in = Theme.objects.filter(owner__isnull=True)
+    groups = [
+        (label, [theme for theme in built_in if theme.category == value])
+        for value, label in Category.choices
+    ]
+    return render(
+        request,
+        "themes/theme_list.html",
+        {
+            "groups": groups,
+            "custom_themes": Theme.objects.custom_of(request.user).order_by("-active", "name"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def theme_create(request: HttpRequest) -> HttpResponse:
+    form = CustomThemeForm(request.POST if request.method == "POST" else None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        theme = form.save()
+        messages.success(request, f"Theme “{theme.name}” added.")
+        return redirect("theme_list")
+    return render(request, "themes/theme_form.html", {"form": form, "theme": None})
+
+
+@require_http_methods(["GET", "POST"])
+def theme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    theme = _own_theme(request, pk)
+    saved_name = theme.name
+    form = CustomThemeForm(
+        request.POST if request.method == "POST" else None, instance=theme, owner=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Theme “{theme.name}” saved.")
+        return redirect("theme_list")
+    return render(
+        request, "themes/theme_form.html", {"form": form, "theme": theme, "saved_name": saved_name}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def theme_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    theme = _own_theme(request, pk)
+    in_use = sessions_using(theme, request.user)
+    form = DeleteThemeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and in_use:
+        messages.error(
+            request,
+            f"“{theme.name}” is used in {in_use} session{'s' if in_use != 1 else ''} and cannot "
+            "be deleted. Archive it instead: it stays on those sessions and leaves the form.",
+        )
+        return redirect("theme_edit", pk=theme.pk)
+    if request.method == "POST" and form.is_valid():
+        name = theme.name
+        theme.delete()
+        messages.success(request, f"Theme “{name}” deleted.")
+        return redirect("theme_list")
+    return render(
+        request,
+        "themes/theme_confirm_delete.html",
+        {"form": form, "theme": theme, "in_use": in_use},
+    )

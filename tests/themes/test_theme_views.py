@@ -1,6 +1,7 @@
 """The theme pages as a therapist sees them: the heat strip, a theme's sessions with their
 excerpts, the caseload; and that nobody reaches another therapist's clients through them."""
 
+import dataclasses
 import datetime
 import html
 import re
@@ -11,8 +12,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from tests.base import ALICE_CANARY_NAME, PersonaTestCase, make_client, make_session
+from themes.heatstrip import FILLS, PALETTE
 from themes.models import Theme
-from themes.views import EXCERPT_MAX_CHARS, FILLS, derive_excerpt
+from themes.views import EXCERPT_MAX_CHARS, derive_excerpt
 
 CELL = re.compile(
     r'<rect class="cell" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" '
@@ -75,6 +77,17 @@ class ClientThemesPageTests(ThemePagesTestCase):
         self.assertIn("4 sessions", match.group(1))
         self.assertIn("Recurring: Maternal rejection.", match.group(1))
         self.assertNotIn("style=", page[page.index("<svg") : page.index("</svg>")])
+
+    def test_the_strip_draws_only_colours_of_the_shared_palette(self):
+        # The PDF's strip takes its colours from the same palette (tests/summaries).
+        self.sign_in(self.alice)
+        page = self.client.get(self.timeline_url).content.decode()
+        svg = page[page.index("<svg") : page.index("</svg>")]
+        used = set(re.findall(r"#[0-9a-fA-F]{6}\b", svg))
+        palette = {getattr(PALETTE, field.name) for field in dataclasses.fields(PALETTE)}
+        self.assertIn(PALETTE.untouched, used)  # the untouched cells' pattern
+        self.assertIn(PALETTE.recurring, used)  # the dot of the recurring theme
+        self.assertLessEqual(used, palette)
 
     def test_rows_are_themes_sessions_are_columns_oldest_first(self):
         self.sign_in(self.alice)
