@@ -28,9 +28,9 @@ from bench.harness import emit, median, note, percentile
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_DIR = ROOT / "bench" / "theme_eval"
 SENTENCES = EVAL_DIR / "sentences.jsonl"
-EXTRA_SENTENCES = EVAL_DIR / "sentences_extra.jsonl"
-# Every file of single sentences; all are read, checked and counted as one set.
-SENTENCE_FILES = (SENTENCES, EXTRA_SENTENCES)
+# Every file of single sentences (sentences.jsonl, then the training-only sentences_*.jsonl);
+# all are read, checked and counted as one set.
+SENTENCE_FILES = (SENTENCES, *sorted(EVAL_DIR.glob("sentences_*.jsonl")))
 OLD_NOTES = EVAL_DIR / "notes.jsonl"
 THEMES_TOML = ROOT / "themes" / "data" / "themes.toml"
 BENCH = "theme_suggestions"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from encryption.validators import validate_plain_text
 from themes.models import Category, Intensity, Theme
 from themes.suggest import suggest
+from themes.suggest.service import parse_theme_ids
 
 from .models import (
     ALL_SECTIONS,
@@ -70,6 +71,9 @@ class SessionForm(forms.ModelForm):
     # Not model fields: the page's autosave key and the note version the page was loaded from.
     draft_key = forms.CharField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Ids of the theme suggestions dismissed on this note, space-separated (the page script
+    # adds to it), so that they are not offered again after a reload, a restore or an edit.
+    dismissed_themes = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, client, **kwargs):
         given_initial = kwargs.get("initial") or {}
@@ -104,6 +108,9 @@ class SessionForm(forms.ModelForm):
                 widget=forms.Textarea(attrs={"rows": 6}),
             )
         self._add_theme_fields()
+        self.fields["dismissed_themes"].initial = " ".join(
+            str(pk) for pk in self.instance.dismissed_themes or []
+        )
 
     def _add_theme_fields(self) -> None:
         current = self.instance.theme_intensities()
@@ -113,6 +120,7 @@ class SessionForm(forms.ModelForm):
         # Archived themes stay selectable only where this session already uses them.
         available = Theme.objects.available_to(self.client.therapist)
         themes = [t for t in available if t.active or t.pk in current]
+        self.available_theme_ids = {theme.pk for theme in available}
         self.theme_groups: list[tuple[str, list[str]]] = []
         by_category: dict[str, list[str]] = {}
         choices = [("", "—"), *Intensity.choices]
@@ -141,11 +149,15 @@ class SessionForm(forms.ModelForm):
             if value in by_category:
                 self.theme_groups.append((label, by_category[value]))
 
-    def note_text(self) -> str:
+    def note_text(self, *, with_plan: bool = True) -> str:
         """The free text as submitted (or as stored), for theme suggestions."""
         names = ["mood_affect", *(SECTION_FIELD_PREFIX + key for key in ALL_SECTIONS)]
-        names += ["plan", "interventions", "risk_notes"]
+        names += ["plan"] if with_plan else []
+        names += ["interventions", "risk_notes"]
         return "\n\n".join(str(self[name].value() or "") for name in names).strip()
+
+    def plan_text(self) -> str:
+        return str(self["plan"].value() or "").strip()
 
     def draft_payload(self) -> dict[str, str]:
         """The submitted values as typed (valid or not), for keeping as a draft."""
@@ -155,6 +167,16 @@ class SessionForm(forms.ModelForm):
     def clean_draft_key(self) -> uuid.UUID:
         # A missing or mangled key only means this page starts a new autosave slot.
         return parse_draft_key(self.cleaned_data.get("draft_key"))
+
+    def clean_dismissed_themes(self) -> list[int]:
+        # Ids of other therapists' themes, or of none, are dropped rather than refused: the
+        # list is written by the page script, and a stale id must not block saving the note.
+        ids = parse_theme_ids(self.cleaned_data.get("dismissed_themes") or "")
+        return [pk for pk in ids if pk in self.available_theme_ids]
+
+    def dismissed_theme_ids(self) -> list[int]:
+        """The dismissed suggestions as submitted (or as stored), valid or not."""
+        return parse_theme_ids(self["dismissed_themes"].value() or "")
 
     def clean_version(self):
         version = self.cleaned_data.get("version")
@@ -189,14 +211,18 @@ class SessionForm(forms.ModelForm):
                         "sections, or clear it.",
                     )
         if "risk_level" in self.errors:
-            flags = [flag for flag in suggest(self.note_text()).risk if flag.current]
-            if flags:
+            # Only current risk is quoted: a documented denial or history needs a level too,
+            # but saying "risk noticed" about it would be a false alarm.
+            evidence = [
+                phrase
+                for flag in suggest(self.note_text(with_plan=False), plan=self.plan_text()).risk
+                if flag.current
+                for phrase in flag.evidence
+            ]
+            if evidence:
+                quoted = "”, “".join(dict.fromkeys(evidence))
                 self.errors["risk_level"] = self.error_class(
-                    [
-                        "Risk language was noticed in this note (“"
-                        + "”, “".join(flags[0].evidence)
-                        + "”): choose a risk level."
-                    ]
+                    [f"This note describes current risk (“{quoted}”): choose a risk level."]
                 )
         total = sum(len(cleaned.get(SECTION_FIELD_PREFIX + key) or "") for key in ALL_SECTIONS)
         if total > settings.NOTE_MAX_CHARS:
@@ -225,6 +251,7 @@ class SessionForm(forms.ModelForm):
             for name, field in self.fields.items()
             if name.startswith(THEME_FIELD_PREFIX) and self.cleaned_data.get(name)
         ]
+        session.dismissed_themes = self.cleaned_data.get("dismissed_themes") or []
         if commit:
             session.save()
         return session
@@ -263,7 +290,9 @@ class SessionForm(forms.ModelForm):
         comparison on the conflict page."""
         rows = []
         for name, field in self.fields.items():
-            if name in ("draft_key", "version") or name.startswith(EVIDENCE_FIELD_PREFIX):
+            if name in ("draft_key", "version", "dismissed_themes") or name.startswith(
+                EVIDENCE_FIELD_PREFIX
+            ):
                 continue
             value = self[name].value()
             if name.startswith(THEME_FIELD_PREFIX):

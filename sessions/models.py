@@ -150,6 +150,9 @@ class TherapySession(models.Model):
     # [{"theme": Theme id, "intensity": 1-3}], encrypted: which themes a client works on is
     # clinical content, and a plaintext link table would be a frequency oracle.
     themes = EncryptedJSONField(default=list)
+    # [Theme id, ...] of the suggestions dismissed on this note, so that they are not offered
+    # again. Not part of the signed content: it is how the form behaves, not what was recorded.
+    dismissed_themes = EncryptedJSONField(default=list)
 
     objects = TherapySessionQuerySet.as_manager()
 
@@ -202,9 +205,11 @@ class TherapySession(models.Model):
     def theme_intensities(self) -> dict[int, int]:
         return {int(link["theme"]): int(link["intensity"]) for link in self.themes or []}
 
-    def full_text(self) -> str:
-        """All the free text of the note, for theme suggestions."""
-        parts = [self.mood_affect, *(text for _, text in self.sections()), self.plan]
+    def full_text(self, *, with_plan: bool = True) -> str:
+        """All the free text of the note (``with_plan=False``: all but the plan, which theme
+        suggestions read apart)."""
+        parts = [self.mood_affect, *(text for _, text in self.sections())]
+        parts += [self.plan] if with_plan else []
         parts += [self.interventions, self.risk_notes]
         return "\n\n".join(part for part in parts if part)
 

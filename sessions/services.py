@@ -31,6 +31,7 @@ SESSION_CONTENT_FIELDS = [
     "interventions",
     "plan",
     "themes",
+    "dismissed_themes",
     "updated_at",
 ]
 

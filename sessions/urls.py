@@ -14,6 +14,11 @@ urlpatterns = [
         views.session_accept_theme,
         name="session_accept_theme",
     ),
+    path(
+        "sessions/<uuid:pk>/themes/dismiss/",
+        views.session_dismiss_theme,
+        name="session_dismiss_theme",
+    ),
     path("sessions/<uuid:pk>/addenda/", views.addendum_create, name="addendum_create"),
     path("sessions/<uuid:pk>/process-note/", views.process_note, name="process_note"),
     path("drafts/<uuid:draft_key>/autosave/", views.autosave, name="draft_autosave"),

@@ -14,8 +14,8 @@ from audit.models import Action, Outcome
 from audit.services import record
 from clients.models import Client, ClientStatus
 from encryption.validators import validate_plain_text
-from themes.models import Theme
-from themes.suggest_views import suggestions_for
+from themes.models import Intensity, Theme
+from themes.suggest.service import parse_theme_ids, risk_notices, suggestions_for
 from themes.summary import links_for, theme_map
 
 from . import services
@@ -134,7 +134,13 @@ def _form_page(request, form, *, client, session, seq_start: int, status=200) ->
             and form.data.get(name)
             and name.removeprefix("theme_").isdecimal()
         }
-        suggested, risk_flags = suggestions_for(form.note_text(), request.user, exclude_ids=tagged)
+        suggested, risk_flags = suggestions_for(
+            form.note_text(with_plan=False),
+            request.user,
+            plan=form.plan_text(),
+            client=client,
+            exclude_ids=tagged | set(form.dismissed_theme_ids()),
+        )
     if form.is_bound and hasattr(form, "cleaned_data") and "draft_key" in form.cleaned_data:
         draft_key = form.cleaned_data["draft_key"]
     else:
@@ -146,7 +152,10 @@ def _form_page(request, form, *, client, session, seq_start: int, status=200) ->
             "form": form,
             "draft_key": draft_key,
             "suggested": suggested,
-            "risk_flags": risk_flags,
+            "risk_notices": risk_notices(risk_flags),
+            # Empty notices, for the page script's <template>s: the same markup as the page's.
+            "blank_notices": {"current": {"current": True}, "neutral": {"current": False}},
+            "intensities": Intensity.choices,
             "client": client,
             "session": session,
             "seq_start": seq_start,
@@ -209,7 +218,11 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
     suggested, risk_flags = ([], [])
     if not session.is_signed:
         suggested, risk_flags = suggestions_for(
-            session.full_text(), request.user, exclude_ids=set(session.theme_intensities())
+            session.full_text(with_plan=False),
+            request.user,
+            plan=session.plan,
+            client=client,
+            exclude_ids={*session.theme_intensities(), *session.dismissed_themes},
         )
     if not (integrity_ok and addenda_ok):
         record(
@@ -232,7 +245,8 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
             "addendum_form": AddendumForm(),
             "has_process_note": hasattr(session, "process_note"),
             "suggested": suggested,
-            "risk_flags": risk_flags,
+            "risk_notices": risk_notices(risk_flags),
+            "intensities": Intensity.choices,
         },
     )
 
@@ -325,41 +339,98 @@ def _is_plain_text(text: str) -> bool:
     return True
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _posted_themes(request: HttpRequest) -> list[Theme]:
+    """The active themes of this therapist named by the posted ``theme`` values; empty when any
+    of them is not one (a stale page, or a forged id)."""
+    posted = request.POST.getlist("theme")
+    ids = parse_theme_ids(" ".join(posted))
+    # Each posted value must be exactly an id: " 7" or "7 8" is a forged or broken page.
+    if not posted or [str(pk) for pk in ids] != posted:
+        return []
+    themes = Theme.objects.available_to(request.user).filter(active=True).in_bulk(ids)
+    return [themes[pk] for pk in ids] if len(themes) == len(ids) else []
+
+
 @sensitive_post_parameters()
 @require_http_methods(["POST"])
 def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
-    """Accept one suggested theme on a draft (the no-JavaScript path): tagged as mentioned,
-    with the phrase that suggested it kept as evidence."""
+    """Accept suggested themes on a draft (the no-JavaScript path): one, or all shown, at the
+    chosen intensity, each with the phrase that suggested it kept as evidence."""
     session = get_object_or_404(_sessions(request), pk=pk)
     if session.is_signed:
         messages.error(request, "This note is signed; its themes can no longer change.")
         return redirect(session)
-    theme_id = request.POST.get("theme", "")
-    theme = (
-        Theme.objects.available_to(request.user)
-        .filter(active=True, pk=int(theme_id) if theme_id.isdecimal() else None)
-        .first()
-    )
-    try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
-        expected = None
-    if theme is None or expected is None:
+    themes = _posted_themes(request)
+    expected = _posted_version(request)
+    # Pages from before the choice of intensity posted none: they meant "mentioned".
+    intensity = request.POST.get("intensity") or str(Intensity.MENTIONED.value)
+    if not themes or expected is None or intensity not in {str(v) for v in Intensity.values}:
         messages.error(request, "That suggestion could not be accepted. Reload the page.")
         return redirect(session)
-    if theme.pk not in session.theme_intensities():
-        evidence = request.POST.get("evidence", "")[:EVIDENCE_MAX_CHARS]
-        link = {"theme": theme.pk, "intensity": 1}
-        # Evidence is a phrase of the note itself; anything else posted is dropped.
-        if evidence and _is_plain_text(evidence) and evidence in session.full_text():
-            link["evidence"] = evidence
-        session.themes = [*session.themes, link]
+    tagged = session.theme_intensities()
+    added = [theme for theme in themes if theme.pk not in tagged]
+    if added:
+        text = session.full_text()
+        links = [
+            _accepted_link(request, theme, int(intensity), text, len(themes)) for theme in added
+        ]
+        session.themes = [*session.themes, *links]
         result = services.save_draft_session(session=session, expected_version=expected)
         if result is not services.SaveResult.SAVED:
             messages.error(request, "The note changed since you opened it; nothing was added.")
             return redirect(session)
         record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
-    messages.success(request, f"Theme “{theme.name}” added. Adjust its intensity in Edit.")
+    label = Intensity(int(intensity)).label.lower()
+    names = "”, “".join(theme.name for theme in themes)
+    if len(themes) == 1:
+        messages.success(request, f"Theme “{names}” added as {label}.")
+    else:
+        messages.success(request, f"Themes “{names}” added as {label}.")
+    return redirect(session)
+
+
+def _accepted_link(request, theme: Theme, intensity: int, note_text: str, count: int) -> dict:
+    link = {"theme": theme.pk, "intensity": intensity}
+    evidence = request.POST.get(f"evidence_{theme.pk}")
+    if evidence is None and count == 1:
+        evidence = request.POST.get("evidence")
+    evidence = (evidence or "")[:EVIDENCE_MAX_CHARS]
+    # Evidence is a phrase of the note itself; anything else posted is dropped.
+    if evidence and _is_plain_text(evidence) and evidence in note_text:
+        link["evidence"] = evidence
+    return link
+
+
+@sensitive_post_parameters()
+@require_http_methods(["POST"])
+def session_dismiss_theme(request: HttpRequest, pk) -> HttpResponse:
+    """Dismiss a suggested theme on a draft (the no-JavaScript path): it is not offered again
+    for this note."""
+    session = get_object_or_404(_sessions(request), pk=pk)
+    if session.is_signed:
+        messages.error(request, "This note is signed; its suggestions no longer change.")
+        return redirect(session)
+    themes = _posted_themes(request)
+    expected = _posted_version(request)
+    if len(themes) != 1 or expected is None:
+        messages.error(request, "That suggestion could not be dismissed. Reload the page.")
+        return redirect(session)
+    [theme] = themes
+    if theme.pk not in session.dismissed_themes:
+        session.dismissed_themes = [*session.dismissed_themes, theme.pk]
+        result = services.save_draft_session(session=session, expected_version=expected)
+        if result is not services.SaveResult.SAVED:
+            messages.error(request, "The note changed since you opened it; nothing was dismissed.")
+            return redirect(session)
+        record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
+    messages.info(request, f"“{theme.name}” will not be suggested again for this note.")
     return redirect(session)
 
 

@@ -77,6 +77,8 @@ WORD_LISTS = (
     "moving_past",
     "history_before",
     "recent_units",
+    "male_people",
+    "female_people",
 )
 # Lists of cue patterns rather than words: "in her twenties", "will ring", "PHQ-9".
 PATTERN_LISTS = frozenset(

@@ -1,6 +1,10 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from encryption.fields import EncryptedJSONField
 
 
 class Category(models.TextChoices):
@@ -10,6 +14,7 @@ class Category(models.TextChoices):
     COPING = "coping", "Coping"
     AFFECT = "affect", "Affect"
     RISK = "risk", "Risk"
+    HEALTH = "health", "Health and neurodivergence"
     LIFE_AREAS = "life_areas", "Life areas"
     THERAPY_PROCESS = "therapy_process", "Therapy process"
 
@@ -68,3 +73,32 @@ class Theme(models.Model):
     @property
     def is_custom(self) -> bool:
         return self.owner_id is not None
+
+
+class ClientThemeExclusionQuerySet(models.QuerySet):
+    def for_therapist(self, user) -> "ClientThemeExclusionQuerySet":
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(client__therapist=user)
+
+
+class ClientThemeExclusion(models.Model):
+    """The themes a therapist marked "not for this client": never suggested for that client.
+
+    One row per client, with the theme ids in one encrypted list (as on TherapySession.themes):
+    which themes a client does or does not work on is health data, and a plaintext row per
+    theme would be readable, and countable, by anyone holding the database.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.OneToOneField(
+        "clients.Client", on_delete=models.CASCADE, related_name="theme_exclusion"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # [Theme id, ...], sorted.
+    theme_ids = EncryptedJSONField(default=list)
+
+    objects = ClientThemeExclusionQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return "Themes not suggested"

@@ -147,6 +147,11 @@ class AccessibilityTests(base.BrowserTestCase):
             Step("search results", "therapist", reverse("dashboard"), _search_from_top_bar),
             Step("theme timeline", "therapist", reverse("client_themes", args=[client_pk])),
             Step(
+                "themes not suggested",
+                "therapist",
+                reverse("client_theme_exclusions", args=[client_pk]),
+            ),
+            Step(
                 "theme sessions",
                 "therapist",
                 reverse("client_theme_sessions", args=[client_pk, "maternal-rejection"]),

@@ -26,6 +26,7 @@ from encryption.keys import reset_keyring
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.base import ALICE_CANARY_NOTE, make_client, make_session, make_therapist
 from tests.record.helpers import make_signed_session
+from themes.models import ClientThemeExclusion
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_KEYS = "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="  # tests/settings.py's key
@@ -90,6 +91,7 @@ def build_record(therapist_name: str = "alice", clients: int = 1) -> dict:
             kind=DisclosureKind.EXPORT,
             process_notes_reason="Court order",
         )
+        ClientThemeExclusion.objects.create(client=client, theme_ids=[1])
     return made
 
 
@@ -169,7 +171,7 @@ class RotationTests(TestCase):
 
         def dying_seal(*args, **kwargs):
             calls.append(1)
-            if len(calls) == 67:  # in the middle of a batch, after four writes in it
+            if len(calls) == 72:  # in the middle of a batch, after four writes in it
                 raise KeyboardInterrupt("killed")
             return real_seal(*args, **kwargs)
 
@@ -181,10 +183,10 @@ class RotationTests(TestCase):
                 rotation.rotate(batch_size=2)
             half = rotation.census()
             self.assertEqual(key_ids(half), {1, 2})
-            # Models in order: 3 clients x 12 fields, 3 disclosures, 3 addenda, 3 process
-            # notes, 3 drafts = 48 values, then the first batch of 2 sessions x 7 fields = 62
-            # committed; the dying batch's first 4 writes were rolled back with it.
-            self.assertEqual(sum(c[2] for c in half.values()), 62)
+            # Models in order: 3 clients x 12 fields, 3 disclosures, 3 theme exclusions, 3
+            # addenda, 3 process notes, 3 drafts = 51 values, then the first batch of 2 sessions
+            # x 8 fields = 67 committed; the dying batch's first 4 writes were rolled back.
+            self.assertEqual(sum(c[2] for c in half.values()), 67)
             self.assertTrue(plaintexts())  # every value still decrypts, old key or new
             rotation.rotate(batch_size=2)
             self.assertEqual(key_ids(rotation.census()), {2})
@@ -208,9 +210,9 @@ class RotationTests(TestCase):
         with field_keys(ROTATED_KEYS):
             with mock.patch.object(rotation, "open_sealed", open_then_app_saves):
                 result = rotation.rotate()
-            # The save re-sealed the whole row: "plan" and "themes" (rotated after it) were
-            # found changed and kept; the columns rotated before the save were re-sealed by it.
-            self.assertEqual(result.changed_meanwhile, 2)
+            # The save re-sealed the whole row: "plan", "themes" and "dismissed_themes" (rotated
+            # after it) were found changed and kept; the columns before it were re-sealed too.
+            self.assertEqual(result.changed_meanwhile, 3)
             saved = TherapySession.objects.get(pk=draft.pk)
             self.assertEqual(saved.plan, "Saved by the app during rotation.")
             self.assertEqual(key_ids(rotation.census()), {2})

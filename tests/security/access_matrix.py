@@ -265,6 +265,13 @@ MATRIX: dict[str, Route] = {
     "client_themes": Route(
         THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"client_pk": case.alice_client.pk}]
     ),
+    "client_theme_exclusions": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=lambda case: {"theme": str(case.alice_theme.pk), "action": "exclude"},
+        changes=True,
+    ),
     "client_theme_sessions": Route(
         THERAPIST_OBJECT,
         _m(GET),
@@ -324,6 +331,16 @@ MATRIX: dict[str, Route] = {
         changes=True,
     ),
     "session_accept_theme": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_session.pk}],
+        data=lambda case: {
+            "theme": str(case.alice_theme.pk),
+            "version": str(case.alice_session.version),
+        },
+        changes=True,
+    ),
+    "session_dismiss_theme": Route(
         THERAPIST_OBJECT,
         _m(POST),
         ids=lambda case: [{"pk": case.alice_session.pk}],

@@ -63,10 +63,12 @@ class SensitivePostParameterTests(PersonaTestCase):
         (session_views.session_create, {"client_pk": uuid.uuid4()}),
         (session_views.session_edit, {"pk": uuid.uuid4()}),
         (session_views.session_accept_theme, {"pk": uuid.uuid4()}),
+        (session_views.session_dismiss_theme, {"pk": uuid.uuid4()}),
         (session_views.addendum_create, {"pk": uuid.uuid4()}),
         (session_views.process_note, {"pk": uuid.uuid4()}),
         (session_views.autosave, {"draft_key": uuid.uuid4()}),
         (suggest_views.theme_suggestions, {}),
+        (suggest_views.client_theme_exclusions, {"client_pk": uuid.uuid4()}),
     ]
 
     def report(self, view, data: dict, **kwargs) -> str:

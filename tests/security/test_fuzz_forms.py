@@ -446,6 +446,21 @@ SPECS: dict[str, Spec] = {
         examples=60,
         refusal_unchecked=True,
     ),
+    "session_dismiss_theme": Spec(
+        url=lambda t: reverse("session_dismiss_theme", args=[t.alice_session.pk]),
+        valid=lambda t: {
+            "theme": str(t.maternal_rejection.pk + 1),
+            "version": str(t.alice_session.version),
+        },
+        examples=40,
+        refusal_unchecked=True,
+    ),
+    "client_theme_exclusions": Spec(
+        url=lambda t: reverse("client_theme_exclusions", args=[t.alice_client.pk]),
+        valid=lambda t: {"theme": str(t.maternal_rejection.pk + 1), "action": "exclude"},
+        examples=40,
+        refusal_unchecked=True,
+    ),
     "addendum_create": Spec(
         url=lambda t: reverse("addendum_create", args=[t.signed.pk]),
         valid=lambda t: {"text": "Correction: it was Tuesday."},

@@ -52,6 +52,8 @@ from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.base import PersonaTestCase, make_client, make_session, make_therapist
 from tests.record.helpers import make_signed_session
 from tests.test_bad_input import client_post
+from themes.models import ClientThemeExclusion
+from themes.suggest.service import exclude_theme
 
 from .counts import report
 
@@ -243,6 +245,10 @@ class TamperingTestCase(PersonaTestCase):
             )
             for n in (1, 2)
         ]
+        cls.exclusions = [
+            exclude_theme(client=client, theme=cls.maternal_rejection)
+            for client in (cls.client_a, cls.client_b)
+        ]
         created = [
             cls.client_a,
             cls.client_b,
@@ -254,6 +260,7 @@ class TamperingTestCase(PersonaTestCase):
             *cls.process_notes,
             *cls.drafts,
             *cls.disclosures,
+            *cls.exclusions,
         ]
         cls.order = {obj.pk: n for n, obj in enumerate(created)}
 
@@ -420,22 +427,28 @@ class EndToEndTests(TamperingTestCase):
             return [reverse("process_note", args=[ProcessNote.objects.get(pk=pk).session_id])]
         if model is SessionDraft:
             return [reverse("draft_detail", args=[pk])]
+        if model is ClientThemeExclusion:
+            client_pk = ClientThemeExclusion.objects.get(pk=pk).client_id
+            return [reverse("client_theme_exclusions", args=[client_pk])]
         return []
 
     def page_slots(self) -> list[Slot]:
         """One row per model, the one alice's pages show (for sessions, the signed one: its
-        content seal reads every field)."""
+        content seal reads every field; the suggestions dismissed on a note are read where
+        suggestions are offered, on a draft)."""
         wanted = {
+            "therapy_sessions.TherapySession.dismissed_themes": self.draft_session.pk,
             Client: self.client_a.pk,
             TherapySession: self.signed_session.pk,
             Addendum: self.addenda[0].pk,
             ProcessNote: self.process_notes[0].pk,
             SessionDraft: self.drafts[0].pk,
+            ClientThemeExclusion: self.exclusions[0].pk,
         }
         chosen = []
         for slot in self.slots:
             first_row = next(s.pk for s in self.slots if s.model is slot.model)
-            if slot.pk == wanted.get(slot.model, first_row):
+            if slot.pk == wanted.get(slot.name, wanted.get(slot.model, first_row)):
                 chosen.append(slot)
         return chosen
 

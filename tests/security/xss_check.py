@@ -73,6 +73,7 @@ APP_TAGS = frozenset(
         "table",
         "tbody",
         "td",
+        "template",
         "textarea",
         "th",
         "thead",

@@ -253,7 +253,10 @@ class OtherPersonTests(SimpleTestCase):
             self.assertIn("suicidal_thoughts", current("Her brother attempted suicide last year."))
 
     def test_negative_control_the_clients_pronoun_decides_who_he_is(self):
-        text = "She told me her mood is low, her sleep poor and her son distant; he has been cutting his arms."
+        text = (
+            "She told me her mood is low, her sleep poor and her son distant; "
+            "he has been cutting his arms."
+        )
         with mock.patch.object(
             scopes, "client_pronouns", lambda note: frozenset({"she", "he", "client"})
         ):

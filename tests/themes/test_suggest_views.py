@@ -11,6 +11,7 @@ from unittest import mock
 from django.apps import apps
 from django.db.models import F
 from django.urls import reverse
+from django.utils.html import escape
 
 from audit.models import AuditEvent
 from sessions.models import TherapySession
@@ -22,8 +23,8 @@ from tests.record.helpers import (
     raw_column,
     session_form,
 )
-from themes import lexicon, suggest
 from themes.models import Theme
+from themes.suggest import ThemeSuggestion, service, suggest
 
 PROJECT_APPS = ["encryption", "themes", "clients", "therapy_sessions", "summaries", "audit"]
 DISMISSIVE_MOTHER = (
@@ -40,6 +41,48 @@ def row_counts() -> dict[str, int]:
         for label in PROJECT_APPS
         for model in apps.get_app_config(label).get_models()
     }
+
+
+def engine_also_suggesting(slug: str):
+    """The real engine, which also suggests ``slug`` whenever that theme is offered to it."""
+    real = service.suggest
+
+    def fake(text, themes=None, *, plan=""):
+        result = real(text, themes, plan=plan)
+        if themes and slug in themes:
+            name, category = themes[slug]
+            result.themes.append(ThemeSuggestion(slug, name, category, 1.0, ["dismissive"]))
+        return result
+
+    return mock.patch.object(service, "suggest", fake)
+
+
+def engine_evidence(text: str, slug: str) -> list[str]:
+    """The phrases the suggestion engine quotes for a theme: what the pages must show, whatever
+    the engine's wording of the day."""
+    [found] = [item for item in suggest(text).themes if item.slug == slug]
+    assert found.evidence and all(phrase in text for phrase in found.evidence), found
+    return list(found.evidence)
+
+
+def suggestion_ids(page: str) -> list[str]:
+    """The theme ids of the suggestions shown on a session form or page (not the template the
+    page script clones, which has none)."""
+    page = re.sub(r"<template.*?</template>", "", page, flags=re.S)
+    return re.findall(r'class="suggestion [^"]*" data-theme-id="(\d+)"', page) + re.findall(
+        r'<form method="post" action="[^"]*/themes/accept/" class="suggestion .*?'
+        r'name="theme" value="(\d+)"',
+        page,
+        re.S,
+    )
+
+
+def risk_panel(page: str) -> str:
+    """The risk notices of a session form or page, without the page script's templates."""
+    found = re.search(
+        r'<div[^>]*id="risk-prompts"[^>]*>(.*?)</div>\s*(?:<template|</section|<p)', page, re.S
+    )
+    return found.group(1) if found else ""
 
 
 def select_of(page: str, name: str) -> str:
@@ -60,7 +103,11 @@ def selected_options(page: str, name: str) -> list[tuple[str, str]]:
 
 def accept_forms(page: str) -> list[dict[str, str]]:
     """The hidden fields of each Accept form on a session page."""
-    forms = re.findall(r'<form method="post" action="[^"]*/themes/accept/".*?</form>', page, re.S)
+    forms = re.findall(
+        r'<form method="post" action="[^"]*/themes/accept/" class="suggestion .*?</form>',
+        page,
+        re.S,
+    )
     hidden = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
     return [
         {name: value for name, value in hidden.findall(form) if name != "csrfmiddlewaretoken"}
@@ -104,9 +151,10 @@ class SuggestEndpointTests(SuggestTestCase):
                 self.maternal_rejection.pk,
                 "Maternal rejection",
                 "attachment",
-                ["mother as dismissive"],
+                engine_evidence(DISMISSIVE_MOTHER, "maternal-rejection"),
             ),
         )
+        self.assertIn("dismissive", " ".join(rejection["evidence"]))
         pleasing = found["people-pleasing"]
         self.assertEqual(
             (pleasing["id"], pleasing["name"]), (self.people_pleasing.pk, "People-pleasing")
@@ -120,7 +168,7 @@ class SuggestEndpointTests(SuggestTestCase):
         self.assertIn("substance-use", self.suggested("She drinks most evenings to cope."))
         self.assertNotIn("substance-use", self.suggested("Denies any substance use."))
 
-    def test_denied_suicidal_ideation_is_a_negated_risk_item_and_no_theme(self):
+    def test_denied_suicidal_ideation_is_a_denied_risk_item_and_no_theme(self):
         data = self.suggest_json("Client denies suicidal ideation.")
         self.assertNotIn("suicidal-thoughts", {item["slug"] for item in data["themes"]})
         self.assertEqual(
@@ -128,20 +176,36 @@ class SuggestEndpointTests(SuggestTestCase):
             [
                 {
                     "kind": "suicidal_thoughts",
-                    "label": lexicon.RISK_LABELS["suicidal_thoughts"],
+                    "label": "Suicidal thoughts",
+                    "status": "denied",
+                    "status_label": "denied",
+                    "current": False,
+                    "summary": "Risk assessed: suicidal thoughts denied",
                     "evidence": ["denies suicidal ideation"],
-                    "negated": True,
-                    "historical": False,
                 }
             ],
         )
 
-    def test_current_suicidal_ideation_is_a_risk_item_and_a_theme(self):
+    def test_current_suicidal_ideation_is_a_current_risk_item_and_a_theme(self):
         """Negative control for the denial above."""
         data = self.suggest_json("Client reports suicidal ideation this week.")
         self.assertIn("suicidal-thoughts", {item["slug"] for item in data["themes"]})
         [flag] = data["risk"]
-        self.assertEqual((flag["kind"], flag["negated"]), ("suicidal_thoughts", False))
+        self.assertEqual(
+            (flag["kind"], flag["status"], flag["current"], flag["summary"]),
+            ("suicidal_thoughts", "current", True, "Current risk in this note: Suicidal thoughts"),
+        )
+        self.assertEqual(flag["evidence"], ["suicidal ideation"])
+
+    def test_the_old_negated_and_historical_keys_are_gone(self):
+        for text in (
+            "Client denies suicidal ideation.",
+            "Overdose in her twenties, nothing since.",
+        ):
+            with self.subTest(text=text):
+                [flag] = self.suggest_json(text)["risk"]
+                self.assertFalse({"negated", "historical"} & set(flag), flag)
+                self.assertIn(flag["status"], ("denied", "historical"))
 
     def test_archived_themes_are_never_suggested(self):
         self.assertIn("maternal-rejection", self.suggested(DISMISSIVE_MOTHER))  # control
@@ -151,14 +215,11 @@ class SuggestEndpointTests(SuggestTestCase):
         self.assertIn("people-pleasing", found)
 
     def test_another_therapists_custom_theme_is_never_suggested(self):
-        """Custom themes have no cues of their own; give bob's one, so that it could appear."""
-        self.addCleanup(suggest._matcher.cache_clear)
-        patcher = mock.patch.dict(
-            lexicon.THEME_CUES, {self.bob_theme.slug: [("mother ~3 dismiss*", 1.0)]}
-        )
+        """Custom themes have no cues of their own: an engine that suggests bob's theme whenever
+        it is offered shows that it is never offered to alice."""
+        patcher = engine_also_suggesting(self.bob_theme.slug)
         patcher.start()
         self.addCleanup(patcher.stop)
-        suggest._matcher.cache_clear()
         bobs = self.suggested(DISMISSIVE_MOTHER, user=self.bob)
         self.assertEqual(bobs[self.bob_theme.slug]["id"], self.bob_theme.pk)  # control
         alices = self.suggest_json(DISMISSIVE_MOTHER, user=self.alice)
@@ -226,11 +287,19 @@ class SessionFormWithoutJavaScriptTests(SuggestTestCase):
             risk_level="", section_subjective="Spoke about her mother, who was dismissive."
         )
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Suggested from your note")
-        panel = response.content.decode().split('id="theme-suggestions"', 1)[1]
-        panel = panel[: panel.index("</div>\n        <p")]
-        self.assertIn("Maternal rejection", panel)
-        self.assertIn("because: “mother, who was dismissive”", panel)
+        page = response.content.decode()
+        self.assertIn(str(self.maternal_rejection.pk), suggestion_ids(page))
+        row = page[page.index(f'data-theme-id="{self.maternal_rejection.pk}"') :]
+        row = row[: row.index("</div>")]
+        evidence = engine_evidence(
+            "Spoke about her mother, who was dismissive.", "maternal-rejection"
+        )
+        self.assertIn(f'data-evidence="{escape(evidence[0])}"', row)
+        self.assertIn("Maternal rejection", row)
+        self.assertIn(
+            f'because: “<span class="suggestion-evidence">{escape("”, “".join(evidence))}</span>”',
+            page,
+        )
         self.assertEqual(TherapySession.objects.count(), before)
 
     def test_a_theme_already_chosen_on_the_form_is_not_suggested_again(self):
@@ -240,7 +309,8 @@ class SessionFormWithoutJavaScriptTests(SuggestTestCase):
             **{f"theme_{self.maternal_rejection.pk}": "2"},
         )
         self.assertEqual(response.status_code, 200)
-        self.assertNotContains(response, "Suggested from your note")
+        self.assertNotIn(str(self.maternal_rejection.pk), suggestion_ids(response.content.decode()))
+        self.assertIn('id="theme-suggestions"', response.content.decode())
 
     def test_risk_language_without_a_risk_level_is_quoted_in_the_error(self):
         before = TherapySession.objects.count()
@@ -248,12 +318,12 @@ class SessionFormWithoutJavaScriptTests(SuggestTestCase):
             risk_level="", section_subjective="She has been cutting her arms."
         )
         self.assertEqual(response.status_code, 200)
-        message = (
-            "Risk language was noticed in this note (“cutting her arms”): choose a risk level."
-        )
+        message = "This note describes current risk (“cutting her arms”): choose a risk level."
         self.assertEqual(response.context["form"].errors["risk_level"], [message])
         self.assertContains(response, message)
-        self.assertContains(response, "Self-harm: “cutting her arms”")  # the risk prompt
+        panel = risk_panel(response.content.decode())
+        self.assertIn("Current risk in this note: Self-harm</strong> — “", panel)
+        self.assertIn("alert-danger", panel)
         self.assertEqual(TherapySession.objects.count(), before)
 
     def test_without_risk_language_the_error_only_asks_for_a_level(self):
@@ -261,7 +331,7 @@ class SessionFormWithoutJavaScriptTests(SuggestTestCase):
         self.assertEqual(
             response.context["form"].errors["risk_level"], ["Choose a risk level for this session."]
         )
-        self.assertNotContains(response, "Risk language was noticed")
+        self.assertNotContains(response, "describes current risk")
 
     def test_denied_risk_is_prompted_but_not_quoted_as_noticed(self):
         response = self.post_new_session(
@@ -270,7 +340,10 @@ class SessionFormWithoutJavaScriptTests(SuggestTestCase):
         self.assertEqual(
             response.context["form"].errors["risk_level"], ["Choose a risk level for this session."]
         )
-        self.assertContains(response, "(denied): “denies suicidal ideation”")
+        panel = risk_panel(response.content.decode())
+        self.assertIn("Risk assessed: suicidal thoughts denied", panel)
+        self.assertIn("denies suicidal ideation", panel)
+        self.assertNotIn("alert-danger", panel)
 
     def test_new_session_form_starts_with_no_risk_level_chosen(self):
         self.sign_in(self.alice)
@@ -337,8 +410,11 @@ class AcceptSuggestionTests(SuggestTestCase):
             [
                 {
                     "theme": str(self.maternal_rejection.pk),
-                    "evidence": "mother was dismissive",
+                    "evidence": engine_evidence(
+                        self.draft.note["subjective"], "maternal-rejection"
+                    )[0],
                     "version": str(self.draft.version),
+                    "session": str(self.draft.pk),
                 }
             ],
         )
@@ -356,7 +432,7 @@ class AcceptSuggestionTests(SuggestTestCase):
         self.assertEqual(response["Location"], self.draft.get_absolute_url())
         self.assertEqual(
             follow_messages(self.client, response),
-            ["Theme “Maternal rejection” added. Adjust its intensity in Edit."],
+            ["Theme “Maternal rejection” added as mentioned."],
         )
         self.assertEqual(
             self.stored_themes(),

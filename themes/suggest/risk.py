@@ -46,7 +46,9 @@ HEADINGS = {
 }
 # "hi" is also a greeting: in lower case it counts only beside other risk words.
 CONTEXT_ONLY = frozenset({"hi"})
-HI_CONTEXT = frozenset({"+", ":", "/", "denied", "denies", "towards", "toward", "re", "risk"})
+HI_CONTEXT = frozenset(
+    {"+", ":", "/", "denied", "denies", "towards", "toward", "re", "risk", "about", "ask", "asked"}
+)
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,16 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
     """(status, first token, last token of the evidence) of one risk mention."""
     note = ctx.note
     start, end = match.start, match.end
+    sign = _sign(note, start)
+    if sign == "+":
+        return "current", start - 1, end  # "+SI": endorsed
+    if sign == "-":
+        return "denied", start - 1, end  # "-si": denied
+    condition = scopes.governing(ctx.hypothetical_by, match)
+    if condition >= 0:
+        return "hypothetical", condition if start - condition <= 6 else start, end
     if not match.cue.source.startswith("@") and scopes.someone_else(note, start, ctx.client):
         return "other_person", start, end
-    if note.prev_word(start) == "+":
-        return "current", start - 1, end  # "+SI": endorsed
     trigger = scopes.governing(ctx.negated_by, match)
     if trigger >= 0:
         if scopes.since_long_ago(note, match):
@@ -104,22 +112,28 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
     if post >= 0:
         status = "historical" if note.next_word(post) == "since" else "denied"
         return status, start, post
-    condition = scopes.governing(ctx.hypothetical_by, match)
-    if condition >= 0:
-        return "hypothetical", condition if start - condition <= 6 else start, end
     asked = scopes.governing(ctx.question_by, match)
-    if asked >= 0:
-        reply = scopes.answer(note, match)
-        if reply == "denied":
-            return "denied", min(start, asked), end
-        if not reply:
-            return "question", start if note.folded[asked] == "?" else min(start, asked), end
+    reply = scopes.answer(note, match) if asked >= 0 else scopes.answer_to_own_question(note, match)
+    if reply == "denied":
+        return "denied", min(start, asked) if asked >= 0 else start, end
+    if asked >= 0 and not reply:
+        return "question", start if note.folded[asked] == "?" else min(start, asked), end
     if scopes.historical(note, match, ctx.history_by, ctx.post_history, ctx.starts):
         marker = ctx.history_by[start]
         if marker >= 0 and start - marker <= 6:
             start = marker  # "history of self-harm"
         return "historical", start, end
     return "current", start, end
+
+
+def _sign(note: Note, start: int) -> str:
+    """ "+" or "-" written right before a mention as shorthand for present or absent ("+SI",
+    "-si"), but not a plus joining two mentions ("SI + HI")."""
+    sign = note.prev_word(start)
+    if sign not in {"+", "-"}:
+        return ""
+    before = note.folded[start - 2] if start >= 2 else ""
+    return sign if not before or not note.is_word[start - 2] else ""
 
 
 def _context_only_ok(note: Note, match: Match, risky: set[int]) -> bool:
@@ -151,9 +165,13 @@ def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]
         starts=frozenset(m.start for m in matches),
     )
     others = {i for m in matches if m.cue.target == "harm_to_others" for i in m.positions}
-    # "an urge to hurt his brother" is harm to others, not self-harm.
+    suicidal = {i for m in matches if m.cue.target == "suicidal_thoughts" for i in m.positions}
+    # "an urge to hurt his brother" is harm to others, not self-harm; "a plan to overdose"
+    # is suicidal, and flagged as such.
     matches = [
-        m for m in matches if not (m.cue.target == "self_harm" and others & set(m.positions))
+        m
+        for m in matches
+        if not (m.cue.target == "self_harm" and (others | suicidal) & set(m.positions))
     ]
     mentions: dict[tuple[str, str], list[tuple[int, int]]] = {}
     statuses = {match: status_of(ctx, match) for match in matches}

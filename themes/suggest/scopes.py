@@ -183,8 +183,8 @@ def _negation_at(note: Note, j: int, after_separator: bool) -> int:
     if j >= note.size:
         return -1
     word = note.folded[j]
-    if word in words.post_negation or (after_separator and word in {"no", "nil", "none"}):
-        return j
+    if word in words.post_negation or (after_separator and word in {"no", "nil", "none", "ve"}):
+        return j  # "SI: nil", "SI -ve"
     if (word, note.next_word(j)) in words.pairs["negation_pairs"]:  # "... was ruled out"
         return j + 1
     if word == "not" or word.endswith("n't"):
@@ -368,6 +368,10 @@ def hypothetical_scopes(note: Note) -> list[int]:
             continue  # "she should call" is advice; "Should she feel unsafe" is a condition
         if any(note.folded[k] in IDEATION for k in range(max(0, t - 3), t)):
             continue  # "the thought that if she stepped in front of a bus": ideation, not a plan
+        if word == "if" and any(
+            note.folded[k] in words.assessment for k in range(max(0, t - 2), t)
+        ):
+            continue  # "asked if she has thoughts of ...": a question, not a condition
         _condition_scope(note, t, governed)
     for match in phrases(note, "hypothetical_after"):
         _condition_scope(note, match.end, governed)
@@ -416,18 +420,22 @@ def question_scopes(note: Note) -> list[int]:
     for t in range(note.size):
         if not (note.is_word[t] and note.folded[t] in words.assessment):
             continue
-        j = t + 1
+        j, depth = t + 1, 0
         while j < note.size and j - t <= ASSESSMENT_REACH:
             word = note.folded[j]
+            depth += (word == "(") - (word == ")")
             if note.boundary[j] or word in words.scope_breakers:
                 break  # "Screened for SI: ..." ends at the colon; the answer follows
-            if word == "," and note.next_word(j) not in QUOTES:
+            listed = depth > 0 or note.next_word(j) in QUOTES | {"including", "such", "e.g"}
+            if word == "," and not listed:  # "risk ax done (si, sh, hi)" goes on
                 break
             governed[j] = t
             j += 1
-        # Looking back: "Suicide screening was carried out", "HI screen: see notes".
+        # Looking back: "Suicide screening was carried out", "SH hx and urges: asked".
         j = t - 1
-        while j >= 0 and t - j <= 6 and not note.boundary[j] and note.folded[j] != ",":
+        if j >= 0 and note.folded[j] == ":":
+            j -= 1
+        while j >= 0 and t - j <= 7 and not note.boundary[j] and note.folded[j] != ",":
             governed[j] = governed[j] if governed[j] >= 0 else t
             j -= 1
     start = 0
@@ -442,6 +450,19 @@ def question_scopes(note: Note) -> list[int]:
                     governed[k] = governed[k] if governed[k] >= 0 else i
             start = i + 1
     return governed
+
+
+def answer_to_own_question(note: Note, match: Match) -> str:
+    """ "Killing myself? No.": a question the client asks and answers at once."""
+    end = note.sentence_end(match.end)
+    if end < note.size and note.folded[end] == "?" and end + 1 < note.size:
+        following = note.folded[end + 1 : end + 4]
+        if following and (
+            following[0] in {"no", "never", "nope"}
+            or (following[0] in QUOTES and len(following) > 1 and following[1] in {"no", "never"})
+        ):
+            return "denied"
+    return ""
 
 
 def answer(note: Note, match: Match) -> str:
@@ -459,6 +480,8 @@ def answer(note: Note, match: Match) -> str:
             return "current"
         if word in negative or (word.endswith("n't") and word != "can't"):
             return "denied"
+        if word in {"scored", "score", "=", ":"} and note.next_word(j).isdigit():
+            return "current" if int(note.next_word(j)) > 0 else "denied"  # "item 9 scored 2"
         j += 1
     return ""
 
@@ -496,6 +519,11 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     if any(w in QUOTES for w in sentence) and any(w in FIRST_PERSON for w in sentence):
         client = frozenset(client - {"she", "he", "they"})
     opposite = {"she", "he"} - client  # the subject pronoun the client is not
+    subject = note.folded[start]
+    if subject in client and not _speaker_is(note, start, client):
+        return False  # the cue names its subject: "I'll stab him", "she will end it"
+    if subject in opposite or (subject in client and _speaker_is(note, start, client)):
+        return True
     object_pronoun = note.prev_word(start) in {"her", "him", "them"} and start >= 2
     if object_pronoun and note.folded[start - 2] not in others:
         return False  # "found her cutting", "caught him scratching": the client does it
@@ -506,7 +534,7 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
             return False
         word = word.split("'")[0]
         if word in client:
-            return False
+            return _speaker_is(note, j, client)
         if word in opposite:
             return True
         if j >= 2 and note.folded[j - 1] in {"a", "an"} and note.folded[j - 2] == "as":
@@ -514,6 +542,29 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
         if word in others or word.rstrip("s") in others:
             return True
     return False
+
+
+def _speaker_is(note: Note, j: int, client: frozenset[str]) -> bool:
+    """Whether the pronoun at j stands for someone the note reports speaking ("her bf says
+    he'll hurt himself"): a speech verb just before it, whose subject is a man for "he" or a
+    woman for "she", when the client is not known to be the same. "Her mum says she has been
+    cutting" stays the client's: mother and client are both "she", and a missed risk costs
+    more than a wrong one."""
+    words = lexicon.words()
+    pronoun = note.folded[j]
+    k = j - 1
+    if k >= 0 and note.folded[k] == "that":
+        k -= 1
+    if k < 0 or note.folded[k] not in words.speech_verbs:
+        return False
+    gender = words.male_people if pronoun == "he" else words.female_people
+    if pronoun not in {"he", "she"} or ({"he", "she"} - {pronoun}) <= client - {pronoun}:
+        return False
+    if "he" in client and "she" in client:
+        pass  # the client's gender is not known from the note
+    elif pronoun in client:
+        return False  # the client is this gender: "she" may well be the client
+    return any(note.folded[m].split("'")[0] in gender for m in range(max(0, k - 4), k))
 
 
 def in_jest(note: Note, match: Match) -> bool:
@@ -524,7 +575,7 @@ def in_jest(note: Note, match: Match) -> bool:
         start -= 1
     end = note.sentence_end(match.end)
     for k in range(start, end):
-        if note.folded[k] in JEST:
+        if note.folded[k] in JEST and note.folded[k + 1 : k + 3] != ["it", "off"]:
             before = note.folded[max(0, k - 4) : k]
             if not any(note.negation[max(0, k - 4) + n] for n in range(len(before))):
                 return True

@@ -56,6 +56,9 @@ def parse_theme_ids(value: str) -> list[int]:
     return list(dict.fromkeys(pk for pk in ids if 0 < pk < 2**31))
 
 
+NEUTRAL_STATUSES = ("denied", "historical", "hypothetical", "question", "other_person")
+
+
 def risk_notices(flags) -> list[dict]:
     """Each risk flag as the pages show it: current risk as an alert, anything else (a denial,
     history, a safety plan, a question, someone else) as a neutral line. Always with the
@@ -75,11 +78,9 @@ def risk_notices(flags) -> list[dict]:
     ]
 
 
-NEUTRAL_STATUSES = ("denied", "historical", "hypothetical", "question", "other_person")
-
-
 def _summary(flag) -> str:
-    """ "Current risk in this note: Suicidal thoughts", "Risk assessed: self-harm denied"."""
+    """The line shown for a flag, e.g. 'Current risk in this note: Suicidal thoughts' or
+    'Risk assessed: self-harm denied'."""
     if flag.status not in NEUTRAL_STATUSES:
         return f"Current risk in this note: {flag.label}"
     label = flag.label[:1].lower() + flag.label[1:]

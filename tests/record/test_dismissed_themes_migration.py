@@ -1,0 +1,77 @@
+"""Migration therapy_sessions 0005 on a database with notes, a signed one among them: every row
+gets the encrypted empty list, and the signed-note trigger is back afterwards (on SQLite the
+new column rebuilds the table, which drops its triggers)."""
+
+import datetime
+import uuid
+
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TransactionTestCase
+from django.utils import timezone
+
+from sessions.models import TherapySession
+from tests.record.helpers import raw_column
+
+BEFORE = [("therapy_sessions", "0004_key_rotation_permit")]
+AFTER = [("therapy_sessions", "0005_dismissed_themes")]
+
+
+class DismissedThemesMigrationTests(TransactionTestCase):
+    serialized_rollback = True
+
+    def migrate(self, targets):
+        """Every app at its latest migration, except those named in ``targets``."""
+        executor = MigrationExecutor(connection)
+        named = {app for app, _ in targets}
+        leaves = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in named]
+        executor.migrate([*leaves, *targets])
+        return executor.loader.project_state([*leaves, *targets]).apps
+
+    def tearDown(self):
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        super().tearDown()
+
+    def test_existing_notes_get_an_encrypted_empty_list_and_stay_locked_when_signed(self):
+        old = self.migrate(BEFORE)
+        user = old.get_model("auth", "User").objects.create(username="mig")
+        client = old.get_model("clients", "Client").objects.create(
+            id=uuid.uuid4(), therapist_id=user.pk, number=1, full_name="Migrated Client"
+        )
+        Session = old.get_model("therapy_sessions", "TherapySession")
+        common = {
+            "client_id": client.pk,
+            "date": datetime.date(2026, 3, 2),
+            "start_time": datetime.time(10, 0),
+            "note": {"subjective": "Before the migration."},
+        }
+        draft = Session.objects.create(id=uuid.uuid4(), **common)
+        signed = Session.objects.create(
+            id=uuid.uuid4(),
+            status="signed",
+            signed_at=timezone.now(),
+            signed_by_id=user.pk,
+            content_hash="0" * 64,
+            **common,
+        )
+
+        self.migrate(AFTER)
+
+        for pk in (draft.pk, signed.pk):
+            session = TherapySession.objects.get(pk=pk)
+            self.assertEqual(session.dismissed_themes, [])
+            self.assertEqual(session.note, {"subjective": "Before the migration."})
+            self.assertNotIn(b"[]", raw_column(TherapySession, "dismissed_themes", pk))
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            _raw_update(signed.pk)
+        # The draft is not locked: the trigger is not refusing everything.
+        TherapySession.objects.filter(pk=draft.pk).update(duration_minutes=45)
+
+
+def _raw_update(pk) -> None:
+    """An UPDATE below the ORM (whose own check would refuse first), as any path could send."""
+    table = TherapySession._meta.db_table
+    pk_value = TherapySession._meta.pk.get_db_prep_value(pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET duration_minutes = 10 WHERE id = %s", [pk_value])  # noqa: S608
