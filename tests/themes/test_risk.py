@@ -65,10 +65,9 @@ class CurrentRiskTests(SimpleTestCase):
         self.assertIn("self-harm", slugs)
 
     def test_an_urge_to_hurt_another_person_is_harm_to_others_not_self_harm(self):
-        self.assertEqual(
-            statuses("Strong urge to hurt the man who assaulted his sister."),
-            {("harm_to_others", "current")},
-        )
+        found = statuses("Strong urge to hurt the man who assaulted his brother.")
+        self.assertIn(("harm_to_others", "current"), found)
+        self.assertNotIn("self_harm", {kind for kind, _ in found})
 
 
 class NoAlarmTests(SimpleTestCase):

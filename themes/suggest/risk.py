@@ -46,6 +46,32 @@ HEADINGS = {
 }
 # "hi" is also a greeting: in lower case it counts only beside other risk words.
 CONTEXT_ONLY = frozenset({"hi"})
+# Words after "her"/"his" that still name a person or a body ("his throat", "her baby").
+PERSON_WORDS = frozenset(
+    [
+        "baby",
+        "toddler",
+        "child",
+        "kids",
+        "children",
+        "throat",
+        "neck",
+        "face",
+        "head",
+        "own",
+        "self",
+    ]
+)
+# After "kill her", these start the rest of the sentence, not a thing of hers.
+FUNCTION_WORDS = frozenset(
+    {
+        "if", "when", "and", "or", "but", "because", "so", "again", "too", "now", "then", "with",
+        "in", "at", "on", "for", "to", "before", "after", "unless", "while", "as", "that", "this",
+        "one", "day", "tonight", "tomorrow", "someday", "across", "into", "onto", "against",
+        "through", "over", "down", "up", "out", "off", "about", "around", "round", "from", "by",
+        "under", "away", "back", "hard", "really", "properly", "senseless"
+    }
+)  # fmt: skip
 HI_CONTEXT = frozenset(
     {"+", ":", "/", "denied", "denies", "towards", "toward", "re", "risk", "about", "ask", "asked"}
 )
@@ -112,6 +138,8 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
     if post >= 0:
         status = "historical" if note.next_word(post) == "since" else "denied"
         return status, start, post
+    if match.cue.target == "harm_to_others" and scopes.unwanted(note, match):
+        return "denied", start, end  # intrusive and unwanted: "the thought appals her"
     asked = scopes.governing(ctx.question_by, match)
     reply = scopes.answer(note, match) if asked >= 0 else scopes.answer_to_own_question(note, match)
     if reply == "denied":
@@ -151,13 +179,32 @@ def _context_only_ok(note: Note, match: Match, risky: set[int]) -> bool:
     )
 
 
+def _at_a_thing(note: Note, match: Match) -> bool:
+    """Harm "to her printer": a threat whose object is "her", "his" or "my" followed by a
+    word that names no person is not about a person."""
+    if match.cue.target != "harm_to_others":
+        return False
+    last = match.end
+    if note.folded[last] not in {"her", "his", "their", "my"} or last + 1 >= note.size:
+        return False
+    following = note.folded[last + 1].split("'")[0]
+    words = lexicon.words()
+    person = following in words.other_people or following.rstrip("s") in words.other_people
+    thing = note.is_word[last + 1] and following not in FUNCTION_WORDS
+    return thing and not person and following not in PERSON_WORDS
+
+
 def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]:
     """The flags of a note (one per kind and status, current first) and the risk themes a
     current mention suggests."""
     note = ctx.note
     risky = {i for m in matches for i in m.positions if note.folded[i] not in CONTEXT_ONLY}
     matches = [
-        m for m in matches if _context_only_ok(note, m, risky) and not scopes.in_jest(note, m)
+        m
+        for m in matches
+        if _context_only_ok(note, m, risky)
+        and not scopes.in_jest(note, m)
+        and not _at_a_thing(note, m)
     ]
     ctx = dataclasses.replace(
         ctx,

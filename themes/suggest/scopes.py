@@ -19,6 +19,7 @@ from .tokens import SEPARATORS, Note
 
 MAX_SCOPE = 10  # words a negation, history or condition marker reaches forward
 POST_WINDOW = 6  # tokens after a match searched for "... years ago", "... denied"
+HISTORY_WINDOW = 10  # tokens after a match searched for "... eleven years ago"
 PERSON_LOOKBACK = 8  # tokens before a match searched for its subject
 ASSESSMENT_REACH = 14  # tokens an assessment word reaches: "asked directly whether she had ..."
 ANSWER_REACH = 16  # tokens after a screened mention searched for the answer
@@ -36,8 +37,73 @@ IDEATION = frozenset(
     {"thought", "thoughts", "thinking", "thinks", "think", "wish", "wishes", "wishing",
      "fantasy", "fantasies", "fantasises", "fantasizes", "imagines", "imagining", "idea"}
 )  # fmt: skip
-FIRST_PERSON = frozenset({"i", "me", "my", "myself"})
-JEST = frozenset({"laughing", "laughed", "joking", "jokingly", "joked", "jest", "laughs"})
+FIRST_PERSON = frozenset({"i", "me", "my", "myself", "we", "us", "our"})
+UNWANTED = frozenset(
+    {
+        "unwanted", "intrusive", "appals", "appalled", "appal", "horrifies", "horrified", "horrify",
+        "disgust", "disgusts", "disgusted", "dystonic", "egodystonic"
+    }
+)  # fmt: skip
+JEST = frozenset(
+    {"laughing", "laughed", "joking", "jokingly", "joked", "jest", "laughs", "jokes", "joke"}
+)
+SUBJECTS = frozenset({"she", "he", "they", "i", "client", "pt"})
+CLAUSE_VERBS = frozenset(
+    [
+        "has",
+        "had",
+        "is",
+        "was",
+        "will",
+        "would",
+        "feels",
+        "felt",
+        "says",
+        "said",
+        "reports",
+        "reported",
+        "thinks",
+        "thought",
+        "can",
+        "could",
+        "does",
+        "did",
+        "keeps",
+        "kept",
+        "wants",
+        "wanted",
+        "admits",
+        "admitted",
+        "describes",
+        "described",
+    ]
+)
+ENQUIRED = frozenset({"explored", "discussed", "reviewed", "checked", "enquired", "wondered"})
+PREPOSITIONS = frozenset(
+    {"at", "to", "with", "for", "from", "towards", "toward", "against", "on", "about", "by", "of"}
+)
+REPORTERS = frozenset(
+    [
+        "found",
+        "finds",
+        "discovered",
+        "saw",
+        "noticed",
+        "caught",
+        "reports",
+        "reported",
+        "says",
+        "said",
+        "told",
+        "rang",
+        "called",
+        "phoned",
+        "emailed",
+        "texted",
+        "worried",
+    ]
+)
+MAIN_CLAUSE = frozenset({"will", "would", "shall", "going", "gonna", "is", "'s"})
 QUOTES = frozenset("'\"\u2018\u2019\u201c\u201d")
 JOINERS = frozenset({"of", "about", "or", "and"})
 PLAN_HEADINGS = frozenset({"plan", "p", "homework", "tasks", "task", "actions", "next"})
@@ -147,6 +213,9 @@ def extend_scope(note: Note, t: int, governed: list[int], most: int = MAX_SCOPE)
             break
         if word in words.clause_openers and following in words.client and count:
             break  # "... as she is suicidal": a new clause about the client
+        new_clause = count and word in SUBJECTS and following in CLAUSE_VERBS
+        if new_clause and note.prev_word(j) not in {"that", "if", "whether", "of", "about", "when"}:
+            break  # "the baby will not settle at night | she has had moments of ..."
         governed[j] = t
         count += note.is_word[j]
         j += 1
@@ -225,6 +294,10 @@ def history_scopes(note: Note) -> list[int]:
     for match in phrases(note, "history_before"):
         # A time phrase sets the scene for its whole clause, so it reaches further.
         extend_scope(note, match.end, governed, most=2 * MAX_SCOPE)
+    for t in range(note.size):
+        word = note.folded[t]
+        if word.isdigit() and len(word) == 4 and 1950 <= int(word) < THIS_YEAR:
+            extend_scope(note, t, governed)  # "in 2008, after a suicide attempt"
     return governed
 
 
@@ -295,7 +368,7 @@ def historical(
     marker = history_by[match.start]
     if any(history_by[i] in match.positions for i in match.positions):
         marker = -1  # the marker is part of the cue: "stopped replying to messages"
-    after = note.clause_ahead(match.end, POST_WINDOW)
+    after = note.clause_ahead(match.end, HISTORY_WINDOW)
     for n, i in enumerate(after):
         if i in others and i not in match.positions:
             after = after[:n]
@@ -312,15 +385,16 @@ def historical(
 def _looking_back(note: Note, end: int, post: set[int]) -> bool:
     """ "..., but that was over a decade ago": a clause that only dates what came before."""
     j = end + 1
-    while j < note.size and note.folded[j] not in {"but", ",", ";", "."}:
+    while j < note.size and note.folded[j] not in {"but", ",", ";", ".", "\n"}:
         j += 1
-    if j + 1 < note.size and note.folded[j] == "," and note.folded[j + 1] == "but":
+    if j + 1 < note.size and note.folded[j] in {",", ";"} and note.folded[j + 1] == "but":
         j += 1
-    if j + 2 >= note.size or note.folded[j] not in {"but", ","}:
+    if j + 2 >= note.size:
         return False
-    if note.folded[j + 1] not in {"that", "this", "it", "which"}:
+    if note.folded[j + 1] not in {"that", "this", "it", "which", "nothing", "none", "no", "never"}:
         return False
-    return any(k in post for k in range(j + 1, min(note.size, j + 12)))
+    ahead = range(j + 1, min(note.size, j + 12))
+    return any(k in post or note.folded[k] == "since" for k in ahead)
 
 
 def since_long_ago(note: Note, match: Match) -> bool:
@@ -330,6 +404,8 @@ def since_long_ago(note: Note, match: Match) -> bool:
     for n, i in enumerate(ahead):
         if note.folded[i] == "since":
             rest = [note.folded[k] for k in ahead[n + 1 : n + 4]]
+            if not rest or rest[0] in {"then", "childhood", "adolescence", "school"}:
+                return True  # "has not felt like that since", "nothing since then"
             if any(w in {"was", "were", "school", "university", "childhood"} for w in rest):
                 return True
             if any(w.isdigit() and len(w) == 4 for w in rest):
@@ -361,6 +437,9 @@ def hypothetical_scopes(note: Note) -> list[int]:
     governed = [-1] * note.size
     for t in range(note.size):
         word = note.folded[t]
+        if word == "when" and _future_follows(note, t):
+            _condition_scope(note, t, governed)  # "when he notices the urge ..., he'll leave"
+            continue
         if not note.is_word[t] or word not in words.hypothetical:
             continue
         before = note.prev_word(t)
@@ -380,6 +459,17 @@ def hypothetical_scopes(note: Note) -> list[int]:
     return governed
 
 
+def _future_follows(note: Note, t: int) -> bool:
+    """Whether the clause after the comma that ends a "when" clause is about the future."""
+    for j in range(t + 1, min(note.size, t + 16)):
+        if note.folded[j] in {".", ";", "\n", "!", "?"}:
+            return False
+        if note.folded[j] == ",":
+            ahead = note.folded[j + 1 : j + 4]
+            return any(w in {"will", "would", "can", "could", "should", "must"} for w in ahead)
+    return False
+
+
 def _condition_scope(note: Note, t: int, governed: list[int]) -> None:
     words = lexicon.words()
     j, count = t + 1, 0
@@ -387,7 +477,7 @@ def _condition_scope(note: Note, t: int, governed: list[int]) -> None:
         word = note.folded[j]
         if note.boundary[j] or word in {",", "then"} or word in words.scope_breakers:
             break
-        if count >= 2 and word in words.client and note.next_word(j) not in {"'s"}:
+        if count >= 2 and word in words.client and note.next_word(j) in MAIN_CLAUSE:
             break  # "if he leaves her | she will ..." : the main clause begins
         governed[j] = t
         count += note.is_word[j]
@@ -418,7 +508,9 @@ def question_scopes(note: Note) -> list[int]:
     words = lexicon.words()
     governed = [-1] * note.size
     for t in range(note.size):
-        if not (note.is_word[t] and note.folded[t] in words.assessment):
+        word = note.folded[t]
+        asked = word == "whether" and note.prev_word(t) in ENQUIRED
+        if not (note.is_word[t] and (word in words.assessment or asked)):
             continue
         j, depth = t + 1, 0
         while j < note.size and j - t <= ASSESSMENT_REACH:
@@ -455,13 +547,9 @@ def question_scopes(note: Note) -> list[int]:
 def answer_to_own_question(note: Note, match: Match) -> str:
     """ "Killing myself? No.": a question the client asks and answers at once."""
     end = note.sentence_end(match.end)
-    if end < note.size and note.folded[end] == "?" and end + 1 < note.size:
-        following = note.folded[end + 1 : end + 4]
-        if following and (
-            following[0] in {"no", "never", "nope"}
-            or (following[0] in QUOTES and len(following) > 1 and following[1] in {"no", "never"})
-        ):
-            return "denied"
+    asked = end + 1 < note.size and note.folded[end] == "?"
+    if asked and {"no", "never", "nope"} & set(note.folded[end + 1 : end + 4]):
+        return "denied"  # "Hurt myself? God, no."
     return ""
 
 
@@ -469,7 +557,7 @@ def answer(note: Note, match: Match) -> str:
     """The answer recorded after a screened mention: "current" for a yes ("SI: positive",
     "asked about SI, endorses passive thoughts"), "denied" for a no ("asked about self-harm;
     she said there has been nothing"), "" when none is written."""
-    positive = {"yes", "positive", "endorsed", "endorses", "present", "reports", "admits", "+"}
+    positive = {"yes", "positive", "endorsed", "endorses", "present", "reports", "admits"}
     negative = {"no", "nothing", "none", "nil", "denied", "denies", "negative", "never"}
     j = match.end + 1
     while j < note.size and j - match.end <= ANSWER_REACH:
@@ -527,6 +615,9 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     object_pronoun = note.prev_word(start) in {"her", "him", "them"} and start >= 2
     if object_pronoun and note.folded[start - 2] not in others:
         return False  # "found her cutting", "caught him scratching": the client does it
+    heading = _line_heading(note, start)
+    if heading and any(w in others for w in heading) and not any(w in client for w in heading):
+        return True  # "Partner: hx violence, recent threats to harm pt's son"
     for j in range(start - 1, max(-1, start - 1 - PERSON_LOOKBACK), -1):
         word = note.folded[j]
         relative = word == "," and note.next_word(j) in {"who", "whose"}  # "her son, who ..."
@@ -534,37 +625,73 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
             return False
         word = word.split("'")[0]
         if word in client:
+            whose = note.folded[j + 2] if j + 2 < note.size else ""
+            if note.next_word(j) == "of" and whose in {"hers", "his", "theirs", "mine"}:
+                return True  # "a patient of hers"
             return _speaker_is(note, j, client)
         if word in opposite:
             return True
         if j >= 2 and note.folded[j - 1] in {"a", "an"} and note.folded[j - 2] == "as":
             continue  # "as a teenager": the client, younger
         if word in others or word.rstrip("s") in others:
-            return True
+            owner = note.folded[j].endswith(("'s", "s'"))  # "a celebrity's suicide"
+            relative = note.next_word(j) in {"who", "that", ","}  # "a teenager who self-harms"
+            if _object_of(note, j) and not owner and not relative:
+                continue  # "threw a chair at his sister and has threatened ...": not the subject
+            # "her mum found a noose ...": a report about the client, not about the mother.
+            return note.next_word(j) not in REPORTERS
     return False
+
+
+def _object_of(note: Note, j: int) -> bool:
+    """Whether the person named at j is the object of a preposition ("at his sister")."""
+    k = j - 1
+    if k >= 0 and note.folded[k] in {"her", "his", "their", "my", "the", "a", "an"}:
+        k -= 1
+    return k >= 0 and note.folded[k] in PREPOSITIONS
+
+
+def _line_heading(note: Note, i: int) -> list[str]:
+    """The words of a heading at the start of token i's line ("Pt's partner:"), or []."""
+    start = i
+    while start > 0 and note.folded[start - 1] != "\n":
+        start -= 1
+    for k in range(start, min(i, start + 5)):
+        if note.folded[k] == ":":
+            return [w.split("'")[0] for w in note.folded[start:k]]
+        if not note.is_word[k]:
+            return []
+    return []
 
 
 def _speaker_is(note: Note, j: int, client: frozenset[str]) -> bool:
     """Whether the pronoun at j stands for someone the note reports speaking ("her bf says
-    he'll hurt himself"): a speech verb just before it, whose subject is a man for "he" or a
-    woman for "she", when the client is not known to be the same. "Her mum says she has been
-    cutting" stays the client's: mother and client are both "she", and a missed risk costs
-    more than a wrong one."""
+    he'll hurt himself"): a speech verb just before it whose subject is a man for "he" or a
+    woman for "she". When the client is known to be that gender too ("her mum says she has
+    been cutting"), the pronoun stays the client's: a missed risk costs more than a wrong one."""
     words = lexicon.words()
     pronoun = note.folded[j]
+    if pronoun not in {"he", "she"}:
+        return False
     k = j - 1
     if k >= 0 and note.folded[k] == "that":
         k -= 1
     if k < 0 or note.folded[k] not in words.speech_verbs:
         return False
+    if pronoun in client and ({"he", "she"} - {pronoun}).isdisjoint(client):
+        return False  # the client is known to be "she" (or "he") as well
     gender = words.male_people if pronoun == "he" else words.female_people
-    if pronoun not in {"he", "she"} or ({"he", "she"} - {pronoun}) <= client - {pronoun}:
-        return False
-    if "he" in client and "she" in client:
-        pass  # the client's gender is not known from the note
-    elif pronoun in client:
-        return False  # the client is this gender: "she" may well be the client
     return any(note.folded[m].split("'")[0] in gender for m in range(max(0, k - 4), k))
+
+
+def unwanted(note: Note, match: Match) -> bool:
+    """Whether the sentence calls a thought of harm unwanted ("intrusive images of harming the
+    baby", "the thought appals her", "no wish at all to act on it"): an obsession, denied."""
+    start = match.start
+    while start > 0 and note.folded[start - 1] not in {".", "!", "?", "\n"}:
+        start -= 1
+    sentence = set(note.folded[start : note.sentence_end(match.end)])
+    return bool(sentence & UNWANTED)
 
 
 def in_jest(note: Note, match: Match) -> bool:
@@ -576,8 +703,9 @@ def in_jest(note: Note, match: Match) -> bool:
     end = note.sentence_end(match.end)
     for k in range(start, end):
         if note.folded[k] in JEST and note.folded[k + 1 : k + 3] != ["it", "off"]:
-            before = note.folded[max(0, k - 4) : k]
-            if not any(note.negation[max(0, k - 4) + n] for n in range(len(before))):
+            before = range(max(0, k - 4), k)
+            denied = any(note.negation[n] or note.folded[n] == "stopped" for n in before)
+            if not denied:
                 return True
     return False
 
