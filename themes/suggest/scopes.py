@@ -10,6 +10,7 @@ tested, and switched off in a test, on its own.
 """
 
 import datetime
+from dataclasses import dataclass
 from functools import cache
 
 from themes import lexicon
@@ -105,6 +106,7 @@ REPORTERS = frozenset(
 )
 MAIN_CLAUSE = frozenset({"will", "would", "shall", "going", "gonna", "is", "'s"})
 QUOTES = frozenset("'\"\u2018\u2019\u201c\u201d")
+ANYONE = frozenset({"others", "other", "people", "someone", "anyone", "everyone", "risk"})
 JOINERS = frozenset({"of", "about", "or", "and"})
 PLAN_HEADINGS = frozenset({"plan", "p", "homework", "tasks", "task", "actions", "next"})
 
@@ -600,11 +602,8 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     "he" or "she" is someone else."""
     words = lexicon.words()
     others = words.other_people
-    sentence_start = start
-    while sentence_start > 0 and note.folded[sentence_start - 1] not in {".", "!", "?", "\n"}:
-        sentence_start -= 1
-    sentence = note.folded[sentence_start:start]
-    if any(w in QUOTES for w in sentence) and any(w in FIRST_PERSON for w in sentence):
+    facts = _facts(note)
+    if facts.quoted_first_person[start]:
         client = frozenset(client - {"she", "he", "they"})
     opposite = {"she", "he"} - client  # the subject pronoun the client is not
     subject = note.folded[start]
@@ -615,7 +614,7 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     object_pronoun = note.prev_word(start) in {"her", "him", "them"} and start >= 2
     if object_pronoun and note.folded[start - 2] not in others:
         return False  # "found her cutting", "caught him scratching": the client does it
-    heading = _line_heading(note, start)
+    heading = [w for w in facts.heading_of_line[facts.line_of[start]] if w not in ANYONE]
     if heading and any(w in others for w in heading) and not any(w in client for w in heading):
         return True  # "Partner: hx violence, recent threats to harm pt's son"
     for j in range(start - 1, max(-1, start - 1 - PERSON_LOOKBACK), -1):
@@ -643,6 +642,38 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     return False
 
 
+@dataclass
+class _Facts:
+    """Per-note facts that several mentions ask for, computed once."""
+
+    quoted_first_person: list[bool]  # token -> its sentence so far holds a quote and "I"/"we"
+    line_of: list[int]  # token -> its line's number
+    heading_of_line: list[list[str]]  # line -> the words of its heading, or []
+
+
+def _facts(note: Note) -> _Facts:
+    cached = note.cache.get("facts")
+    if cached is None:
+        line_of, quoted, headings = [], [], []
+        line = 0
+        has_quote = has_first = False
+        line_start = 0
+        for i, word in enumerate(note.folded):
+            line_of.append(line)
+            quoted.append(has_quote and has_first)  # what stands before token i
+            has_quote = has_quote or word in QUOTES
+            has_first = has_first or word in FIRST_PERSON
+            if word in {".", "!", "?", "\n"}:
+                has_quote = has_first = False
+            if word == "\n":
+                headings.append(_line_heading(note, line_start))
+                line += 1
+                line_start = i + 1
+        headings.append(_line_heading(note, line_start) if line_start < note.size else [])
+        cached = note.cache["facts"] = _Facts(quoted, line_of, headings)
+    return cached
+
+
 def _object_of(note: Note, j: int) -> bool:
     """Whether the person named at j is the object of a preposition ("at his sister")."""
     k = j - 1
@@ -651,12 +682,10 @@ def _object_of(note: Note, j: int) -> bool:
     return k >= 0 and note.folded[k] in PREPOSITIONS
 
 
-def _line_heading(note: Note, i: int) -> list[str]:
-    """The words of a heading at the start of token i's line ("Pt's partner:"), or []."""
-    start = i
-    while start > 0 and note.folded[start - 1] != "\n":
-        start -= 1
-    for k in range(start, min(i, start + 5)):
+def _line_heading(note: Note, start: int) -> list[str]:
+    """The words of a heading at the start of the line beginning at ``start`` ("Pt's
+    partner:"), or []."""
+    for k in range(start, min(note.size, start + 5)):
         if note.folded[k] == ":":
             return [w.split("'")[0] for w in note.folded[start:k]]
         if not note.is_word[k]:

@@ -76,6 +76,7 @@ class Note:
         self.size = len(folded)
         self.masked = [False] * self.size  # measure names, idioms: no cue matches there
         self.phrases: dict | None = None  # matches of words.toml's pattern lists, by list
+        self.cache: dict = {}  # per-note facts the scopes compute once
 
     def next_word(self, i: int) -> str:
         return self.folded[i + 1] if i + 1 < self.size else ""
