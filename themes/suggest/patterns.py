@@ -29,9 +29,9 @@ class Cue:
     source: str = ""
 
     @cached_property
-    def steps(self) -> tuple[tuple[Element, int], ...] | None:
-        """(element, gap allowed before it) per word, for cues without optional words (the
-        fast path of matching); None for the others."""
+    def steps(self) -> tuple[tuple, ...] | None:
+        """(forms, prefixes, negation, cased, gap allowed before it) per word, for cues
+        without optional words (the fast path of matching); None for the others."""
         steps, gap = [], 0
         for part in self.parts:
             if isinstance(part, int):
@@ -39,7 +39,7 @@ class Cue:
                 continue
             if part.optional:
                 return None
-            steps.append((part, gap))
+            steps.append((part.forms, part.prefixes, part.negation, part.cased, gap))
             gap = 0
         return tuple(steps)
 
@@ -230,7 +230,7 @@ class Matcher:
                     if single:
                         matched = [i]
                     elif cue.steps is not None:
-                        matched = _match_steps(note, cue.steps, 0, i)
+                        matched = _match_steps(note, cue.steps, i)
                     else:
                         matched = match_parts(note, parts, 0, i)
                     if matched:
@@ -252,28 +252,42 @@ def element_matches(note: Note, element: Element, i: int) -> bool:
     )
 
 
-def _match_steps(note: Note, steps: tuple, k: int, i: int) -> list[int] | None:
-    """match_parts for a cue without optional words: one call per word, not per part."""
-    element, gap = steps[k]
-    folded, boundary, size = note.folded, note.boundary, note.size
-    for j in range(i, min(size, i + gap + 1)):
-        if j > i and boundary[j - 1]:
-            break
-        word = folded[j]
-        if not (
-            word in element.forms
-            or (element.prefixes and word.startswith(element.prefixes))
-            or (element.negation and note.negation[j])
-            or (element.cased and note.original(j) in element.cased)
-        ):
+def _match_steps(note: Note, steps: tuple, i: int) -> list[int] | None:
+    """match_parts for a cue without optional words, without recursion: each word is looked
+    for in its window (its gap, never across a boundary), backtracking to the previous word's
+    next place when a later word is missing; the shortest gaps win, as in match_parts."""
+    folded, boundary, is_word, masked = note.folded, note.boundary, note.is_word, note.masked
+    negation, size, count = note.negation, note.size, len(steps)
+    begin, resume, found = [i] * count, [i] * count, [0] * count
+    k = 0
+    while k >= 0:
+        forms, prefixes, negates, cased, gap = steps[k]
+        first = begin[k]
+        j, end, hit = resume[k], min(size, first + gap + 1), -1
+        while j < end:
+            if j > first and boundary[j - 1]:
+                break
+            if is_word[j] and not masked[j]:
+                word = folded[j]
+                if (
+                    word in forms
+                    or (prefixes and word.startswith(prefixes))
+                    or (negates and negation[j])
+                    or (cased and note.original(j) in cased)
+                ):
+                    hit = j
+                    break
+            j += 1
+        if hit < 0:
+            k -= 1
+            if k >= 0:
+                resume[k] = found[k] + 1
             continue
-        if not note.is_word[j] or note.masked[j]:
-            continue
-        if k + 1 == len(steps):
-            return [j]
-        rest = _match_steps(note, steps, k + 1, j + 1)
-        if rest is not None:
-            return [j, *rest]
+        found[k] = hit
+        if k + 1 == count:
+            return found
+        k += 1
+        begin[k] = resume[k] = hit + 1
     return None
 
 
