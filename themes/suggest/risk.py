@@ -19,6 +19,7 @@ what passes them all is current. Docs: docs/theme-suggestions.md.
 """
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 
 from themes import lexicon
@@ -227,10 +228,14 @@ def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]
         for match in cluster:
             by_kind.setdefault(match.cue.target, []).append(match)
         for kind, group in by_kind.items():
-            # Overlapping mentions of one kind share the least alarming status that any of
-            # them has for a reason ("SI" in "SI: denied" is as denied as the whole phrase).
+            # Mentions of one kind that overlap are one mention: the most alarming reading
+            # wins ("homicidal thoughts about the man who attacked her" is current, not about
+            # the man). Mentions only joined by "of"/"about" share the least alarming status
+            # one of them has for a reason ("passive thoughts of not waking up have not
+            # returned" is a denial).
             found = [statuses[m] for m in group]
-            status = min((s for s, _, _ in found), key=_precedence)
+            pick = max if _overlap(group) else min
+            status = pick((s for s, _, _ in found), key=_precedence)
             start = min(s for _, s, _ in found)
             end = max(e for _, _, e in found)
             mentions.setdefault((kind, status), []).append((start, end))
@@ -241,6 +246,11 @@ def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]
     result.sort(key=lambda f: (STATUSES.index(f.status), order[f.kind]))
     themes = {lexicon.load().risk_theme(f.kind) for f in result if f.current}
     return result, themes
+
+
+def _overlap(group: list[Match]) -> bool:
+    spans = sorted((m.start, m.end) for m in group)
+    return any(b[0] <= a[1] for a, b in itertools.pairwise(spans))
 
 
 def _precedence(status: str) -> int:

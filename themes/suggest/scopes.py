@@ -28,6 +28,13 @@ FEMININE = frozenset({"she", "her", "hers"})
 MASCULINE = frozenset({"he", "him", "his"})
 THIS_YEAR = datetime.date.today().year
 HISTORY_MARKERS = frozenset({"hx", "history", "h", "past", "used", "gave"})
+AGE_WORDS = frozenset(
+    {
+        "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+        "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "thirty", "forty", "fifty"
+    }
+)  # fmt: skip
 FEW = frozenset({"a", "an", "one", "two", "three", "couple", "few", "1", "2", "3"})
 # Before "should", these make it advice, not a condition ("she should call").
 ADVISED = frozenset(
@@ -41,6 +48,7 @@ IDEATION = frozenset(
 FIRST_PERSON = frozenset({"i", "me", "my", "myself", "we", "us", "our"})
 UNWANTED = frozenset(
     {
+        "horrible", "awful",
         "unwanted", "intrusive", "appals", "appalled", "appal", "horrifies", "horrified", "horrify",
         "disgust", "disgusts", "disgusted", "dystonic", "egodystonic"
     }
@@ -310,7 +318,9 @@ def post_history(note: Note) -> set[int]:
     for i in range(note.size - 1):
         # "at 16", "aged 19": an age is the past; so is a year before this one ("OD 2016").
         word, following = note.folded[i], note.folded[i + 1]
-        age = word in {"at", "aged", "age"} and following.isdigit() and 4 < int(following) < 100
+        age = word in {"at", "aged", "age"} and (
+            (following.isdigit() and 4 < int(following) < 100) or following in AGE_WORDS
+        )
         year = word.isdigit() and len(word) == 4 and 1950 <= int(word) < THIS_YEAR
         if age or year:
             found.add(i)
@@ -657,14 +667,20 @@ def _facts(note: Note) -> _Facts:
         line_of, quoted, headings = [], [], []
         line = 0
         has_quote = has_first = False
-        line_start = 0
+        line_start = sentence_start = 0
         for i, word in enumerate(note.folded):
             line_of.append(line)
             quoted.append(has_quote and has_first)  # what stands before token i
             has_quote = has_quote or word in QUOTES
             has_first = has_first or word in FIRST_PERSON
             if word in {".", "!", "?", "\n"}:
+                if note.folded[sentence_start] in QUOTES:
+                    # A sentence that is the client's own words: "I" or "we" anywhere in it.
+                    spoken = any(w in FIRST_PERSON for w in note.folded[sentence_start:i])
+                    for k in range(sentence_start, i):
+                        quoted[k] = quoted[k] or spoken
                 has_quote = has_first = False
+                sentence_start = i + 1
             if word == "\n":
                 headings.append(_line_heading(note, line_start))
                 line += 1
@@ -724,19 +740,20 @@ def unwanted(note: Note, match: Match) -> bool:
 
 
 def in_jest(note: Note, match: Match) -> bool:
-    """Whether the sentence says the words were a joke ("she said, laughing"), and does not
-    deny it ("did not appear to be joking")."""
+    """Whether the sentence says the words were a joke ("she said, laughing"), and nothing in
+    it denies that ("did not appear to be joking", "then stopped laughing")."""
     start = match.start
     while start > 0 and note.folded[start - 1] not in {".", "!", "?", "\n"}:
         start -= 1
     end = note.sentence_end(match.end)
+    joking = False
     for k in range(start, end):
         if note.folded[k] in JEST and note.folded[k + 1 : k + 3] != ["it", "off"]:
             before = range(max(0, k - 4), k)
-            denied = any(note.negation[n] or note.folded[n] == "stopped" for n in before)
-            if not denied:
-                return True
-    return False
+            if any(note.negation[n] or note.folded[n] == "stopped" for n in before):
+                return False
+            joking = True
+    return joking
 
 
 def reported_speech(note: Note, start: int, client: frozenset[str]) -> bool:
