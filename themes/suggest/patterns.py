@@ -207,11 +207,8 @@ class Matcher:
             if is_word[i] and not masked[i]:
                 where.setdefault((folded[i], negation[i]), []).append(i)
         index = self.needed_by_form
-        in_segment = [
-            {element for word in words for element in index.get(word, ())}
-            for words in note.segment_words
-        ]
-        in_note = set().union(*in_segment)
+        in_note = {element for word, _ in where for element in index.get(word, ())}
+        segment_words, in_segment = note.segment_words, {}
         starts: dict[Cue, list[int]] = {}
         for (word, negated), positions in where.items():
             for cue, needed in self.candidates(word, negated):
@@ -226,7 +223,14 @@ class Matcher:
             # One plain word: where it stands is the match (the index found it there).
             single = len(parts) == 1 and not parts[0].cased
             for i in positions:
-                if needed <= in_segment[segments[i]]:
+                segment = segments[i]
+                present = in_segment.get(segment)
+                if present is None:
+                    words = segment_words[segment]
+                    present = in_segment[segment] = {
+                        element for word in words for element in index.get(word, ())
+                    }
+                if needed <= present:
                     if single:
                         matched = [i]
                     elif cue.steps is not None:
