@@ -88,6 +88,7 @@ CLAUSE_VERBS = frozenset(
     ]
 )
 ENQUIRED = frozenset({"explored", "discussed", "reviewed", "checked", "enquired", "wondered"})
+PARTITIVE = frozenset({"one", "some", "many", "all", "most", "none", "two", "several", "both"})
 PREPOSITIONS = frozenset(
     {"at", "to", "with", "for", "from", "towards", "toward", "against", "on", "about", "by", "of"}
 )
@@ -295,9 +296,7 @@ def history_scopes(note: Note) -> list[int]:
     markers = words.history | HISTORY_MARKERS
     for t in range(note.size):
         if note.folded[t] in markers and _is_history_marker(note, t, words):
-            if note.next_word(t) == ":" or (
-                note.folded[t] == "past" and note.next_word(t) in {"history", "hx"}
-            ):
+            if ":" in note.folded[t + 1 : t + 3]:
                 _sentence_scope(note, t + 1, t, governed)  # "Past history: ...; ..."
             else:
                 extend_scope(note, t, governed)
@@ -489,7 +488,8 @@ def _condition_scope(note: Note, t: int, governed: list[int]) -> None:
         word = note.folded[j]
         if note.boundary[j] or word in {",", "then"} or word in words.scope_breakers:
             break
-        if count >= 2 and word in words.client and note.next_word(j) in MAIN_CLAUSE:
+        main = count >= 2 and word in words.client and note.next_word(j) in MAIN_CLAUSE
+        if main and note.prev_word(j) not in {"like", "that", "as"}:
             break  # "if he leaves her | she will ..." : the main clause begins
         governed[j] = t
         count += note.is_word[j]
@@ -695,7 +695,8 @@ def _object_of(note: Note, j: int) -> bool:
     k = j - 1
     if k >= 0 and note.folded[k] in {"her", "his", "their", "my", "the", "a", "an"}:
         k -= 1
-    return k >= 0 and note.folded[k] in PREPOSITIONS
+    partitive = note.folded[k] == "of" and note.prev_word(k) in PARTITIVE  # "one of the girls"
+    return k >= 0 and note.folded[k] in PREPOSITIONS and not partitive
 
 
 def _line_heading(note: Note, start: int) -> list[str]:
