@@ -182,11 +182,16 @@ class Matcher:
         key = ("\0" if negation else "") + word
         found = self.word_cache.get(key)
         if found is None:
-            cues = self.by_form.get(word, []) + [
-                cue
-                for cue in self.by_prefix.get(word[:3], [])
-                if word.startswith(cue.parts[0].prefixes)
-            ]
+            stem = base(word)
+            cues = (
+                self.by_form.get(word, [])
+                + self.by_form.get(stem, [])
+                + [
+                    cue
+                    for cue in self.by_prefix.get(word[:3], [])
+                    if word.startswith(cue.parts[0].prefixes)
+                ]
+            )
             if negation:
                 cues += [cue for cue, _ in self.by_negation]
             found = tuple((cue, cue.needed) for cue in dict.fromkeys(cues))
@@ -207,7 +212,11 @@ class Matcher:
             if is_word[i] and not masked[i]:
                 where.setdefault((folded[i], negation[i]), []).append(i)
         index = self.needed_by_form
-        in_note = {element for word, _ in where for element in index.get(word, ())}
+        in_note = {
+            element
+            for word, _ in where
+            for element in (*index.get(word, ()), *index.get(base(word), ()))
+        }
         segment_words, in_segment = note.segment_words, {}
         starts: dict[Cue, list[int]] = {}
         for (word, negated), positions in where.items():
@@ -228,7 +237,9 @@ class Matcher:
                 if present is None:
                     words = segment_words[segment]
                     present = in_segment[segment] = {
-                        element for word in words for element in index.get(word, ())
+                        element
+                        for word in words
+                        for element in (*index.get(word, ()), *index.get(base(word), ()))
                     }
                 if needed <= present:
                     if single:
@@ -250,6 +261,7 @@ def element_matches(note: Note, element: Element, i: int) -> bool:
     word = note.folded[i]
     return (
         word in element.forms
+        or (word[-1:] in "s'" and base(word) in element.forms)
         or (element.negation and note.negation[i])
         or (bool(element.cased) and note.original(i) in element.cased)
         or (bool(element.prefixes) and word.startswith(element.prefixes))
@@ -275,6 +287,7 @@ def _match_steps(note: Note, steps: tuple, i: int) -> list[int] | None:
                 word = folded[j]
                 if (
                     word in forms
+                    or (word[-1:] in "s'" and base(word) in forms)
                     or (prefixes and word.startswith(prefixes))
                     or (negates and negation[j])
                     or (cased and note.original(j) in cased)
@@ -321,6 +334,15 @@ def match_parts(note: Note, parts: tuple, k: int, i: int) -> list[int] | None:
     return None
 
 
+def base(word: str) -> str:
+    """The word without a possessive ending ("mother's", "parents'"), or "" if it has none."""
+    if word.endswith("'s") and len(word) > 2:
+        return word[:-2]
+    if word.endswith("s'") and len(word) > 2:
+        return word[:-1]
+    return ""
+
+
 _VOWELS = set("aeiou")
 
 
@@ -335,6 +357,7 @@ def word_forms(word: str) -> frozenset[str]:
 
     Over-generation is harmless: forms that are not English words never occur in notes.
     Cached: the same words recur across hundreds of cues (fragments such as {MOTHER}).
+    Possessives are not generated: a note's "mother's" is looked up as "mother" (``base``).
     """
     if " " in word or not word.isalpha() or len(word) < 3:
         forms = {word}
@@ -362,7 +385,7 @@ def word_forms(word: str) -> frozenset[str]:
             forms.add(word + "ing")
     for form in list(forms):
         forms |= _spelling_variants(form)
-    return frozenset(forms | {form + "'s" for form in forms} | {form + "s'" for form in forms})
+    return frozenset(forms)
 
 
 _SPELLINGS = re.compile(r"^(.{3,})(is|iz)(e|es|ed|ing|ation|ations)$|^(.{3,})(our)(s|ed|ing|)$")
