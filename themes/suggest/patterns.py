@@ -212,11 +212,14 @@ class Matcher:
             if is_word[i] and not masked[i]:
                 where.setdefault((folded[i], negation[i]), []).append(i)
         index = self.needed_by_form
-        in_note = {
-            element
-            for word, _ in where
-            for element in (*index.get(word, ()), *index.get(base(word), ()))
-        }
+        elements_of: dict[str, tuple[int, ...]] = {}
+        for words in note.segment_words:
+            for word in words:
+                if word not in elements_of:
+                    stem = base(word)
+                    found_ids = index.get(word, ())
+                    elements_of[word] = found_ids + index.get(stem, ()) if stem else found_ids
+        in_note = set().union(*elements_of.values())
         segment_words, in_segment = note.segment_words, {}
         starts: dict[Cue, list[int]] = {}
         for (word, negated), positions in where.items():
@@ -236,11 +239,9 @@ class Matcher:
                 present = in_segment.get(segment)
                 if present is None:
                     words = segment_words[segment]
-                    present = in_segment[segment] = {
-                        element
-                        for word in words
-                        for element in (*index.get(word, ()), *index.get(base(word), ()))
-                    }
+                    present = in_segment[segment] = set().union(
+                        *(elements_of[word] for word in words)
+                    )
                 if needed <= present:
                     if single:
                         matched = [i]
