@@ -152,10 +152,17 @@ def _theme_weights(ctx: risk.Context, matches, catalogue, plan_from: int) -> dic
     heading = scopes.headings(note)
     in_plan = scopes.plan_region(note, plan_from, heading)
     negated_after: dict[int, int] = {}  # match end -> negation after it (many matches share one)
+    # The scopes can only take matches away: a theme whose distinct cues cannot reach the
+    # threshold even all together is not looked at further.
+    best: dict[str, dict[str, float]] = {}
+    for match in matches:
+        cues = best.setdefault(match.cue.target, {})
+        cues[match.cue.source] = max(cues.get(match.cue.source, 0.0), match.cue.weight)
+    possible = {slug for slug, cues in best.items() if sum(cues.values()) >= THRESHOLD}
     statuses = {}
     for match in matches:
         slug = match.cue.target
-        if slug not in catalogue or in_plan[match.start]:
+        if slug not in possible or slug not in catalogue or in_plan[match.start]:
             continue
         if all(heading[i] for i in match.positions):
             continue
