@@ -13,6 +13,8 @@ flagged, and its status decides how it shows:
                    hurt himself comes back")
     question       the therapist's own question with no answer recorded ("Asked about SI.")
     other_person   about someone else ("her brother attempted suicide last year")
+    joke           said as a joke ("the heat was so bad I wanted to die," she said, laughing):
+                   still shown, as a neutral line, since a joke about dying can be a warning
 
 The checks run in that order of precedence (other person, denial, question, condition, history);
 what passes them all is current. Docs: docs/theme-suggestions.md.
@@ -28,7 +30,15 @@ from . import scopes
 from .patterns import Match
 from .tokens import Note
 
-STATUSES = ("current", "denied", "historical", "hypothetical", "question", "other_person")
+STATUSES = (
+    "current",
+    "denied",
+    "historical",
+    "hypothetical",
+    "question",
+    "other_person",
+    "joke",
+)
 STATUS_LABELS = {
     "current": "current",
     "denied": "denied",
@@ -36,6 +46,7 @@ STATUS_LABELS = {
     "hypothetical": "if/then or safety plan",
     "question": "asked about",
     "other_person": "about someone else",
+    "joke": "said as a joke",
 }
 HEADINGS = {
     "current": "Current risk",
@@ -44,6 +55,7 @@ HEADINGS = {
     "hypothetical": "Safety plan or condition",
     "question": "Asked about",
     "other_person": "About someone else",
+    "joke": "Said as a joke",
 }
 # "hi" is also a greeting: in lower case it counts only beside other risk words.
 CONTEXT_ONLY = frozenset({"hi"})
@@ -125,6 +137,8 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
         return "current", start - 1, end  # "+SI": endorsed
     if sign == "-":
         return "denied", start - 1, end  # "-si": denied
+    if scopes.in_jest(note, match):
+        return "joke", start, end
     condition = scopes.governing(ctx.hypothetical_by, match)
     if condition >= 0:
         return "hypothetical", condition if start - condition <= 6 else start, end
@@ -200,13 +214,7 @@ def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]
     current mention suggests."""
     note = ctx.note
     risky = {i for m in matches for i in m.positions if note.folded[i] not in CONTEXT_ONLY}
-    matches = [
-        m
-        for m in matches
-        if _context_only_ok(note, m, risky)
-        and not scopes.in_jest(note, m)
-        and not _at_a_thing(note, m)
-    ]
+    matches = [m for m in matches if _context_only_ok(note, m, risky) and not _at_a_thing(note, m)]
     ctx = dataclasses.replace(
         ctx,
         risky=frozenset(i for m in matches for i in m.positions),
@@ -254,9 +262,8 @@ def _overlap(group: list[Match]) -> bool:
 
 
 def _precedence(status: str) -> int:
-    return {"other_person": 0, "denied": 1, "question": 2, "hypothetical": 3, "historical": 4}.get(
-        status, 5
-    )
+    order = ("other_person", "joke", "denied", "question", "hypothetical", "historical")
+    return order.index(status) if status in order else len(order)
 
 
 def _phrases(note: Note, spans: list[tuple[int, int]]) -> list[str]:

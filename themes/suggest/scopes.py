@@ -19,7 +19,9 @@ from .patterns import Match, Matcher, compile_pattern
 from .tokens import SEPARATORS, Note
 
 MAX_SCOPE = 10  # words a negation, history or condition marker reaches forward
+MAX_LISTED = 8  # other mentions passed over after a match, looking for its negation
 POST_WINDOW = 6  # tokens after a match searched for "... years ago", "... denied"
+SENTENCE_REACH = 60  # tokens a safety plan or history heading covers, at most
 HISTORY_WINDOW = 10  # tokens after a match searched for "... eleven years ago"
 PERSON_LOOKBACK = 8  # tokens before a match searched for its subject
 ASSESSMENT_REACH = 14  # tokens an assessment word reaches: "asked directly whether she had ..."
@@ -51,6 +53,12 @@ UNWANTED = frozenset(
         "horrible", "awful",
         "unwanted", "intrusive", "appals", "appalled", "appal", "horrifies", "horrified", "horrify",
         "disgust", "disgusts", "disgusted", "dystonic", "egodystonic"
+    }
+)  # fmt: skip
+THOUGHTS = frozenset(
+    {
+        "thought", "thoughts", "image", "images", "picture", "pictures", "urge", "urges",
+        "intrusive", "intrusions", "flashes", "idea", "ideas", "fantasy", "fantasies"
     }
 )  # fmt: skip
 JEST = frozenset(
@@ -239,11 +247,13 @@ def post_negation(note: Note, end: int, skip: frozenset[int] = frozenset()) -> i
     HI, self-harm: denied") are passed over like filler words."""
     words = lexicon.words()
     plain = True  # only filler words so far ("suicidal thoughts were denied")
-    j = end
-    while j + 1 < note.size and j < end + POST_WINDOW + len(skip):
+    j, passed, skipped = end, 0, 0
+    while j + 1 < note.size and passed < POST_WINDOW and skipped < MAX_LISTED:
         j += 1
         if j in skip:
+            skipped += 1  # a list of mentions is bounded too: "SI HI SI HI ..." stays linear
             continue
+        passed += 1
         word = note.folded[j]
         if not note.is_word[j] and word in SEPARATORS:
             return _negation_at(note, j + 1, after_separator=True)
@@ -395,8 +405,8 @@ def historical(
 
 def _looking_back(note: Note, end: int, post: set[int]) -> bool:
     """ "..., but that was over a decade ago": a clause that only dates what came before."""
-    j = end + 1
-    while j < note.size and note.folded[j] not in {"but", ",", ";", ".", "\n"}:
+    j, stop = end + 1, min(note.size, end + 20)
+    while j < stop and note.folded[j] not in {"but", ",", ";", ".", "\n"}:
         j += 1
     if j + 1 < note.size and note.folded[j] in {",", ";"} and note.folded[j + 1] == "but":
         j += 1
@@ -504,7 +514,8 @@ def _plan_scope(note: Note, t: int, governed: list[int]) -> None:
 def _sentence_scope(note: Note, j: int, t: int, governed: list[int], stop: str = "") -> None:
     """Mark from token j to the end of the sentence (or a scope breaker) as governed by t."""
     words = lexicon.words()
-    while j < note.size and note.folded[j] not in {".", "!", "?", "\n", stop}:
+    last = min(note.size, j + SENTENCE_REACH)
+    while j < last and note.folded[j] not in {".", "!", "?", "\n", stop}:
         if note.is_word[j] and note.folded[j] in words.scope_breakers:
             break
         governed[j] = t
@@ -731,30 +742,53 @@ def _speaker_is(note: Note, j: int, client: frozenset[str]) -> bool:
 
 
 def unwanted(note: Note, match: Match) -> bool:
-    """Whether the sentence calls a thought of harm unwanted ("intrusive images of harming the
-    baby", "the thought appals her", "no wish at all to act on it"): an obsession, denied."""
-    start = match.start
-    while start > 0 and note.folded[start - 1] not in {".", "!", "?", "\n"}:
-        start -= 1
-    sentence = set(note.folded[start : note.sentence_end(match.end)])
-    return bool(sentence & UNWANTED)
+    """Whether a thought of harm is called unwanted ("intrusive images of harming the baby",
+    "the thought appals her"): an obsession, denied. It needs a thought, image or urge in the
+    mention's clause; a done act ("pinned his son by the throat; he is horrified") is not."""
+    facts = _sentence_facts(note, match.start)
+    if not facts["unwanted"]:
+        return False
+    clause = range(max(note.clause_start(match.start), match.start - 30), match.end + 1)
+    return any(note.folded[k] in THOUGHTS for k in clause)
 
 
 def in_jest(note: Note, match: Match) -> bool:
-    """Whether the sentence says the words were a joke ("she said, laughing"), and nothing in
-    it denies that ("did not appear to be joking", "then stopped laughing")."""
-    start = match.start
-    while start > 0 and note.folded[start - 1] not in {".", "!", "?", "\n"}:
-        start -= 1
-    end = note.sentence_end(match.end)
-    joking = False
-    for k in range(start, end):
-        if note.folded[k] in JEST and note.folded[k + 1 : k + 3] != ["it", "off"]:
-            before = range(max(0, k - 4), k)
-            if any(note.negation[n] or note.folded[n] == "stopped" for n in before):
-                return False
-            joking = True
-    return joking
+    """Whether the mention's clause says the words were a joke ("'I wanted to die,' she said,
+    laughing"), and nothing in it denies that ("did not appear to be joking", "then stopped
+    laughing"). A later clause stands apart: "joking about killing himself, but he has bought
+    a rope"."""
+    facts = _sentence_facts(note, match.start)
+    return any(start <= match.start <= end for start, end in facts["jest"])
+
+
+def _sentence_facts(note: Note, i: int) -> dict:
+    """For the sentence holding token i: whether it calls a thought unwanted, and the clauses
+    (first, last token) that say the words were a joke; computed once per sentence."""
+    start = note.sentence_start(i)
+    cache = note.cache.setdefault("sentence_facts", {})
+    facts = cache.get(start)
+    if facts is None:
+        end = note.sentence_end(i)
+        clauses, first = [], start
+        for k in range(start, end + 1):
+            if k == end or (note.boundary[k] and note.folded[k] not in {":", "-"}):
+                clauses.append((first, k))
+                first = k + 1
+        jest = []
+        for first, last in clauses:
+            joking = False
+            for k in range(first, last):
+                if note.folded[k] in JEST and note.folded[k + 1 : k + 3] != ["it", "off"]:
+                    before = range(max(first, k - 4), k)
+                    if any(note.negation[n] or note.folded[n] == "stopped" for n in before):
+                        joking = False
+                        break  # "did not appear to be joking": no joke in this clause
+                    joking = True
+            if joking:
+                jest.append((first, last))
+        words = note.folded[start:end]
+        facts = cache[start] = {"unwanted": bool(UNWANTED.intersection(words)), "jest": jest}
+    return facts
 
 
 def reported_speech(note: Note, start: int, client: frozenset[str]) -> bool:

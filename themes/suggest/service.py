@@ -56,7 +56,7 @@ def parse_theme_ids(value: str) -> list[int]:
     return list(dict.fromkeys(pk for pk in ids if 0 < pk < 2**31))
 
 
-NEUTRAL_STATUSES = ("denied", "historical", "hypothetical", "question", "other_person")
+NEUTRAL_STATUSES = ("denied", "historical", "hypothetical", "question", "other_person", "joke")
 
 
 def risk_notices(flags) -> list[dict]:

@@ -15,6 +15,7 @@ _TOKEN = re.compile(
 DASHES = "-\u2013\u2014"  # hyphen-minus, en dash, em dash
 BOUNDARY_MARKS = frozenset(".;:!?\n\u2026\u2022" + DASHES)
 SEPARATORS = frozenset(":=" + DASHES)
+SENTENCE_MARKS = frozenset({".", "!", "?", "\n"})
 
 
 class Note:
@@ -100,19 +101,38 @@ class Note:
             ahead.append(i)
         return ahead
 
-    def clause_start(self, i: int) -> int:
-        """The first token of the clause holding token i (after a boundary, or 0)."""
-        j = i
-        while j > 0 and not self.boundary[j - 1]:
+    def clause_start(self, i: int, most: int = 60) -> int:
+        """The first token of the clause holding token i (after a boundary, or 0), looking
+        back ``most`` tokens at most."""
+        j, stop = i, max(0, i - most)
+        while j > stop and not self.boundary[j - 1]:
             j -= 1
         return j
 
     def sentence_end(self, i: int) -> int:
         """The position of the mark that ends the sentence holding token i (or size)."""
-        j = i
-        while j < self.size and self.folded[j] not in {".", "!", "?", "\n"}:
-            j += 1
-        return j
+        return self._sentences()[1][i] if i < self.size else self.size
+
+    def sentence_start(self, i: int) -> int:
+        """The first token of the sentence holding token i."""
+        return self._sentences()[0][i] if i < self.size else self.size
+
+    def _sentences(self) -> tuple[list[int], list[int]]:
+        """For each token, where its sentence starts and ends; computed once per note, so that
+        asking for every mention costs no more than one pass (a note may be one long line)."""
+        bounds = self.cache.get("sentences")
+        if bounds is None:
+            starts, ends, first = [], [0] * self.size, 0
+            for i, word in enumerate(self.folded):
+                starts.append(first)
+                if word in SENTENCE_MARKS:
+                    for k in range(first, i + 1):
+                        ends[k] = i
+                    first = i + 1
+            for k in range(first, self.size):
+                ends[k] = self.size
+            bounds = self.cache["sentences"] = (starts, ends)
+        return bounds
 
 
 _CLITIC = re.compile(r"'(?:ll|re|ve|d|m)$")
