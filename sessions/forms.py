@@ -150,14 +150,17 @@ class SessionForm(forms.ModelForm):
                 self.theme_groups.append((label, by_category[value]))
 
     def note_text(self, *, with_plan: bool = True) -> str:
-        """The free text as submitted (or as stored), for theme suggestions."""
+        """The free text as submitted (or as stored), for theme suggestions. Cut at twice the
+        note limit, as the suggestion endpoint does: a post over the limit is refused anyway,
+        and the suggestions need not read all of it."""
         names = ["mood_affect", *(SECTION_FIELD_PREFIX + key for key in ALL_SECTIONS)]
         names += ["plan"] if with_plan else []
         names += ["interventions", "risk_notes"]
-        return "\n\n".join(str(self[name].value() or "") for name in names).strip()
+        text = "\n\n".join(str(self[name].value() or "") for name in names).strip()
+        return text[: 2 * settings.NOTE_MAX_CHARS]
 
     def plan_text(self) -> str:
-        return str(self["plan"].value() or "").strip()
+        return str(self["plan"].value() or "").strip()[: settings.NOTE_MAX_CHARS]
 
     def draft_payload(self) -> dict[str, str]:
         """The submitted values as typed (valid or not), for keeping as a draft."""

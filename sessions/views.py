@@ -388,11 +388,10 @@ def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
             return redirect(session)
         record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
     label = Intensity(int(intensity)).label.lower()
-    names = "”, “".join(theme.name for theme in themes)
     if len(themes) == 1:
-        messages.success(request, f"Theme “{names}” added as {label}.")
+        messages.success(request, f"The suggested theme was added as {label}.")
     else:
-        messages.success(request, f"Themes “{names}” added as {label}.")
+        messages.success(request, f"The suggested themes were added as {label}.")
     return redirect(session)
 
 
@@ -430,7 +429,8 @@ def session_dismiss_theme(request: HttpRequest, pk) -> HttpResponse:
             messages.error(request, "The note changed since you opened it; nothing was dismissed.")
             return redirect(session)
         record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
-    messages.info(request, f"“{theme.name}” will not be suggested again for this note.")
+    # No theme name in the message: messages travel in a cookie, which is not encrypted.
+    messages.info(request, "That theme will not be suggested again for this note.")
     return redirect(session)
 
 

@@ -61,6 +61,8 @@ def client_theme_exclusions(request: HttpRequest, client_pk) -> HttpResponse:
     if request.method == "POST":
         return _change_exclusion(request, client, available)
     excluded = set(excluded_theme_ids(client))
+    # Which themes a client's suggestions leave out is part of the record: a view.
+    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     return render(
         request,
         "themes/client_theme_exclusions.html",
@@ -97,10 +99,11 @@ def _change_exclusion(request: HttpRequest, client: Client, available) -> HttpRe
     )
     if wants_json:
         return JsonResponse({"status": "excluded" if action == "exclude" else "included"})
+    # No theme name in the message: messages travel in a cookie, which is not encrypted.
     if action == "exclude":
-        messages.success(request, f"“{theme.name}” will no longer be suggested for this client.")
+        messages.success(request, "That theme will no longer be suggested for this client.")
     else:
-        messages.success(request, f"“{theme.name}” may be suggested for this client again.")
+        messages.success(request, "That theme may be suggested for this client again.")
     return redirect(_return_to(request, client))
 
 

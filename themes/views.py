@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from audit.models import Action
+from audit.services import record
 from clients.models import Client
 from encryption.bulk import decrypt_values
 from sessions.models import FORMAT_SECTIONS, SECTION_LABELS, TherapySession
@@ -28,7 +30,8 @@ EXCERPT_MAX_CHARS = 360
 @require_http_methods(["GET"])
 def client_themes(request: HttpRequest, client_pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
-    # audit: shows part of the client's record (which themes their sessions touched).
+    # Shows part of the client's record (which themes their sessions touched): a view.
+    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     sessions = analytics.load_theme_links(TherapySession.objects.filter(client=client))
     themes = Theme.objects.available_to(request.user).in_bulk()
     stats = [s for s in analytics.theme_stats(sessions) if s.theme_id in themes]
@@ -139,7 +142,8 @@ def _entries(client: Client, theme: Theme, touched: list[analytics.SessionThemes
 def client_theme_sessions(request: HttpRequest, client_pk, slug: str) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
     theme = get_object_or_404(Theme.objects.available_to(request.user), slug=slug)
-    # audit: shows the client's record (excerpts of session notes).
+    # Shows the client's record (excerpts of session notes): a view.
+    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     sessions = analytics.load_theme_links(TherapySession.objects.filter(client=client))
     stat = next((s for s in analytics.theme_stats(sessions) if s.theme_id == theme.pk), None)
     touched = [s for s in reversed(sessions) if theme.pk in s.intensities]

@@ -23,6 +23,9 @@
   var themes = [];
   var timer = null;
   var lastText = null;
+  // Replies can arrive out of order: only the answer to the latest request is shown, so a
+  // slow earlier reply never replaces (or hides) a newer risk alert.
+  var latestRequest = 0;
 
   form.querySelectorAll("[data-js-only]").forEach(function (node) { node.hidden = false; });
   form.querySelectorAll("[data-no-js]").forEach(function (node) { node.hidden = true; });
@@ -230,10 +233,11 @@
     body.set("client", form.dataset.client);
     body.set("dismissed", dismissedIds().join(" "));
     body.set("csrfmiddlewaretoken", csrfToken());
+    var request = ++latestRequest;
     fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
+        if (!data || request !== latestRequest) { return; }
         themes = data.themes || [];
         renderThemes();
         renderRisk(data.risk || []);

@@ -51,7 +51,7 @@ class NotForThisClientTests(ExclusionTestCase):
         self.assertEqual(response["Location"], self.url())
         self.assertEqual(
             follow_messages(self.client, response),
-            ["“Maternal rejection” will no longer be suggested for this client."],
+            ["That theme will no longer be suggested for this client."],
         )
         self.assertEqual(excluded_theme_ids(self.alice_client), [rejection])
 
@@ -83,7 +83,7 @@ class NotForThisClientTests(ExclusionTestCase):
         response = self.change(action="include")
         self.assertEqual(
             follow_messages(self.client, response),
-            ["“Maternal rejection” may be suggested for this client again."],
+            ["That theme may be suggested for this client again."],
         )
         self.assertEqual(excluded_theme_ids(self.alice_client), [])
         self.assertIn(self.maternal_rejection.pk, self.offered_ids(self.alice_client))

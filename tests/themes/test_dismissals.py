@@ -206,7 +206,7 @@ class DismissOnTheDraftPageTests(DismissalTestCase):
             response = self.dismiss()
         self.assertEqual(
             follow_messages(self.client, response),
-            ["“Maternal rejection” will not be suggested again for this note."],
+            ["That theme will not be suggested again for this note."],
         )
         stored = self.stored()
         self.assertEqual(stored.dismissed_themes, [self.maternal_rejection.pk])

@@ -432,7 +432,7 @@ class AcceptSuggestionTests(SuggestTestCase):
         self.assertEqual(response["Location"], self.draft.get_absolute_url())
         self.assertEqual(
             follow_messages(self.client, response),
-            ["Theme “Maternal rejection” added as mentioned."],
+            ["The suggested theme was added as mentioned."],
         )
         self.assertEqual(
             self.stored_themes(),
