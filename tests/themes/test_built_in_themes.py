@@ -82,9 +82,10 @@ class SyncMigrationTests(TestCase):
         run_sync()
         guilt = Theme.objects.get(slug="guilt")
         position = list(file_tables()).index("guilt")
+        # Name and order come back from the file; an archived built-in stays archived.
         self.assertEqual(
             (guilt.name, guilt.active, guilt.sort_order),
-            (file_tables()["guilt"]["name"], True, position),
+            (file_tables()["guilt"]["name"], False, position),
         )
 
     def test_a_renamed_theme_keeps_its_id(self):
@@ -204,3 +205,26 @@ class BuiltInTaxonomyTests(TestCase):
     def test_names_are_unique(self):
         names = [table["name"].casefold() for table in file_tables().values()]
         self.assertEqual(len(set(names)), len(names))
+
+
+class FrozenTaxonomyTests(TestCase):
+    def test_an_unknown_category_stops_the_migration_naming_the_table(self):
+        tables = file_tables()
+        tables["guilt"]["category"] = "feelings"
+        refused = self.assertRaisesMessage(ValueError, "[guilt]: unknown category 'feelings'")
+        with tempfile.TemporaryDirectory() as directory, refused:
+            run_sync(write_toml(directory, tables))
+        self.assertEqual(Theme.objects.get(slug="guilt").category, "affect")
+
+    def test_the_migrations_categories_are_the_models_and_the_lexicons(self):
+        from themes import lexicon
+
+        self.assertEqual(sync.CATEGORIES, tuple(Category.values))
+        self.assertEqual(lexicon.CATEGORIES, tuple(Category.values))
+
+    def test_a_new_built_in_theme_is_created_active(self):
+        tables = file_tables()
+        tables["a-new-theme"] = {"name": "A new theme", "category": "affect", "description": "x."}
+        with tempfile.TemporaryDirectory() as directory:
+            run_sync(write_toml(directory, tables))
+        self.assertTrue(Theme.objects.get(slug="a-new-theme").active)

@@ -1,13 +1,17 @@
-"""The built-in themes follow themes/data/themes.toml; a new category, "health".
+"""The built-in themes of themes/data/themes.toml as of this migration; a new category,
+"health".
 
-The file is read with tomllib directly: a migration must not import app code, which keeps
-changing while the migration stays as it was written. For each table of the file, in order, the
-built-in theme (no owner) with that slug is created or updated: name, category, description,
-sort order (its position in the file) and active. A built-in that has left the file keeps its
-row as it is: sessions link to themes by id, so nothing is ever deleted here.
+The taxonomy is read with tomllib from a frozen copy beside this migration
+(data/0004_built_in_themes.toml): a migration must not import app code or read files that keep
+changing, since a fresh install runs it years later. For each table, in order, the built-in
+theme (no owner) with that slug is created or updated: name, category, description and sort
+order (its position); a new one is created active, an existing one keeps whether a practice
+archived it. A built-in that has left the file keeps its row as it is: sessions link to themes
+by id, so nothing is ever deleted here.
 
-After a later change to the file, a new migration copies ``sync_built_in_themes`` and the
-constants it uses (a copy, not an import: each migration keeps the code it ran with).
+After a later change to the names, categories or descriptions in themes.toml, a new migration
+copies ``sync_built_in_themes`` with a new frozen copy (a copy, not an import: each migration
+keeps the code and data it ran with); tests/themes/test_built_in_themes.py asks for it.
 """
 
 import re
@@ -16,7 +20,18 @@ from pathlib import Path
 
 from django.db import migrations, models
 
-THEMES_TOML = Path(__file__).resolve().parent.parent / "data" / "themes.toml"
+THEMES_TOML = Path(__file__).resolve().parent / "data" / "0004_built_in_themes.toml"
+CATEGORIES = (
+    "attachment",
+    "self_concept",
+    "relational",
+    "coping",
+    "affect",
+    "risk",
+    "health",
+    "life_areas",
+    "therapy_process",
+)
 # Slugs of therapists' own themes: "u<owner id>-<name>" (themes/forms.py, unique_custom_slug).
 CUSTOM_SLUG = re.compile(r"^u\d+-")
 
@@ -30,7 +45,7 @@ def sync_built_in_themes(apps, schema_editor, source: Path = THEMES_TOML) -> Non
         if CUSTOM_SLUG.match(slug):
             # Such a slug could already be, or later become, a therapist's own theme.
             raise ValueError(f"{source.name} [{slug}]: u<number>- slugs are for custom themes.")
-        fields = {"sort_order": order, "active": True}
+        fields = {"sort_order": order}
         for key in ("name", "category", "description"):
             value, field = table.get(key, ""), Theme._meta.get_field(key)
             if (
@@ -40,6 +55,8 @@ def sync_built_in_themes(apps, schema_editor, source: Path = THEMES_TOML) -> Non
             ):
                 raise ValueError(f"{source.name} [{slug}]: {key} is missing, or too long.")
             fields[key] = value
+        if fields["category"] not in CATEGORIES:
+            raise ValueError(f"{source.name} [{slug}]: unknown category {fields['category']!r}.")
         squatter = Theme.objects.filter(slug=slug, owner__isnull=False).first()
         if squatter is not None:
             # A therapist's theme given this slug by hand (the form never makes such a slug):
@@ -49,7 +66,9 @@ def sync_built_in_themes(apps, schema_editor, source: Path = THEMES_TOML) -> Non
             while Theme.objects.filter(slug=squatter.slug).exists():
                 squatter.slug, counter = f"{base}-{counter}", counter + 1
             squatter.save(update_fields=["slug"])
-        Theme.objects.update_or_create(slug=slug, owner=None, defaults=fields)
+        Theme.objects.update_or_create(
+            slug=slug, owner=None, defaults=fields, create_defaults={**fields, "active": True}
+        )
 
 
 class Migration(migrations.Migration):
