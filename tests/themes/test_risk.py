@@ -324,3 +324,44 @@ class DisplayTests(SimpleTestCase):
                 }
             ],
         )
+
+
+class JokeAndUnwantedThoughtTests(SimpleTestCase):
+    def test_a_joke_is_shown_as_a_joke_never_dropped(self):
+        text = '"The heat was so bad I wanted to die," she said, laughing.'
+        self.assertEqual(statuses(text), {("suicidal_thoughts", "joke")})
+        self.assertEqual(suggest(text).risk[0].heading, "Said as a joke")
+
+    def test_a_joke_covers_its_own_clause_only(self):
+        text = "He said he was joking about killing himself, but he has bought a rope."
+        self.assertIn(("suicidal_thoughts", "current"), statuses(text))
+        self.assertIn(("suicidal_thoughts", "joke"), statuses(text))
+
+    def test_a_denied_joke_is_no_joke(self):
+        text = "Said she could 'happily strangle' her sister and did not appear to be joking."
+        self.assertEqual(current(text), {"harm_to_others"})
+
+    def test_negative_control_without_the_joke_rule_it_is_current(self):
+        text = '"The heat was so bad I wanted to die," she said, laughing.'
+        with mock.patch.object(scopes, "in_jest", lambda note, match: False):
+            self.assertEqual(current(text), {"suicidal_thoughts"})
+
+    def test_an_unwanted_harm_thought_is_a_denial_but_a_done_act_is_not(self):
+        self.assertEqual(
+            statuses("Intrusive images of stabbing her husband horrify her."),
+            {("harm_to_others", "denied")},
+        )
+        done = "On Tuesday he pinned his son against the wall; he is horrified he might again."
+        self.assertIn("harm_to_others", current(done))
+
+    def test_negative_control_without_the_unwanted_rule_the_thought_is_current(self):
+        with mock.patch.object(scopes, "unwanted", lambda note, match: False):
+            self.assertIn(
+                "harm_to_others", current("Intrusive images of stabbing her husband horrify her.")
+            )
+
+    def test_neg_after_a_colon_is_a_denial(self):
+        self.assertEqual(
+            statuses("SI: neg. HI: neg."),
+            {("suicidal_thoughts", "denied"), ("harm_to_others", "denied")},
+        )
