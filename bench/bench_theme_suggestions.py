@@ -428,6 +428,20 @@ def bench_speed(rows: list[dict]) -> None:
     note(
         f"import + first suggest() in a fresh process: {', '.join(f'{ms:.0f}' for ms in first)} ms"
     )
+    # What a therapist's first suggestion costs in the app: the data files are loaded and the
+    # cues compiled at start-up (themes/apps.py; gunicorn preloads the app before forking).
+    warm = [_first_call_ms(notes[0], after_startup=True) for _ in range(3)]
+    emit(BENCH, "suggest_first_call_after_startup_ms", median(warm), "ms")
+    note(f"first suggest() after the start-up check: {', '.join(f'{ms:.1f}' for ms in warm)} ms")
+    # Crafted or pasted text must stay linear: 200,000 characters (the endpoint's cut-off) of
+    # risk words with nothing between them.
+    for name, unit in (("si_hi", "SI HI "), ("kill_myself", "kill myself ")):
+        text = (unit * (200_000 // len(unit) + 1))[:200_000]
+        start = time.process_time_ns()
+        suggest(text)
+        spent = (time.process_time_ns() - start) / 1e6
+        emit(BENCH, f"suggest_cpu_ms_200000_chars_{name}", spent, "ms")
+        note(f"suggest() on 200,000 characters of {unit.strip()!r}: {spent:.0f} ms CPU")
 
 
 # Times the import of the engine and its first call; Django (when the engine needs it) is set up
@@ -439,6 +453,9 @@ text = sys.stdin.read()
 if os.environ.get("BENCH_WITH_DJANGO"):
     import django
     django.setup()
+if os.environ.get("BENCH_AFTER_STARTUP"):
+    from themes.suggest import check
+    check()
 start = time.perf_counter()
 from themes.suggest import suggest
 suggest(text)
@@ -446,8 +463,10 @@ print((time.perf_counter() - start) * 1000)
 """
 
 
-def _first_call_ms(text: str) -> float:
+def _first_call_ms(text: str, after_startup: bool = False) -> float:
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    if after_startup:
+        env["BENCH_AFTER_STARTUP"] = "1"
     done = _run_first_call(text, env)
     if done.returncode != 0:  # the engine needs configured settings: set Django up untimed
         env |= {"DJANGO_SETTINGS_MODULE": "tests.settings", "BENCH_WITH_DJANGO": "1"}
