@@ -9,6 +9,7 @@ from unittest import mock
 from django.test import SimpleTestCase
 
 from themes.suggest import risk, scopes, suggest, tokens
+from themes.suggest.scopes import history, negation
 
 
 def statuses(text: str, kind: str | None = None) -> set[tuple[str, str]]:
@@ -125,14 +126,14 @@ class DeniedTests(SimpleTestCase):
 
     def test_not_currently_is_kept_inside_the_negation(self):
         # The scope used to end at "currently": switch off the exception and it is current.
-        original = scopes.extend_scope
+        original = negation.extend_scope
 
-        def without_exception(note, t, governed, most=scopes.MAX_SCOPE):
+        def without_exception(note, t, governed, most=negation.MAX_SCOPE):
             if note.next_word(t) == "currently":
                 return  # as if "currently" ended the scope at once
             original(note, t, governed, most)
 
-        with mock.patch.object(scopes, "extend_scope", without_exception):
+        with mock.patch.object(negation, "extend_scope", without_exception):
             self.assertIn("suicidal_thoughts", current("Not currently suicidal."))
         self.assertEqual(current("Not currently suicidal."), set())
 
@@ -175,7 +176,7 @@ class HistoricalTests(SimpleTestCase):
             self.assertIn("self_harm", current("Cut her arm three years ago."))
 
     def test_negative_control_without_the_recent_rule_days_ago_is_history(self):
-        with mock.patch.object(scopes, "_recent_ago", lambda note, ago: False):
+        with mock.patch.object(history, "_recent_ago", lambda note, ago: False):
             self.assertNotIn("self_harm", current("Cut her arm three days ago."))
 
 
