@@ -26,7 +26,8 @@ from functools import cache
 from themes import lexicon
 
 from . import risk, scopes, scoring
-from .patterns import Matcher, compile_pattern
+from .matcher import Matcher
+from .patterns import compile_pattern
 from .risk import RiskFlag
 from .scoring import THRESHOLD, ThemeSuggestion
 from .tokens import Note

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from themes import lexicon
 
 from . import scopes
-from .patterns import Match
+from .matcher import Match
 from .tokens import Note
 
 STATUSES = (

@@ -3,7 +3,7 @@ phrases shown to the therapist."""
 
 from dataclasses import dataclass
 
-from .patterns import Match, element_matches
+from .matcher import Match, element_matches
 from .tokens import Note
 
 THRESHOLD = 1.0  # summed cue weight a theme needs: one strong phrase, or several weaker cues

@@ -3,7 +3,7 @@ the crisis line if ...", and the therapist's own screening with the answer writt
 
 from themes import lexicon
 
-from ..patterns import Match
+from ..matcher import Match
 from ..tokens import Note
 from .negation import MAX_SCOPE, _sentence_scope
 from .persons import QUOTES

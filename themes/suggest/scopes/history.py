@@ -5,7 +5,7 @@ import datetime
 
 from themes import lexicon
 
-from ..patterns import Match
+from ..matcher import Match
 from ..tokens import Note
 from .negation import MAX_SCOPE, POST_WINDOW, _sentence_scope, extend_scope
 from .regions import phrases

@@ -9,7 +9,7 @@ words."""
 
 from themes import lexicon
 
-from ..patterns import Match
+from ..matcher import Match
 from ..tokens import SEPARATORS, Note
 
 MAX_SCOPE = 10  # words a negation, history or condition marker reaches forward

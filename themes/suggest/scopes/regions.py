@@ -6,7 +6,8 @@ from functools import cache
 
 from themes import lexicon
 
-from ..patterns import Match, Matcher, compile_pattern
+from ..matcher import Match, Matcher
+from ..patterns import compile_pattern
 from ..tokens import Note
 
 PLAN_HEADINGS = frozenset({"plan", "p", "homework", "tasks", "task", "actions", "next"})

@@ -1,7 +1,7 @@
 """How a thing was said: as a joke ("she said, laughing"), or as an unwanted, intrusive
 thought ("the thought appals her")."""
 
-from ..patterns import Match
+from ..matcher import Match
 from ..tokens import Note
 
 UNWANTED = frozenset(
