@@ -23,6 +23,7 @@ what passes them all is current. Docs: docs/theme-suggestions.md.
 import dataclasses
 import itertools
 from dataclasses import dataclass
+from functools import cache
 
 from themes import lexicon
 
@@ -153,8 +154,15 @@ def status_of(ctx: Context, match: Match) -> tuple[str, int, int]:
     if post >= 0:
         status = "historical" if note.next_word(post) == "since" else "denied"
         return status, start, post
+    score = scopes.score_after(note, match)
+    if score:
+        return score, start, end  # "PHQ-9 item 9 scored 0"
+    if scopes.might_return(note, match):
+        return "hypothetical", start, end  # "the signs that the suicidal thinking might return"
     if match.cue.target == "harm_to_others" and scopes.unwanted(note, match):
         return "denied", start, end  # intrusive and unwanted: "the thought appals her"
+    if scopes.see_elsewhere(note, match):
+        return "question", start, end
     asked = scopes.governing(ctx.question_by, match)
     reply = scopes.answer(note, match) if asked >= 0 else scopes.answer_to_own_question(note, match)
     if reply == "denied":
@@ -209,12 +217,37 @@ def _at_a_thing(note: Note, match: Match) -> bool:
     return thing and not person and following not in PERSON_WORDS
 
 
+POSSESSIVE_OF = {"her": "she", "his": "he", "their": "they", "my": "i"}
+
+
+def _own_body(note: Note, match: Match, client: frozenset[str], self_harm: list) -> bool:
+    """ "Punching her own face", "hitting her head against the wall" (the client being "she"):
+    violence to one's own body is self-harm, read by the self-harm cues, not harm to others.
+    Only where a self-harm cue reads the same words: "he'd smash his face in" stays a threat."""
+    if match.cue.target != "harm_to_others" or match.end + 1 >= note.size:
+        return False
+    if not any(m.start <= match.end and match.start <= m.end for m in self_harm):
+        return False
+    owner = POSSESSIVE_OF.get(note.folded[match.end])
+    if owner is None or owner not in client:
+        return False
+    following = note.folded[match.end + 1]
+    return following == "own" or following in _body_words()
+
+
+@cache
+def _body_words() -> frozenset[str]:
+    return frozenset(lexicon.words().fragments["BODY"].split("|")) | {"face", "head"}
+
+
 def flags(ctx: Context, matches: list[Match]) -> tuple[list[RiskFlag], set[str]]:
     """The flags of a note (one per kind and status, current first) and the risk themes a
     current mention suggests."""
     note = ctx.note
     risky = {i for m in matches for i in m.positions if note.folded[i] not in CONTEXT_ONLY}
     matches = [m for m in matches if _context_only_ok(note, m, risky) and not _at_a_thing(note, m)]
+    self_harm = [m for m in matches if m.cue.target == "self_harm"]
+    matches = [m for m in matches if not _own_body(note, m, ctx.client, self_harm)]
     ctx = dataclasses.replace(
         ctx,
         risky=frozenset(i for m in matches for i in m.positions),

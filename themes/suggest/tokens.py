@@ -71,6 +71,8 @@ class Note:
         for i in range(len(folded) - 1):
             if (folded[i], folded[i + 1]) in pairs:
                 negation[i] = True
+            elif folded[i] == "-" and folded[i + 1] == "ve":
+                negation[i + 1] = True  # "-ve for SI": negative
         self.spans, self.folded, self.is_word = spans, folded, is_word
         self.boundary, self.negation = boundary, negation
         self.segment, self.segment_words = segment, segment_words

@@ -12,7 +12,15 @@ Each concern has its own module (regions, negation, history, conditions, persons
 package is the one place the engine reads them from.
 """
 
-from .conditions import answer, answer_to_own_question, hypothetical_scopes, question_scopes
+from .conditions import (
+    answer,
+    answer_to_own_question,
+    hypothetical_scopes,
+    might_return,
+    question_scopes,
+    score_after,
+    see_elsewhere,
+)
 from .history import historical, history_scopes, is_current_marker, post_history, since_long_ago
 from .negation import (
     MAX_SCOPE,
@@ -41,6 +49,7 @@ __all__ = [
     "in_jest",
     "is_current_marker",
     "mask_regions",
+    "might_return",
     "negation_scopes",
     "overlapping",
     "phrases",
@@ -49,6 +58,8 @@ __all__ = [
     "post_negation",
     "question_scopes",
     "reported_speech",
+    "score_after",
+    "see_elsewhere",
     "since_long_ago",
     "someone_else",
     "unwanted",

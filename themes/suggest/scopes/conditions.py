@@ -102,7 +102,10 @@ def question_scopes(note: Note) -> list[int]:
     governed = [-1] * note.size
     for t in range(note.size):
         word = note.folded[t]
-        asked = word == "whether" and note.prev_word(t) in ENQUIRED
+        enquired = any(note.folded[k] in ENQUIRED for k in range(max(0, t - 4), t))
+        asked = word == "whether" and enquired
+        # "HI: to be explored next session", "item 9 to be reviewed".
+        asked = asked or (word in ENQUIRED | {"covered"} and note.prev_word(t) == "be")
         if not (note.is_word[t] and (word in words.assessment or asked)):
             continue
         j, depth = t + 1, 0
@@ -118,9 +121,9 @@ def question_scopes(note: Note) -> list[int]:
             j += 1
         # Looking back: "Suicide screening was carried out", "SH hx and urges: asked".
         j = t - 1
-        if j >= 0 and note.folded[j] == ":":
-            j -= 1
-        while j >= 0 and t - j <= 7 and not note.boundary[j] and note.folded[j] != ",":
+        while j >= 0 and t - j <= 7 and note.folded[j] != ",":
+            if note.boundary[j] and note.folded[j] != ":":
+                break
             governed[j] = governed[j] if governed[j] >= 0 else t
             j -= 1
     start = 0
@@ -130,6 +133,10 @@ def question_scopes(note: Note) -> list[int]:
         elif note.folded[i] == "?":
             sentence = note.folded[start:i]
             own_words = any(w in {"i", "me", "my", "myself"} or w in QUOTES for w in sentence)
+            after = note.folded[i + 1 : i + 5]
+            if "asked" in after and ("i" in after or "we" in after):
+                own_words = False  # '"Do you ever think about hurting ...?" I asked.'
+
             if not own_words:
                 for k in range(start, i):
                     governed[k] = governed[k] if governed[k] >= 0 else i
@@ -144,6 +151,42 @@ def answer_to_own_question(note: Note, match: Match) -> str:
     if asked and {"no", "never", "nope"} & set(note.folded[end + 1 : end + 4]):
         return "denied"  # "Hurt myself? God, no."
     return ""
+
+
+def score_after(note: Note, match: Match) -> str:
+    """A score written right after a screening item ("item 9 scored 0", "item 9: 2"): "denied"
+    for 0 or "not at all", "current" above 0, "" when there is none."""
+    ahead = note.folded[match.end + 1 : match.end + 5]
+    for n, word in enumerate(ahead):
+        if word in {"scored", "score", "=", ":", "was"} and n + 1 < len(ahead):
+            value = ahead[n + 1]
+            if value.isdigit():
+                return "current" if int(value) > 0 else "denied"
+            if ahead[n + 1 :][:3] == ["not", "at", "all"] or (
+                value in QUOTES and ahead[n + 2 : n + 4] == ["not", "at"]
+            ):
+                return "denied"
+    return ""
+
+
+def see_elsewhere(note: Note, match: Match) -> bool:
+    """ "SI/SH/HI - see template", "SH screen: see risk form": recorded elsewhere, so asked."""
+    ahead = note.folded[match.end + 1 : match.end + 8]
+    return "see" in ahead and bool(SEE_WHERE & set(ahead))
+
+
+SEE_WHERE = frozenset(
+    {"template", "form", "notes", "tab", "chart", "attached", "below", "above", "record", "ax"}
+)
+
+
+def might_return(note: Note, match: Match) -> bool:
+    """A mention followed by "might/may/could (be) return(ing)": a sign to watch for."""
+    ahead = note.folded[match.end + 1 : match.end + 5]
+    return bool(
+        {"might", "may", "could"} & set(ahead[:2])
+        and {"return", "returning", "recur", "recurring", "come", "coming", "returns"} & set(ahead)
+    )
 
 
 def answer(note: Note, match: Match) -> str:

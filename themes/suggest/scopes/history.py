@@ -35,12 +35,19 @@ def history_scopes(note: Note) -> list[int]:
             else:
                 extend_scope(note, t, governed)
     for match in phrases(note, "history_before"):
-        # A time phrase sets the scene for its whole clause, so it reaches further.
-        extend_scope(note, match.end, governed, most=2 * MAX_SCOPE)
+        if note.sentence_start(match.start) == match.start:
+            # "Years ago, while nursing her husband, she had thoughts of ..." : a sentence that
+            # opens with a time phrase is set in that time throughout.
+            _sentence_scope(note, match.end + 1, match.end, governed)
+        else:
+            # A time phrase sets the scene for its whole clause, so it reaches further.
+            extend_scope(note, match.end, governed, most=2 * MAX_SCOPE)
     for t in range(note.size):
         word = note.folded[t]
         if word.isdigit() and len(word) == 4 and 1950 <= int(word) < THIS_YEAR:
             extend_scope(note, t, governed)  # "in 2008, after a suicide attempt"
+        elif word in {"at", "aged"} and note.next_word(t) in AGE_WORDS:
+            extend_scope(note, t + 1, governed)  # "a dark patch at forty where I planned ..."
     return governed
 
 
@@ -129,17 +136,19 @@ def historical(
 
 def _looking_back(note: Note, end: int, post: set[int]) -> bool:
     """ "..., but that was over a decade ago": a clause that only dates what came before."""
-    j, stop = end + 1, min(note.size, end + 20)
-    while j < stop and note.folded[j] not in {"but", ",", ";", ".", "\n"}:
+    j, stop = end + 1, min(note.size, end + 30)
+    for _ in range(1):  # the clause right after only: further on it may date something else
+        while j < stop and note.folded[j] not in {"but", ",", ";", ".", "\n"}:
+            j += 1
+        if j + 1 < note.size and note.folded[j] in {",", ";"} and note.folded[j + 1] == "but":
+            j += 1
+        if j + 2 >= note.size:
+            return False
+        if note.folded[j + 1] in {"that", "this", "it", "which", "nothing", "none", "no", "never"}:
+            ahead = range(j + 1, min(note.size, j + 12))
+            return any(k in post or note.folded[k] == "since" for k in ahead)
         j += 1
-    if j + 1 < note.size and note.folded[j] in {",", ";"} and note.folded[j + 1] == "but":
-        j += 1
-    if j + 2 >= note.size:
-        return False
-    if note.folded[j + 1] not in {"that", "this", "it", "which", "nothing", "none", "no", "never"}:
-        return False
-    ahead = range(j + 1, min(note.size, j + 12))
-    return any(k in post or note.folded[k] == "since" for k in ahead)
+    return False
 
 
 def since_long_ago(note: Note, match: Match) -> bool:
@@ -165,4 +174,6 @@ def is_current_marker(note: Note, i: int) -> bool:
         return True
     if word == "ago":
         return _recent_ago(note, i)
-    return word in {"this", "last", "past"} and note.next_word(i) in words.time
+    following = note.next_word(i)
+    # "last night" is recent; "the last time she self-harmed" may be years ago.
+    return word in {"this", "last", "past"} and following in words.time and following != "time"

@@ -67,6 +67,14 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     if facts.quoted_first_person[start]:
         client = frozenset(client - {"she", "he", "they"})
     opposite = {"she", "he"} - client  # the subject pronoun the client is not
+    # "his years of self-harm" when the client is "she"; "her" is also an object, so only "his".
+    opposite_owner = {"his"} if "he" in opposite else set()
+    before = note.folded[start - 1] if start else ""
+    owner = before[:-2] if before.endswith("'s") else ""
+    if owner in others:
+        # "a celebrity's suicide", "her mother's overdose"; never a name, which may well be
+        # the client's own ("Noor's self-harm").
+        return True
     subject = note.folded[start]
     if subject in client and not _speaker_is(note, start, client):
         return False  # the cue names its subject: "I'll stab him", "she will end it"
@@ -76,7 +84,10 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
     if object_pronoun and note.folded[start - 2] not in others:
         return False  # "found her cutting", "caught him scratching": the client does it
     heading = [w for w in facts.heading_of_line[facts.line_of[start]] if w not in ANYONE]
-    if heading and any(w in others for w in heading) and not any(w in client for w in heading):
+    # "Pt's partner: ..." names the partner; the client's name there is only the possessor.
+    subjects = [w for w in heading if not w.endswith("'s")]
+    subjects = [w.split("'")[0] for w in subjects]
+    if any(w.split("'")[0] in others for w in heading) and not any(w in client for w in subjects):
         return True  # "Partner: hx violence, recent threats to harm pt's son"
     for j in range(start - 1, max(-1, start - 1 - PERSON_LOOKBACK), -1):
         word = note.folded[j]
@@ -89,7 +100,7 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
             if note.next_word(j) == "of" and whose in {"hers", "his", "theirs", "mine"}:
                 return True  # "a patient of hers"
             return _speaker_is(note, j, client)
-        if word in opposite:
+        if word in opposite or word in opposite_owner:
             return True
         if j >= 2 and note.folded[j - 1] in {"a", "an"} and note.folded[j - 2] == "as":
             continue  # "as a teenager": the client, younger
@@ -98,8 +109,11 @@ def someone_else(note: Note, start: int, client: frozenset[str]) -> bool:
             relative = note.next_word(j) in {"who", "that", ","}  # "a teenager who self-harms"
             if _object_of(note, j) and not owner and not relative:
                 continue  # "threw a chair at his sister and has threatened ...": not the subject
-            # "her mum found a noose ...": a report about the client, not about the mother.
-            return note.next_word(j) not in REPORTERS
+            # "her mum found a noose ...": a report about the client, not about the mother;
+            # but "her husband reports his own suicidal thoughts" is his.
+            reporter = note.next_word(j) in REPORTERS
+            own = "own" in note.folded[j + 2 : j + 5]
+            return not reporter or own
     return False
 
 
@@ -155,7 +169,7 @@ def _line_heading(note: Note, start: int) -> list[str]:
     partner:"), or []."""
     for k in range(start, min(note.size, start + 5)):
         if note.folded[k] == ":":
-            return [w.split("'")[0] for w in note.folded[start:k]]
+            return list(note.folded[start:k])
         if not note.is_word[k]:
             return []
     return []
