@@ -15,7 +15,7 @@ from audit.services import record
 from clients.models import Client, ClientStatus
 from encryption.validators import validate_plain_text
 from themes.models import Intensity, Theme
-from themes.suggest.service import parse_theme_ids, risk_notices, suggestions_for
+from themes.suggest.service import exact_theme_ids, risk_notices, suggestions_for
 from themes.summary import links_for, theme_map
 
 from . import services
@@ -349,10 +349,8 @@ def _posted_version(request: HttpRequest) -> int | None:
 def _posted_themes(request: HttpRequest) -> list[Theme]:
     """The active themes of this therapist named by the posted ``theme`` values; empty when any
     of them is not one (a stale page, or a forged id)."""
-    posted = request.POST.getlist("theme")
-    ids = parse_theme_ids(" ".join(posted))
-    # Each posted value must be exactly an id: " 7" or "7 8" is a forged or broken page.
-    if not posted or [str(pk) for pk in ids] != posted:
+    ids = exact_theme_ids(request.POST.getlist("theme"))
+    if not ids:
         return []
     themes = Theme.objects.available_to(request.user).filter(active=True).in_bulk(ids)
     return [themes[pk] for pk in ids] if len(themes) == len(ids) else []

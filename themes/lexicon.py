@@ -29,7 +29,7 @@ entry; ``themes.apps`` turns that into one line at start-up.
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -129,7 +129,7 @@ class Lexicon:
     risk: dict[str, RiskKind]
     words: Words
 
-    @property
+    @cached_property
     def client_state_themes(self) -> frozenset[str]:
         return frozenset(slug for slug, entry in self.themes.items() if entry.client_state)
 

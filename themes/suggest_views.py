@@ -18,6 +18,7 @@ from sessions.models import TherapySession
 
 from .models import Theme
 from .suggest.service import (
+    exact_theme_ids,
     exclude_theme,
     excluded_theme_ids,
     include_theme,
@@ -77,9 +78,8 @@ def client_theme_exclusions(request: HttpRequest, client_pk) -> HttpResponse:
 
 
 def _change_exclusion(request: HttpRequest, client: Client, available) -> HttpResponse:
-    posted = request.POST.get("theme", "")
-    ids = parse_theme_ids(posted)
-    theme = available.filter(pk=ids[0]).first() if [str(pk) for pk in ids] == [posted] else None
+    ids = exact_theme_ids(request.POST.getlist("theme"))
+    theme = available.filter(pk=ids[0]).first() if len(ids) == 1 else None
     action = request.POST.get("action", "")
     wants_json = "application/json" in request.headers.get("Accept", "")
     if theme is None or action not in ("exclude", "include"):

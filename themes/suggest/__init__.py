@@ -19,6 +19,7 @@ Risk language always yields a flag with its status (``risk.py``); a current self
 suicidal or harm-to-others mention also suggests the theme of the same name.
 """
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -105,7 +106,9 @@ def suggest(
     note = Note(f"{body}\n\n{plan}" if plan else body)
     if not note.size:
         return Suggestions([], [])
-    plan_from = Note(body).size if plan else note.size
+    # The plan's first token: the first that starts after the body (the note is read once).
+    starts = [start for start, _ in note.spans]
+    plan_from = bisect.bisect_left(starts, len(body)) if plan else note.size
     # One pass finds the cues and the phrases the scopes need (measure names, "in case", ...).
     found_all = _matcher().find(note)
     note.phrases = {}

@@ -56,6 +56,13 @@ def parse_theme_ids(value: str) -> list[int]:
     return list(dict.fromkeys(pk for pk in ids if 0 < pk < 2**31))
 
 
+def exact_theme_ids(values: list[str]) -> list[int]:
+    """The ids of posted ``theme`` values when each is exactly an id, else []: " 7" or "7 8"
+    comes from a forged or broken page, never from ours."""
+    ids = parse_theme_ids(" ".join(values))
+    return ids if values and [str(pk) for pk in ids] == values else []
+
+
 NEUTRAL_STATUSES = ("denied", "historical", "hypothetical", "question", "other_person", "joke")
 
 

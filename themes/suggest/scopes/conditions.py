@@ -4,7 +4,7 @@ the crisis line if ...", and the therapist's own screening with the answer writt
 from themes import lexicon
 
 from ..matcher import Match
-from ..tokens import Note
+from ..tokens import SENTENCE_MARKS, Note
 from .negation import MAX_SCOPE, _sentence_scope
 from .persons import QUOTES
 from .regions import phrases
@@ -198,7 +198,7 @@ def answer(note: Note, match: Match) -> str:
     j = match.end + 1
     while j < note.size and j - match.end <= ANSWER_REACH:
         word = note.folded[j]
-        if word in {".", "!", "?", "\n"}:
+        if word in SENTENCE_MARKS:
             break
         if word in positive:
             return "current"

@@ -10,7 +10,7 @@ words."""
 from themes import lexicon
 
 from ..matcher import Match
-from ..tokens import SEPARATORS, Note
+from ..tokens import SENTENCE_MARKS, SEPARATORS, Note
 
 MAX_SCOPE = 10  # words a negation, history or condition marker reaches forward
 MAX_LISTED = 8  # other mentions passed over after a match, looking for its negation
@@ -94,7 +94,7 @@ def _sentence_scope(note: Note, j: int, t: int, governed: list[int], stop: str =
     """Mark from token j to the end of the sentence (or a scope breaker) as governed by t."""
     words = lexicon.words()
     last = min(note.size, j + SENTENCE_REACH)
-    while j < last and note.folded[j] not in {".", "!", "?", "\n", stop}:
+    while j < last and note.folded[j] not in SENTENCE_MARKS and note.folded[j] != stop:
         if note.is_word[j] and note.folded[j] in words.scope_breakers:
             break
         governed[j] = t

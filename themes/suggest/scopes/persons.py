@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from themes import lexicon
 
-from ..tokens import Note
+from ..tokens import SENTENCE_MARKS, Note
 
 PERSON_LOOKBACK = 8  # tokens before a match searched for its subject
 FEMININE = frozenset({"she", "her", "hers"})
@@ -138,7 +138,7 @@ def _facts(note: Note) -> _Facts:
             quoted.append(has_quote and has_first)  # what stands before token i
             has_quote = has_quote or word in QUOTES
             has_first = has_first or word in FIRST_PERSON
-            if word in {".", "!", "?", "\n"}:
+            if word in SENTENCE_MARKS:
                 if note.folded[sentence_start] in QUOTES:
                     # A sentence that is the client's own words: "I" or "we" anywhere in it.
                     spoken = any(w in FIRST_PERSON for w in note.folded[sentence_start:i])
