@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 
 class Account(models.Model):
@@ -25,6 +26,10 @@ class Account(models.Model):
     def for_user(cls, user) -> "Account":
         account, _ = cls.objects.get_or_create(user=user)
         return account
+
+    def home_url(self) -> str:
+        """Where a sign-in lands: the practice pages for an administrator, else the dashboard."""
+        return reverse("account_list" if self.is_practice_admin else "dashboard")
 
 
 def end_all_sessions(user) -> None:

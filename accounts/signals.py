@@ -9,7 +9,7 @@ from audit.models import Action, Outcome
 from audit.services import record
 from audit.signals import account_named
 
-from . import policy
+from . import lockout, policy
 from .models import Account
 
 
@@ -21,7 +21,9 @@ def start_session_policy(sender, request, user, **kwargs) -> None:
 
 @receiver(user_locked_out, dispatch_uid="accounts.audit_lockout")
 def audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> None:
-    account = account_named(username)
+    # `username` is the stored digest (accounts.lockout.stored_username); the account is found
+    # from the attempt's own credentials.
+    account = account_named(lockout.typed_username(request))
     record(
         action=Action.LOCKED_OUT,
         request=request,

@@ -2,8 +2,11 @@
 
 `sign_in(client, user)` leaves a Django test client exactly where the real two-step sign-in
 leaves a browser: authenticated, verified by a confirmed TOTP device, with the session policy's
-marks set. Browser tests copy the resulting session cookie.
+marks set. Browser tests copy the resulting session cookie. It skips the pages themselves;
+tests/accounts/test_real_sign_in.py walks them for every role.
 """
+
+import base64
 
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -34,6 +37,15 @@ def current_code(device: TOTPDevice, *, step_offset: int = 0) -> str:
     return str(code).zfill(device.digits)
 
 
+def code_for_secret(secret: str, *, step_offset: int = 0) -> str:
+    """What an authenticator app shows for the base32 key typed from the set-up page
+    (#totp-secret, in groups of four)."""
+    text = secret.replace(" ", "")
+    generator = TOTP(base64.b32decode(text + "=" * (-len(text) % 8)))
+    generator.drift = step_offset
+    return str(generator.token()).zfill(generator.digits)
+
+
 def sign_in(client, user) -> None:
     """Sign `user` in on a django.test.Client as if through password and 2FA."""
     device = totp_device(user)
@@ -46,10 +58,11 @@ def sign_in(client, user) -> None:
 
 def unused_code(device: TOTPDevice) -> str:
     """A code the server will accept now: within its one-step tolerance and newer than the
-    last one used (a test may sign in twice within one 30-second step)."""
+    last one used (a test may sign in twice within one 30-second step). The current step's
+    code, or the next one's, so that it is still accepted if a step ends before it is sent."""
     device.refresh_from_db()
     now_t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
-    t = max(now_t - 1, device.last_t + 1)
+    t = max(now_t, device.last_t + 1)
     if t > now_t + 1:
         raise RuntimeError("every code of this time window was used; wait for the next one")
     generator = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)

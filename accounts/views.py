@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
@@ -29,14 +29,31 @@ _REPLACING = "accounts.replacing_authenticator"
 
 
 def _next_url(request: HttpRequest) -> str:
+    account = Account.for_user(request.user)
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     # A path on this site only: redirect() reads a bare word ("x", "-1") as a view name and
     # raised NoReverseMatch, a server error.
-    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and _opens_for(account, candidate)
     ):
         return candidate
-    return reverse("dashboard")
+    return account.home_url()
+
+
+def _opens_for(account: Account, path: str) -> bool:
+    """Whether the page at `path` is one this account may open: an administrator is sent to
+    the practice pages rather than to a refusal."""
+    if not account.is_practice_admin:
+        return True
+    try:
+        view = resolve(path.split("?", 1)[0]).func
+    except Resolver404:
+        return False
+    return getattr(view, "for_practice_admin", False)
 
 
 def _with_next(url_name: str, request: HttpRequest) -> str:
@@ -76,7 +93,14 @@ def _verified(request: HttpRequest, device) -> None:
     request.session.cycle_key()
 
 
+def _signed_in(request: HttpRequest) -> None:
+    """The audit entry for a completed sign-in: both factors passed (the password alone is
+    `password_accepted`, recorded by audit.signals)."""
+    record(action=Action.SIGN_IN, request=request, obj=request.user)
+
+
 @before_two_factor
+@for_practice_admin
 @sensitive_post_parameters("otp_token")
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
@@ -94,6 +118,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         device = two_factor.verify(user, form.cleaned_data["otp_token"])
         if device is not None:
             _verified(request, device)
+            _signed_in(request)
             if isinstance(device, StaticDevice):
                 left = len(two_factor.remaining_backup_codes(user))
                 messages.warning(
@@ -117,6 +142,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @before_two_factor
+@for_practice_admin
 @sensitive_post_parameters("otp_token")
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
@@ -139,6 +165,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             codes = two_factor.new_backup_codes(user)
             _verified(request, TOTPDevice.objects.get(pk=device.pk))
             record(action=Action.TWO_FACTOR_SET_UP, request=request, obj=user)
+            if not replacing:  # the first sign-in ends here; a replacement was signed in
+                _signed_in(request)
             return render(
                 request,
                 "accounts/backup_codes.html",

@@ -12,9 +12,11 @@ class AuditConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers the key check)
         from .keys import forget_key_on_setting_change
-        from .signals import record_sign_in, record_sign_in_failed, record_sign_out
+        from .signals import record_password_accepted, record_sign_in_failed, record_sign_out
 
-        auth_signals.user_logged_in.connect(record_sign_in, dispatch_uid="audit_sign_in")
+        auth_signals.user_logged_in.connect(
+            record_password_accepted, dispatch_uid="audit_password_accepted"
+        )
         auth_signals.user_logged_out.connect(record_sign_out, dispatch_uid="audit_sign_out")
         auth_signals.user_login_failed.connect(
             record_sign_in_failed, dispatch_uid="audit_sign_in_failed"

@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     PRINT_SUMMARY = "print_summary", "Printed summary"
     EXPORT_RECORD = "export_record", "Exported record"
     ERASE_CLIENT = "erase_client", "Erased client"
+    PASSWORD_ACCEPTED = "password_accepted", "Password accepted"
     SIGN_IN = "sign_in", "Signed in"
     SIGN_OUT = "sign_out", "Signed out"
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"

@@ -1,4 +1,9 @@
-"""Sign-in, sign-out and failed sign-in, from django.contrib.auth's signals."""
+"""The password step, sign-out and failed sign-in, from django.contrib.auth's signals.
+
+Django's `user_logged_in` fires when the password is accepted, before the second factor: it is
+recorded as `password_accepted`. `sign_in` is recorded by accounts.views once the second factor
+is passed (or set up).
+"""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -7,8 +12,8 @@ from .models import Action, Outcome
 from .services import record
 
 
-def record_sign_in(sender, request, user, **kwargs) -> None:
-    record(action=Action.SIGN_IN, request=request, user=user, obj=user)
+def record_password_accepted(sender, request, user, **kwargs) -> None:
+    record(action=Action.PASSWORD_ACCEPTED, request=request, user=user, obj=user)
 
 
 def record_sign_out(sender, request, user, **kwargs) -> None:

@@ -1,28 +1,18 @@
 """Two-factor sign-in through the real pages: set-up on first sign-in, codes afterwards, backup
 codes, replay refused, and no way round the second step."""
 
-import base64
 import re
 
 from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.testing import totp_device, unused_code
+from accounts.testing import code_for_secret, totp_device, unused_code
 from audit.models import Action
 from tests.audit.helpers import new_entries
 from tests.base import ALICE_CANARY_NAME, PASSWORD, PersonaTestCase, make_therapist
-
-
-def code_for_secret(secret: str, t_offset: int = 0) -> str:
-    """What an authenticator app shows for the typed-in secret."""
-    key = base64.b32decode(secret.replace(" ", "") + "=" * (-len(secret.replace(" ", "")) % 8))
-    totp = TOTP(key)
-    totp.drift = t_offset
-    return str(totp.token()).zfill(6)
 
 
 class FirstSignInTests(TestCase):
@@ -75,13 +65,13 @@ class FirstSignInTests(TestCase):
         again = self.client.get(reverse("two_factor_setup")).content.decode()
         self.assertIn(re.search(r'id="totp-secret">([A-Z2-7 ]+)<', again).group(1), page)
 
-    def test_set_up_is_audited(self):
+    def test_set_up_is_audited_and_completes_the_sign_in(self):
         self.password_step()
         page = self.client.get(reverse("two_factor_setup")).content.decode()
         secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1)
         with new_entries() as entries:
             self.client.post(reverse("two_factor_setup"), {"otp_token": code_for_secret(secret)})
-        self.assertEqual([e.action for e in entries], [Action.TWO_FACTOR_SET_UP])
+        self.assertEqual([e.action for e in entries], [Action.TWO_FACTOR_SET_UP, Action.SIGN_IN])
 
 
 class SecondStepTests(PersonaTestCase):

@@ -76,8 +76,8 @@ class ScopeTests(AuditPageTestCase):
         self.assertEqual({entry.user_id for entry in entries}, {self.alice.pk})
         times = [entry.at for entry in entries]
         self.assertEqual(times, sorted(times, reverse=True))
-        # force_login's own sign-in entry is there too, at the top.
-        self.assertEqual(entries[0].action, Action.SIGN_IN)
+        # force_login's own password entry is there too, at the top.
+        self.assertEqual(entries[0].action, Action.PASSWORD_ACCEPTED)
 
     def test_bob_sees_none_of_alices_entries(self):
         response = self.get(self.bob)
