@@ -18,6 +18,46 @@ class NoStoreMiddleware:
         return response
 
 
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+class FormCharsetMiddleware:
+    """A form body declared in any charset but UTF-8 gets the 400 page, before anything reads it.
+
+    Django refuses an url-encoded body in another charset with BadRequest, raised afresh at
+    every reading of request.POST: in the CSRF check, then in any error handler that checks
+    CSRF again, so that any visitor could turn every POST route into a bare 500. An unknown
+    charset ("charset=foo") is refused too: Django would ignore it and read the bytes as UTF-8,
+    storing text other than what was sent; and a multipart body, which Django would decode in
+    the charset named. "utf8", which Django refuses, is read as the UTF-8 it is. Browsers send
+    forms without a charset; those pass untouched.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        charset = request.content_params.get("charset")
+        if request.content_type in FORM_TYPES and charset is not None:
+            if charset.strip().lower() not in UTF8_NAMES:
+                return _not_utf8(request)
+            request.encoding = "utf-8"
+        return self.get_response(request)
+
+
+def _not_utf8(request: HttpRequest) -> HttpResponse:
+    from django.http import JsonResponse
+
+    from .views import bad_request
+
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        # The autosave script shows the message and keeps the text for its next try.
+        message = "the form was sent in a character set other than UTF-8."
+        return JsonResponse({"status": "invalid", "message": message}, status=400)
+    return bad_request(request)
+
+
 class TrustedProxyMiddleware:
     """Behind a reverse proxy, the peer (REMOTE_ADDR) is the proxy: take the client's address
     from X-Forwarded-For instead, but only when the peer is one of DJANGO_TRUSTED_PROXIES.

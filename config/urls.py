@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from . import health, views
 
+handler400 = "config.views.bad_request"
 handler500 = "config.views.server_error"
 
 urlpatterns = [

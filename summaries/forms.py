@@ -1,12 +1,12 @@
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from clients.forms import DateInput
 from encryption.validators import validate_plain_text
 
+from . import passphrase as rules
 from .pdf import SECTIONS, FullNotes, SummaryOptions
-
-PASSPHRASE_MIN_LENGTH = 12
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):
@@ -53,8 +53,18 @@ class SummaryForm(forms.Form):
         required=False,
         strip=False,
         label="Passphrase (optional)",
-        help_text=f"Encrypts the PDF (AES-256), e.g. before e-mailing it. At least "
-        f"{PASSPHRASE_MIN_LENGTH} characters; send it by another channel.",
+        # Escaped here: crispy renders help text as HTML, and the marks include < and &.
+        help_text=format_html(
+            "Encrypts the PDF (AES-256), e.g. before e-mailing it; send the passphrase by "
+            "another channel. {} to {} characters: letters A to Z without accents, digits, "
+            "spaces and the marks <code>{}</code>, which every PDF reader takes the same way. "
+            "Spaces count, at the start and end too.",
+            rules.MIN_LENGTH,
+            rules.MAX_LENGTH,
+            rules.PUNCTUATION,
+        ),
+        # No maxlength: a browser would cut a longer pasted passphrase without a word, and the
+        # file would be encrypted with a passphrase its sender does not know.
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     passphrase_confirm = forms.CharField(
@@ -90,8 +100,9 @@ class SummaryForm(forms.Form):
                     "include_process_notes", "Process notes are printed under full notes only."
                 )
         passphrase = cleaned.get("passphrase") or ""
-        if passphrase and len(passphrase) < PASSPHRASE_MIN_LENGTH:
-            self.add_error("passphrase", f"Use at least {PASSPHRASE_MIN_LENGTH} characters.")
+        problems = rules.passphrase_problems(passphrase) if passphrase else []
+        if problems:
+            self.add_error("passphrase", problems)
         elif passphrase != (cleaned.get("passphrase_confirm") or ""):
             self.add_error("passphrase_confirm", "The two passphrases differ.")
         return cleaned

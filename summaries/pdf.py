@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from .fonts import FONT, FONT_BOLD, register_fonts
+from .passphrase import passphrase_problems
 from .sections import (
     date_text,
     identification,
@@ -176,7 +177,13 @@ def render_case_summary(*, client, therapist, sessions, themes, options: Summary
 
 
 def encrypt(pdf: bytes, passphrase: str) -> bytes:
-    """The PDF encrypted with AES-256 (PDF 2.0 / R6): opening it needs the passphrase."""
+    """The PDF encrypted with AES-256 (PDF 2.0 / R6): opening it needs the passphrase.
+
+    ValueError for a passphrase some readers could not open (summaries/passphrase.py): the
+    form refuses those, and no other caller may make such a file either.
+    """
+    if passphrase_problems(passphrase):
+        raise ValueError("the passphrase is not one every PDF reader opens")
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.encrypt(user_password=passphrase, owner_password=None, algorithm="AES-256")
     out = io.BytesIO()

@@ -28,5 +28,10 @@ def case_summary(request: HttpRequest, client_pk) -> HttpResponse:
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             response["Cache-Control"] = "no-store"
             return response
-        messages.error(request, "The summary was not made: please correct the marked fields.")
+        message = "The summary was not made: please correct the marked fields."
+        if request.POST.get("passphrase"):
+            message += (
+                " Type the passphrase again in both boxes: it is never sent back to the page."
+            )
+        messages.error(request, message)
     return render(request, "summaries/summary_form.html", {"form": form, "client": client})

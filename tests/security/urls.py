@@ -3,9 +3,9 @@
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from config.urls import handler500, urlpatterns
+from config.urls import handler400, handler500, urlpatterns
 
-__all__ = ["handler500", "urlpatterns"]
+__all__ = ["handler400", "handler500", "urlpatterns"]
 
 
 def fail(request: HttpRequest) -> HttpResponse:
