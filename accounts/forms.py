@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
+from .names import validate_visible_name
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form; its error never says which of the two was wrong."""
@@ -63,8 +65,8 @@ class NewTherapistForm(forms.Form):
     """A practice administrator opens an account; the therapist sets up 2FA at first sign-in."""
 
     username = forms.CharField(max_length=150, help_text="Letters, digits and @ . + - _ only.")
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150, required=False)
+    first_name = forms.CharField(max_length=150, validators=[validate_visible_name])
+    last_name = forms.CharField(max_length=150, required=False, validators=[validate_visible_name])
     email = forms.EmailField(required=False)
     password = forms.CharField(
         label="First password",

@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from accounts.names import validate_visible_name
 from encryption.validators import validate_plain_text
 
 from .models import Client, ClientStatus
@@ -60,6 +61,8 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].validators.append(phone_validator)
+        for name in ("full_name", "preferred_name"):
+            self.fields[name].validators.append(validate_visible_name)
         self.fields["date_of_birth"].widget = DateInput()
 
     def clean_date_of_birth(self):

@@ -27,6 +27,10 @@ EVIDENCE_FIELD_PREFIX = "evidence_"
 EVIDENCE_MAX_CHARS = 300
 SECTION_FIELD_PREFIX = "section_"
 LATEST_FUTURE_DAYS = 366
+# The largest numbers the columns they are written to hold on every database (SQLite would take
+# more, PostgreSQL's integer would not): a larger one is refused as bad input, never a 500.
+MAX_VERSION = 2**31 - 1  # TherapySession.version, SessionDraft.base_version: integer
+MAX_SEQ = 2**63 - 1  # SessionDraft.seq: bigint
 
 
 def _formats_with(section: str) -> list[str]:
@@ -70,15 +74,33 @@ class SessionForm(forms.ModelForm):
 
     # Not model fields: the page's autosave key and the note version the page was loaded from.
     draft_key = forms.CharField(widget=forms.HiddenInput, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        max_value=MAX_VERSION,
+        error_messages={
+            key: "This form names a version of the note that cannot exist. Reload the page: "
+            "what you typed is kept as an autosaved draft."
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
     # Ids of the theme suggestions dismissed on this note, space-separated (the page script
     # adds to it), so that they are not offered again after a reload, a restore or an edit.
     dismissed_themes = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, client, **kwargs):
+    def __init__(self, *args, client, fields_dropped: int = 0, **kwargs):
         given_initial = kwargs.get("initial") or {}
         super().__init__(*args, **kwargs)
         self.client = client
+        # A post read again with its theme fields left out (sessions.middleware): the themes
+        # saved before stand in for them, so that saving this form again keeps them.
+        self.fields_dropped = fields_dropped
+        if fields_dropped and self.is_bound:
+            self.data = self.data.copy()
+            for link in self.instance.themes or []:
+                self.data[f"{THEME_FIELD_PREFIX}{link['theme']}"] = str(link["intensity"])
+                self.data[f"{EVIDENCE_FIELD_PREFIX}{link['theme']}"] = link.get("evidence", "")
         self.fields["duration_minutes"].widget.attrs.update({"min": 1, "max": MAX_DURATION_MINUTES})
         # The model field's form field allows 0 and says "at least 0"; the minimum is 1.
         duration = self.fields["duration_minutes"]
@@ -237,6 +259,14 @@ class SessionForm(forms.ModelForm):
         next_appointment = cleaned.get("next_appointment")
         if start and next_appointment and next_appointment.date() < start:
             self.add_error("next_appointment", "The next appointment is before this session.")
+        if self.fields_dropped:
+            self.add_error(
+                None,
+                f"This page sent {self.fields_dropped:,} fields, more than the "
+                f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} the server reads, so the theme "
+                "choices on it were not kept: the themes shown are those saved before. Your "
+                "note text is here and kept as a draft: check the themes, then save again.",
+            )
         return cleaned
 
     # --- saving ----------------------------------------------------------------------------
@@ -313,7 +343,14 @@ class SessionForm(forms.ModelForm):
         return [name for name in cls(client=client).fields if name not in ("draft_key", "version")]
 
     def evidence_fields(self):
-        return [self[name] for name in self.fields if name.startswith(EVIDENCE_FIELD_PREFIX)]
+        """The evidence inputs that hold a phrase (or an error). The others are not written
+        into the page: the page script adds one when a suggestion is accepted, so that a
+        page with many themes does not post two fields for each."""
+        return [
+            self[name]
+            for name in self.fields
+            if name.startswith(EVIDENCE_FIELD_PREFIX) and (self[name].value() or self[name].errors)
+        ]
 
     def theme_field_groups(self):
         return [(label, [self[name] for name in names]) for label, names in self.theme_groups]
@@ -327,6 +364,22 @@ def parse_draft_key(value) -> uuid.UUID:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return uuid.uuid4()
+
+
+def bounded_number(value, *, minimum: int, maximum: int) -> int | None:
+    """A posted whole number from minimum to maximum, or None. ASCII digits only: int() also
+    reads other scripts' digits, signs, spaces and underscores, which no page posts."""
+    text = str(value if value is not None else "")
+    if not (text.isascii() and text.isdecimal()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if minimum <= number <= maximum else None
+
+
+def fixed_field_names() -> set[str]:
+    """The session form's fields other than the per-theme ones: what a post with too many
+    fields is read again for (sessions.middleware)."""
+    return {*SessionForm.base_fields, *(SECTION_FIELD_PREFIX + key for key in ALL_SECTIONS)}
 
 
 def _int(value):

@@ -322,6 +322,15 @@ def _acceptable(text: str) -> bool:
     )
 
 
+# Issue 13: a name needs a letter, digit, punctuation mark or symbol, and not only ones that
+# draw nothing (the Hangul fillers, the blank braille pattern).
+BLANK = set("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(name: str) -> bool:
+    return any(unicodedata.category(c)[0] in "LNPS" and c not in BLANK for c in name)
+
+
 FUZZ = settings(
     max_examples=50,
     deadline=None,
@@ -362,7 +371,7 @@ class NoServerErrorTests(HypothesisTestCase, PersonaTestCase):
         sign_in(self.client, self.alice)
         response = self.client.post(reverse("client_create"), client_post(full_name=name))
         self.assertIn(response.status_code, (200, 302))
-        valid = _acceptable(name) and 0 < len(_stripped(name)) <= 200
+        valid = _acceptable(name) and 0 < len(_stripped(name)) <= 200 and _visible(name)
         self.assertEqual(response.status_code == 302, valid, response.status_code)
         if response.status_code == 302:
             client = Client.objects.get(pk=resolve(response["Location"]).kwargs["pk"])

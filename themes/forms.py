@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.text import slugify
 
+from accounts.names import is_visible
 from encryption.validators import validate_plain_text
 
 from .models import Category, Theme
@@ -27,7 +28,8 @@ class CustomThemeForm(forms.ModelForm):
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
-        if not any(character.isalnum() for character in name):
+        # A Hangul filler is a letter to isalnum(), and draws nothing.
+        if not any(character.isalnum() and is_visible(character) for character in name):
             raise forms.ValidationError("Use at least one letter or digit in the name.")
         # Compared in Python: SQLite's iexact folds ASCII letters only.
         taken = Theme.objects.available_to(self.owner).exclude(pk=self.instance.pk)

@@ -73,7 +73,11 @@
           if (sentSeq === seq) { dirty = false; }
           backoff = 2000;
           document.dispatchEvent(new CustomEvent("tn:server-activity"));
-          show("Saved at " + body.saved_at_display, "ok");
+          if (body.warning) {
+            show("Saved at " + body.saved_at_display + ". " + body.warning, "error");
+          } else {
+            show("Saved at " + body.saved_at_display, "ok");
+          }
         } else if (body.status === "stale") {
           // A newer save is already stored; nothing to do.
           backoff = 2000;

@@ -106,7 +106,14 @@
     select.dispatchEvent(new Event("change", { bubbles: true }));
     var details = select.closest("details");
     if (details) { details.open = true; }
+    // The page writes an evidence input only where a phrase is kept: add one when needed.
     var evidenceInput = form.querySelector("input[name=evidence_" + id + "]");
+    if (!evidenceInput && evidence) {
+      evidenceInput = Object.assign(document.createElement("input"), {
+        type: "hidden", name: "evidence_" + id
+      });
+      form.appendChild(evidenceInput);
+    }
     if (evidenceInput) { evidenceInput.value = evidence || ""; }
     return select;
   }

@@ -49,6 +49,12 @@ class CaseSummaryCommandTests(SummaryTestCase):
     def test_unknown_client(self):
         self.assert_fails("no client C-0009 for therapist alice", code="C-0009")
 
+    def test_a_code_too_long_to_be_a_number_is_an_unknown_client(self):
+        """Issue 13: int() fails past 4,300 digits; "١٢" are digits int() reads, no code's."""
+        for number in ("9" * 5000, "\u0661\u0662", str(2**63)):
+            with self.subTest(digits=len(number)):
+                self.assert_fails("no client C-", code=f"C-{number}")
+
     def test_another_therapists_client(self):
         make_client(self.alice, full_name="Second Client")  # alice's C-0002; bob has C-0001 only
         self.assert_fails("no client C-0002 for therapist bob", code="C-0002", therapist="bob")

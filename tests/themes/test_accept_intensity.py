@@ -203,9 +203,10 @@ class PageScriptDataTests(AcceptTestCase):
         self.assertEqual(
             re.findall(r'data-action="(\w+)"', row.group(2)), ["accept", "dismiss", "exclude"]
         )
-        # The page script has an evidence input to fill and a select to set for the theme.
-        self.assertIn(f'name="evidence_{self.maternal_rejection.pk}"', page)
+        # The page script has a select to set for the theme; it adds the evidence input on
+        # accepting (the page writes none for an untagged theme: issue 13, item 6).
         self.assertIn(f'name="theme_{self.maternal_rejection.pk}"', page)
+        self.assertNotIn(f'name="evidence_{self.maternal_rejection.pk}"', page)
 
     def test_accept_all_has_an_intensity_choice_and_is_no_form_field(self):
         page = self.form_page()

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Account
+from accounts.names import validate_visible_name
 from audit.models import Action
 from audit.services import record
 
@@ -46,6 +47,14 @@ class Command(BaseCommand):
             raise CommandError(f"username: {' '.join(error.messages)}") from None
         if model._default_manager.filter(username__iexact=username).exists():
             raise CommandError(f"there is already an account called {username}")
+        for option in ("first_name", "last_name"):  # stripped, as the page's form does
+            options[option] = options[option].strip()
+            try:
+                if options[option]:
+                    validate_visible_name(options[option])
+            except ValidationError as error:
+                label = option.replace("_", "-")
+                raise CommandError(f"--{label}: {' '.join(error.messages)}") from None
 
         user = model(
             username=username,
