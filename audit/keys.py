@@ -61,21 +61,31 @@ def get_audit_key() -> bytes:
     return load_audit_key_from_settings()
 
 
-@functools.lru_cache(maxsize=4)
-def _derive_seal_key(audit_key: bytes) -> bytes:
+@functools.lru_cache(maxsize=16)
+def _derive(audit_key: bytes, info: bytes) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-    return HKDF(
-        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"therapy-notes record seal v1"
-    ).derive(audit_key)
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(audit_key)
+
+
+def derived_key(info: bytes) -> bytes:
+    """An integrity key derived from the audit key with HKDF-SHA256 (one ``info`` per use)."""
+    return _derive(get_audit_key(), info)
 
 
 def record_seal_key() -> bytes:
     """Key for the content seal of signed notes and addenda: derived from the audit key, so
     that integrity (not confidentiality) keys stay together, and a stolen database cannot be
     used to confirm guesses about a short note's text."""
-    return _derive_seal_key(get_audit_key())
+    return derived_key(b"therapy-notes record seal v1")
+
+
+def lockout_username_key() -> bytes:
+    """Key for the keyed hash that stands for a typed username in django-axes' tables
+    (accounts.lockout.username_digest). Derived from the audit key, never from SECRET_KEY
+    alone: whoever reads the database or a backup cannot test guesses against it."""
+    return derived_key(b"therapy-notes lockout username v1")
 
 
 def reset_audit_key() -> None:

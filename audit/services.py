@@ -3,12 +3,13 @@
 import ipaddress
 import re
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
 from clients.models import Client
+from integrity.locks import take_append_lock
 
 from .chain import GENESIS_MAC, compute_mac
 from .models import Action, AuditEvent, Outcome
@@ -26,8 +27,6 @@ OBJECT_TYPES = {
 _OBJECT_TYPE = re.compile(r"[a-z_]{0,32}")
 _OBJECT_ID = re.compile(r"[A-Za-z0-9_-]{0,64}")
 _CLIENT_CODE = re.compile(r"(C-[0-9]{4,12})?")
-# pg_advisory_xact_lock key serialising appends on PostgreSQL ("audit" in ASCII).
-_PG_LOCK_KEY = 0x6175646974
 _ATTEMPTS = 5
 
 
@@ -94,10 +93,7 @@ def _append_once(fields: dict, database: str) -> AuditEvent:
     # SQLite: the IMMEDIATE transaction holds the write lock from BEGIN. PostgreSQL: the
     # advisory lock; the unique seq and the retry cover any writer that bypasses it.
     with transaction.atomic(using=database):
-        connection = connections[database]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        take_append_lock(database)  # the same lock as the integrity ledger's
         last = AuditEvent.objects.using(database).order_by("-seq").values("seq", "mac").first()
         event = AuditEvent(
             seq=last["seq"] + 1 if last else 1,

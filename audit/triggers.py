@@ -20,19 +20,19 @@ TRIGGERS = {
 }
 
 
-def installed_triggers(connection: BaseDatabaseWrapper) -> set[str]:
-    """Names of the enabled triggers on the audit table."""
+def installed_triggers(connection: BaseDatabaseWrapper, table: str = AUDIT_TABLE) -> set[str]:
+    """Names of the enabled triggers on the audit table (or another table)."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                [AUDIT_TABLE],
+                [table],
             )
         elif connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT tgname FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
                 "AND NOT tgisinternal AND tgenabled <> 'D'",
-                [AUDIT_TABLE],
+                [table],
             )
         else:
             return set()

@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from audit.triggers import triggers_missing
 from encryption.envelope import key_id_of, open_sealed
 from encryption.errors import EncryptionError, UnknownKeyError
+from encryption.fields import binding_text, parents_of
 from encryption.keys import Keyring
 from encryption.rotation import encrypted_models
 
@@ -31,12 +32,16 @@ def check_keyring_covers(key_ids: set[int], keyring: Keyring) -> None:
 
 
 def decrypt_everything(using: str, keyring: Keyring) -> int:
-    """Open every encrypted value (as the fields do: label + row id); return how many."""
+    """Open every encrypted value (as the fields do: label, row id and parents); return how
+    many."""
     opened, failures, problems = 0, Counter(), []
     for model, fields in encrypted_models():
-        rows = model._base_manager.using(using).values_list("pk", *(f.attname for f in fields))
+        parents = parents_of(model)
+        rows = model._base_manager.using(using).values_list(
+            "pk", *parents, *(f.attname for f in fields)
+        )
         with closing(rows.iterator(chunk_size=2000)) as iterator:
-            opened += _open_rows(model, fields, iterator, keyring, failures, problems)
+            opened += _open_rows(model, parents, fields, iterator, keyring, failures, problems)
     if problems:
         model, f, pk, blob, exc = problems[0]
         reason = (
@@ -52,12 +57,19 @@ def decrypt_everything(using: str, keyring: Keyring) -> int:
     return opened
 
 
-def _open_rows(model, fields, rows, keyring, failures: Counter, problems: list) -> int:
+def _open_rows(model, parents, fields, rows, keyring, failures: Counter, problems: list) -> int:
     opened = 0
-    for pk, *blobs in rows:
-        for f, blob in zip(fields, blobs, strict=True):
+    for pk, *values in rows:
+        binding = binding_text(dict(zip(parents, values[: len(parents)], strict=True)))
+        for f, blob in zip(fields, values[len(parents) :], strict=True):
             try:
-                open_sealed(bytes(blob), label=f.encryption_label, row_id=str(pk), keyring=keyring)
+                open_sealed(
+                    bytes(blob),
+                    label=f.encryption_label,
+                    row_id=str(pk),
+                    binding=binding,
+                    keyring=keyring,
+                )
             except EncryptionError as exc:
                 failures[exc.__class__.__name__] += 1
                 if not problems:

@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.bench_theme_suggestions",
     "bench.bench_search",
     "bench.bench_summary",
+    "bench.bench_integrity",
     "bench.loadtest",  # gunicorn under 20 therapists, SQLite and PostgreSQL
     "bench.crashtest",  # SIGKILL mid-write, 50 runs per database
 ]

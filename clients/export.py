@@ -8,6 +8,7 @@ import zipfile
 
 from django.utils import timezone
 
+from integrity.check import check_children
 from sessions.models import TherapySession
 from summaries.pdf import FullNotes, SummaryOptions, render_case_summary
 from themes.summary import theme_map
@@ -15,7 +16,7 @@ from themes.summary import theme_map
 from .models import Client
 
 SCHEMA_ID = "therapy-notes/client-export"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: each theme's evidence phrase
 
 
 def _iso(value):
@@ -27,11 +28,16 @@ def _person(user) -> dict:
 
 
 def record_sessions(client: Client) -> list[TherapySession]:
-    return list(
+    sessions = list(
         client.sessions.order_by("date", "start_time")
         .select_related("signed_by", "process_note")
         .prefetch_related("addenda__author")
     )
+    # A session, addendum or process note deleted (or moved in) outside the app stops the
+    # export (the integrity page), rather than leaving a gap in what leaves the practice.
+    check_children(client)
+    check_children(*sessions)
+    return sessions
 
 
 def build_export(
@@ -72,6 +78,8 @@ def build_export(
 
 
 def _session(session: TherapySession, themes, *, include_process_notes: bool) -> dict:
+    # The phrase of the note that suggested a theme, kept when the suggestion was accepted.
+    evidence = {int(link["theme"]): link.get("evidence") or None for link in session.themes or []}
     data = {
         "id": str(session.pk),
         "date": _iso(session.date),
@@ -97,6 +105,7 @@ def _session(session: TherapySession, themes, *, include_process_notes: bool) ->
                 "name": themes[theme_id].name,
                 "category": themes[theme_id].category,
                 "intensity": intensity,
+                "evidence": evidence.get(theme_id),
             }
             for theme_id, intensity in session.theme_intensities().items()
             if theme_id in themes

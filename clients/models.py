@@ -12,6 +12,7 @@ from encryption.fields import (
     EncryptedEmailField,
     EncryptedTextField,
 )
+from integrity.records import SealedQuerySet, SealedRecord
 
 
 def fold_text(text: str) -> str:
@@ -26,7 +27,7 @@ class ClientStatus(models.TextChoices):
     DISCHARGED = "discharged", "Discharged"
 
 
-class ClientQuerySet(models.QuerySet):
+class ClientQuerySet(SealedQuerySet):
     def for_therapist(self, user) -> "ClientQuerySet":
         """The only way views reach clients: those of the signed-in therapist."""
         if user is None or not user.is_authenticated:
@@ -34,8 +35,13 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(therapist=user)
 
 
-class Client(models.Model):
+class Client(SealedRecord, models.Model):
     """A person in the therapist's care. Everything that identifies them is encrypted."""
+
+    # Values are bound to the therapist (a client moved to another therapist fails to decrypt),
+    # and every write is in the integrity ledger (integrity app).
+    encryption_parents = ("therapist_id",)
+    integrity_parent = "therapist_id"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     therapist = models.ForeignKey(
@@ -120,9 +126,12 @@ class DisclosureKind(models.TextChoices):
     SUMMARY = "summary", "Case summary"
 
 
-class Disclosure(models.Model):
+class Disclosure(SealedRecord, models.Model):
     """A copy of the record that left the app (export or printed summary): when, by whom,
     what it contained, and the reason the therapist gave for including process notes."""
+
+    encryption_parents = ("client_id",)
+    integrity_parent = "client_id"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="disclosures")
@@ -134,6 +143,8 @@ class Disclosure(models.Model):
     includes_process_notes = models.BooleanField(default=False)
     # Encrypted: a reason may describe the client's situation.
     process_notes_reason = EncryptedTextField(max_length=2_000)
+
+    objects = SealedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

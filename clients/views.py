@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
 from audit.services import record
+from integrity.check import check_children, check_loaded
 from themes.analytics import load_theme_links, theme_stats
 from themes.summary import links_for, theme_map
 
@@ -50,7 +51,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
         clients = clients.exclude(status=ClientStatus.DISCHARGED)
     elif status != ALL:
         clients = clients.filter(status=status)
-    # Names are encrypted: decrypt, filter and sort in memory (a caseload is a few hundred).
+    # Names are encrypted: decrypt, filter and sort in memory (a caseload is a few hundred),
+    # after checking every row against the integrity ledger in two queries.
+    clients = list(clients)
+    check_loaded(clients)
+    check_children(request.user)  # a client deleted or moved in outside the app
     rows = [client for client in clients if not query or _matches(client, query)]
     rows.sort(key=Client.sort_key)
     return render(
@@ -76,6 +81,10 @@ def client_create(request: HttpRequest) -> HttpResponse:
 def client_detail(request: HttpRequest, pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
     sessions = list(client.sessions.all())
+    # A session, disclosure or exclusion deleted, moved in or rolled back outside the app is
+    # refused here, before anything of the record is shown.
+    check_children(client)
+    check_loaded([client, *sessions])
     themes = theme_map(request.user)
     timeline = [(session, links_for(session, themes)) for session in sessions]
     record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "encryption",
+    "integrity",
     "themes",
     "clients",
     "sessions.apps.TherapySessionsConfig",
@@ -81,10 +82,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A form body in any charset but UTF-8: the 400 page before CSRF, sign-in or a view reads
+    # it (config/middleware.py).
+    "config.middleware.FormCharsetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session form posted with too many fields keeps its note text: the post is read here,
+    # before the CSRF check (a process_view, run after every middleware) would refuse it.
+    "sessions.middleware.KeepNoteTextMiddleware",
     "config.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -192,7 +199,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
-AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# A keyed hash stands for the typed username in axes' rows (often a password in the wrong box,
+# or a client's name); "username" is also starred in the stored form data and log lines.
+AXES_USERNAME_CALLABLE = "accounts.lockout.stored_username"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "username"]
 # The audit log records failures and lockouts; axes' own access log would be a second copy
 # of every sign-in with the browser's user agent.
 AXES_DISABLE_ACCESS_LOG = True

@@ -12,18 +12,38 @@ from collections.abc import Iterable
 from django.db import models
 
 from .envelope import open_sealed
+from .fields import binding_text, parents_of
 from .keys import get_keyring
+from .signals import rows_opened
 
 
-def decrypt_values(model: type[models.Model], field_name: str, rows: Iterable[tuple]) -> list:
-    """Decrypt one encrypted column from ``(pk, stored bytes)`` pairs, e.g. from values_list.
+def decrypt_values(
+    model: type[models.Model], field_name: str, rows: Iterable[tuple], *, checked: bool = False
+) -> list:
+    """Decrypt one encrypted column from ``(pk, stored bytes, *parents)`` rows, the parents
+    being the values of ``model.encryption_parents`` in that order (e.g. a session's client id).
 
-    Uses the field's own label and the row id as associated data, exactly as the field does, so
-    a value moved to another row still fails loudly.
+    Uses the field's own label, the row id and the parents as associated data, exactly as the
+    field does, so a value moved to another row, or a row moved to another parent, still fails
+    loudly.
+
+    The rows are first checked against their integrity records (``rows_opened``), unless the
+    caller has just done so for these rows (``checked=True``, e.g. several columns of the same
+    rows).
     """
     encrypted = model._meta.get_field(field_name)
     label, keyring = encrypted.encryption_label, get_keyring()
-    return [
-        encrypted.from_bytes(open_sealed(sealed, label=label, row_id=str(pk), keyring=keyring))
-        for pk, sealed in rows
-    ]
+    parents = parents_of(model)
+    rows = list(rows)
+    if not checked and rows:
+        rows_opened.send(sender=model, pks=[row[0] for row in rows])
+    values = []
+    for pk, sealed, *parent_values in rows:
+        if len(parent_values) != len(parents):
+            raise TypeError(f"{model.__name__} rows need their parents {parents} after the value.")
+        binding = binding_text(dict(zip(parents, parent_values, strict=True)))
+        plaintext = open_sealed(
+            sealed, label=label, row_id=str(pk), binding=binding, keyring=keyring
+        )
+        values.append(encrypted.from_bytes(plaintext))
+    return values

@@ -26,3 +26,8 @@ class MalformedCiphertextError(EncryptionError):
 
 class PlaintextQueryError(EncryptionError, TypeError):
     """Plaintext was used in a database lookup or update on an encrypted field."""
+
+
+class RecordIntegrityError(EncryptionError):
+    """A stored record does not match its integrity record: it was rolled back, unsigned,
+    moved, deleted, restored after erasure or inserted outside the application."""

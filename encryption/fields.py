@@ -1,8 +1,15 @@
 """Model fields whose values are stored as AES-256-GCM envelopes (see envelope.py).
 
 Values are decrypted lazily, on first attribute access, because the associated data needs the
-row's primary key, which ``from_db_value`` does not receive. Until then the instance holds a
-``Sealed`` (the raw stored bytes). Saving encrypts the current value afresh under the primary key.
+row's primary key and its parent, which ``from_db_value`` does not receive. Until then the
+instance holds a ``Sealed`` (the raw stored bytes). Saving encrypts the current value afresh
+under the primary key.
+
+A model binds its values to its parent by naming the foreign keys in ``encryption_parents``
+(attribute names, e.g. ``("client_id",)``): the values of those columns at the time of reading
+are part of the associated data, so a row moved to another parent fails to decrypt. Code that
+moves a row on purpose reads every encrypted value first (``open_all``), then changes the
+parent and saves: the values are sealed afresh for the new parent.
 """
 
 import datetime
@@ -10,12 +17,14 @@ import json
 from typing import Any
 
 from django import forms
+from django.apps import apps as django_apps
 from django.core import validators
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
 from .envelope import open_sealed, seal
 from .errors import EncryptionError, PlaintextQueryError
+from .signals import record_opened
 from .validators import validate_plain_text
 
 
@@ -35,8 +44,46 @@ class EncryptedAttribute(DeferredAttribute):
         value = super().__get__(instance, cls)
         if isinstance(value, Sealed):
             value = self.field.decrypt_for(instance, value)
+            if not instance.__dict__.get("_record_opened"):
+                # Once per loaded instance, before any of its values is returned: the row is
+                # checked against its integrity record (integrity app). A value that does not
+                # decrypt at all has raised its own, more specific error above.
+                record_opened.send(sender=type(instance), instance=instance)
+                instance.__dict__["_record_opened"] = True
             instance.__dict__[self.field.attname] = value
         return value
+
+
+def binding_text(parents: dict[str, Any]) -> str:
+    """The parent part of the associated data: ``client_id=<uuid>`` (``;`` between several,
+    an empty value for a NULL parent)."""
+    return ";".join(
+        f"{name}={'' if value is None else value}" for name, value in sorted(parents.items())
+    )
+
+
+def binding_of(instance: models.Model) -> str:
+    return binding_text({name: getattr(instance, name) for name in parents_of(type(instance))})
+
+
+def parents_of(model: type[models.Model]) -> tuple[str, ...]:
+    """The model's ``encryption_parents``. A historical model (in a migration) does not carry
+    the attribute: its binding is the one of the model as the code defines it now, so that a
+    value a migration writes is readable by the app."""
+    names = getattr(model, "encryption_parents", None)
+    if names is None:
+        try:
+            names = getattr(django_apps.get_model(model._meta.label), "encryption_parents", ())
+        except LookupError:
+            names = ()
+    return tuple(names)
+
+
+def open_all(instance: models.Model) -> None:
+    """Decrypt every encrypted value of ``instance`` now (before its parent is changed)."""
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, EncryptedField):
+            getattr(instance, field.attname)
 
 
 class EncryptedField(models.Field):
@@ -86,7 +133,12 @@ class EncryptedField(models.Field):
     def decrypt_for(self, instance: models.Model, sealed: bytes) -> Any:
         row_id = self.row_id(instance)
         try:
-            plaintext = open_sealed(bytes(sealed), label=self.encryption_label, row_id=row_id)
+            plaintext = open_sealed(
+                bytes(sealed),
+                label=self.encryption_label,
+                row_id=row_id,
+                binding=binding_of(instance),
+            )
         except EncryptionError as exc:
             # Where the unreadable value lives (never the value), for the integrity page and
             # its audit entry (encryption.middleware).
@@ -96,7 +148,14 @@ class EncryptedField(models.Field):
 
     def encrypt_for(self, instance: models.Model, value: Any) -> Sealed:
         data = self.to_bytes(value)
-        return Sealed(seal(data, label=self.encryption_label, row_id=self.row_id(instance)))
+        return Sealed(
+            seal(
+                data,
+                label=self.encryption_label,
+                row_id=self.row_id(instance),
+                binding=binding_of(instance),
+            )
+        )
 
     def pre_save(self, model_instance, add):
         # Reading through the descriptor decrypts (and so authenticates) an untouched value.

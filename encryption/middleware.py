@@ -1,10 +1,12 @@
 """A stored value that fails authentication gets a clear page, not a server error.
 
 A flipped bit, a value copied from another row or column, an unknown key id or a truncated
-envelope raises an ``EncryptionError`` when the value is first read (see fields.py). Without
-this middleware that became Django's generic 500 page. Here it becomes a page saying that a
-record could not be read and nothing of it was shown, an ``integrity_failure`` audit entry
-(with the record's type, id and client code, never a value) and an error in the log.
+envelope raises an ``EncryptionError`` when the value is first read (see fields.py), as does
+a record that no longer matches its integrity record (``RecordIntegrityError``, integrity
+app). Without this middleware that became Django's generic 500 page. Here it becomes a page
+saying that a record could not be read and nothing of it was shown, an ``integrity_failure``
+audit entry (with the record's type, id and client code, never a value) and an error in the
+log.
 
 Programming and configuration errors (``PlaintextQueryError``, ``KeyConfigurationError``) stay
 server errors: they are bugs, not damaged data.
@@ -15,11 +17,16 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .errors import DecryptionError, MalformedCiphertextError, UnknownKeyError
+from .errors import (
+    DecryptionError,
+    MalformedCiphertextError,
+    RecordIntegrityError,
+    UnknownKeyError,
+)
 
 logger = logging.getLogger("encryption.integrity")
 
-UNREADABLE = (DecryptionError, MalformedCiphertextError, UnknownKeyError)
+UNREADABLE = (DecryptionError, MalformedCiphertextError, UnknownKeyError, RecordIntegrityError)
 # The request was understood, but the stored record it needs is in a state that cannot be read.
 STATUS = 409
 

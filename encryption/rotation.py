@@ -32,8 +32,9 @@ from django.db.models import Model
 
 from .envelope import key_id_of, open_sealed, seal
 from .errors import EncryptionError
-from .fields import EncryptedField
+from .fields import EncryptedField, binding_text, parents_of
 from .keys import Keyring, get_keyring
+from .signals import rewrite_starting, values_rewritten
 
 PERMIT_TABLE = "key_rotation_permit"
 DEFAULT_BATCH_SIZE = 500
@@ -102,10 +103,11 @@ def rotate(
             queryset = model._base_manager.using(using).order_by("pk")
             if last_pk is not None:
                 queryset = queryset.filter(pk__gt=last_pk)
-            queryset = queryset.values_list("pk", *(f.attname for f in fields))
+            parents = parents_of(model)
+            queryset = queryset.values_list("pk", *parents, *(f.attname for f in fields))
             with transaction.atomic(using=using):
                 rows = list(queryset[:batch_size])
-                done = _rotate_rows(model, fields, rows, keyring, using, result)
+                done = _rotate_rows(model, parents, fields, rows, keyring, using, result)
             if done:
                 handled += done
                 if progress is not None:
@@ -120,6 +122,7 @@ def rotate(
 
 def _rotate_rows(
     model: type[Model],
+    parents: tuple[str, ...],
     fields: list[EncryptedField],
     rows: list[tuple],
     keyring: Keyring,
@@ -128,9 +131,9 @@ def _rotate_rows(
 ) -> int:
     """Re-encrypt the old-key values of ``rows`` (inside the caller's transaction)."""
     work = [
-        (pk, f, bytes(blob))
-        for pk, *blobs in rows
-        for f, blob in zip(fields, blobs, strict=True)
+        (row[0], binding_text(dict(zip(parents, row[1 : 1 + len(parents)], strict=True))), f, blob)
+        for row in rows
+        for f, blob in zip(fields, row[1 + len(parents) :], strict=True)
         if blob is not None and key_id_of(bytes(blob)) != keyring.primary_id
     ]
     if not work:
@@ -139,19 +142,23 @@ def _rotate_rows(
     quote = connection.ops.quote_name
     table, permit = quote(model._meta.db_table), quote(PERMIT_TABLE)
     pk_field = model._meta.pk
+    rewrite_starting.send(sender=model, using=using)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {permit} (id) VALUES (1)")  # noqa: S608
-        for pk, f, old in work:
-            row_id = str(pk)
+        rewritten = set()
+        for pk, binding, f, blob in work:
+            row_id, old = str(pk), bytes(blob)
             try:
                 plaintext = open_sealed(
-                    old, label=f.encryption_label, row_id=row_id, keyring=keyring
+                    old, label=f.encryption_label, row_id=row_id, binding=binding, keyring=keyring
                 )
             except EncryptionError as exc:
                 # Never overwrite what cannot be read: report it and leave it as it is.
                 result.failed.append(f"{_name(model, f)} row {pk}: {exc.__class__.__name__}")
                 continue
-            new = seal(plaintext, label=f.encryption_label, row_id=row_id, keyring=keyring)
+            new = seal(
+                plaintext, label=f.encryption_label, row_id=row_id, binding=binding, keyring=keyring
+            )
             column = quote(f.column)
             cursor.execute(
                 f"UPDATE {table} SET {column} = %s "  # noqa: S608
@@ -164,7 +171,11 @@ def _rotate_rows(
             )
             if cursor.rowcount == 1:
                 result.rotated += 1
+                rewritten.add(pk)
             else:
                 result.changed_meanwhile += 1
         cursor.execute(f"DELETE FROM {permit}")  # noqa: S608
+    if rewritten:
+        # The rows' stored bytes changed: their integrity records follow, in this transaction.
+        values_rewritten.send(sender=model, pks=sorted(rewritten), using=using)
     return len(work)

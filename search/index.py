@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 
 from encryption.bulk import decrypt_values
+from integrity.check import check_rows
 from sessions.models import FORMAT_SECTIONS, Addendum, NoteFormat, ProcessNote, TherapySession
 
 from .models import IndexGeneration
@@ -150,9 +151,14 @@ class TherapistIndex:
 
     def _add_rows(self, rows, plain, addenda, process_notes, fingerprints) -> None:
         keys = [str(row[0]) for row in rows]  # each UUID turned into text once, not eight times
+        clients = [row[1] for row in rows]
+        check_rows(TherapySession, keys)  # once for the eight columns below
         decrypted = {
             name: decrypt_values(
-                TherapySession, name, zip(keys, (row[plain + i] for row in rows), strict=True)
+                TherapySession,
+                name,
+                zip(keys, (row[plain + i] for row in rows), clients, strict=True),
+                checked=True,
             )
             for i, name in enumerate(ENCRYPTED_COLUMNS)
         }
@@ -194,7 +200,7 @@ class TherapistIndex:
 def _texts(model, rows: Iterable[tuple]) -> dict:
     """{session id: [decrypted text, ...]} from (pk, session id, sealed text) rows."""
     rows = list(rows)
-    texts = decrypt_values(model, "text", ((pk, sealed) for pk, _, sealed in rows))
+    texts = decrypt_values(model, "text", ((pk, sealed, sid) for pk, sid, sealed in rows))
     by_session: dict = {}
     for (_, session_id, _), text in zip(rows, texts, strict=True):
         if text:

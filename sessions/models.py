@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.keys import record_seal_key
 from clients.models import Client
 from encryption.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
+from integrity.records import SealedQuerySet, SealedRecord
 
 MAX_DURATION_MINUTES = 600
 
@@ -88,7 +89,7 @@ FORMAT_SECTIONS = {
 ALL_SECTIONS = list(SECTION_LABELS)
 
 
-class TherapySessionQuerySet(models.QuerySet):
+class TherapySessionQuerySet(SealedQuerySet):
     def for_therapist(self, user) -> "TherapySessionQuerySet":
         """The only way views reach sessions: those of the signed-in therapist's clients."""
         if user is None or not user.is_authenticated:
@@ -105,8 +106,14 @@ class TherapySessionQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
 
-class TherapySession(models.Model):
+class TherapySession(SealedRecord, models.Model):
     """One appointment and its progress note. Content is encrypted; scheduling facts are not."""
+
+    # Values are bound to the client; every write is in the integrity ledger, with the status,
+    # so that a note unsigned outside the application is named as such.
+    encryption_parents = ("client_id",)
+    integrity_parent = "client_id"
+    integrity_state = "status"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sessions")
@@ -261,8 +268,11 @@ def _digest(content: dict) -> str:
     return hmac.new(record_seal_key(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
-class Addendum(models.Model):
+class Addendum(SealedRecord, models.Model):
     """A correction or later addition to a signed note: appended, dated and signed, immutable."""
+
+    encryption_parents = ("session_id",)
+    integrity_parent = "session_id"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(TherapySession, on_delete=models.CASCADE, related_name="addenda")
@@ -270,6 +280,8 @@ class Addendum(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     content_hash = models.CharField(max_length=64)
     text = EncryptedTextField(max_length=100_000, blank=False)
+
+    objects = SealedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
@@ -292,12 +304,15 @@ class Addendum(models.Model):
         return self.content_digest() == self.content_hash
 
 
-class ProcessNote(models.Model):
+class ProcessNote(SealedRecord, models.Model):
     """The therapist's private psychotherapy (process) note for a session.
 
     Kept apart from the progress note (its own table and encryption label): never shown in
     lists, search results, summaries or exports unless explicitly requested.
     """
+
+    encryption_parents = ("session_id",)
+    integrity_parent = "session_id"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.OneToOneField(
@@ -306,6 +321,8 @@ class ProcessNote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     text = EncryptedTextField(max_length=100_000)
+
+    objects = SealedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return "Process note"
@@ -317,6 +334,10 @@ class SessionDraft(models.Model):
     One row per editing page (its id is the page's draft key). ``seq`` only grows: an
     autosave whose seq is not above the stored one is stale and changes nothing.
     """
+
+    # Bound to its author, client and session; not in the integrity ledger: it is the form's
+    # autosave buffer, written every few seconds, and what it holds is shown in the form.
+    encryption_parents = ("author_id", "client_id", "session_id")
 
     id = models.UUIDField(primary_key=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="drafts")

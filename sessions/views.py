@@ -14,25 +14,32 @@ from audit.models import Action, Outcome
 from audit.services import record
 from clients.models import Client, ClientStatus
 from encryption.validators import validate_plain_text
+from integrity.check import check_children
 from themes.models import Intensity, Theme
-from themes.suggest.service import exact_theme_ids, risk_notices, suggestions_for
+from themes.suggest.service import (
+    exact_theme_ids,
+    parse_theme_ids,
+    risk_notices,
+    suggestions_for,
+)
 from themes.summary import links_for, theme_map
 
 from . import services
 from .forms import (
     EVIDENCE_MAX_CHARS,
+    MAX_SEQ,
+    MAX_VERSION,
     AddendumForm,
     ProcessNoteForm,
     SessionForm,
     StartSessionForm,
+    bounded_number,
     draft_payload_from,
     parse_draft_key,
 )
 from .models import NoteStatus, SessionDraft, TherapySession
 
 RECENT_SESSIONS = 10
-MAX_SEQ = 2**63 - 1  # SessionDraft.seq, a PositiveBigIntegerField
-MAX_VERSION = 2**31 - 1  # SessionDraft.base_version, a PositiveIntegerField
 RECENTLY_SEEN_DAYS = 30
 
 
@@ -127,13 +134,15 @@ def _form_page(request, form, *, client, session, seq_start: int, status=200) ->
     suggested, risk_flags = [], []
     if form.is_bound:
         # Without JavaScript, suggestions appear when the form comes back after a save attempt.
-        tagged = {
-            int(name.removeprefix("theme_"))
-            for name in form.data
-            if name.startswith("theme_")
-            and form.data.get(name)
-            and name.removeprefix("theme_").isdecimal()
-        }
+        tagged = set(
+            parse_theme_ids(
+                " ".join(
+                    name.removeprefix("theme_")
+                    for name in form.data
+                    if name.startswith("theme_") and form.data.get(name)
+                )
+            )
+        )
         suggested, risk_flags = suggestions_for(
             form.note_text(with_plan=False),
             request.user,
@@ -196,7 +205,12 @@ def session_create(request: HttpRequest, client_pk) -> HttpResponse:
             initial={**initial, "draft_key": key},
         )
         return _form_page(request, form, client=client, session=None, seq_start=seq)
-    form = SessionForm(request.POST, client=client, instance=TherapySession(client=client))
+    form = SessionForm(
+        request.POST,
+        client=client,
+        instance=TherapySession(client=client),
+        fields_dropped=_fields_dropped(request),
+    )
     if form.is_valid():
         session = form.save()
         services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
@@ -211,6 +225,7 @@ def session_create(request: HttpRequest, client_pk) -> HttpResponse:
 def session_detail(request: HttpRequest, pk) -> HttpResponse:
     session = get_object_or_404(_sessions(request), pk=pk)
     client = session.client
+    check_children(session)  # its addenda and process note, as the ledger knows them
     integrity_ok = session.integrity_ok()
     addenda = list(session.addenda.select_related("author"))
     addenda_ok = all(a.integrity_ok() for a in addenda)
@@ -269,7 +284,9 @@ def session_edit(request: HttpRequest, pk) -> HttpResponse:
         form = SessionForm(client=client, instance=session, initial={**initial, "draft_key": key})
         return _form_page(request, form, client=client, session=session, seq_start=seq)
     saved = TherapySession.objects.get(pk=session.pk)  # what is stored, before the form edits
-    form = SessionForm(request.POST, client=client, instance=session)
+    form = SessionForm(
+        request.POST, client=client, instance=session, fields_dropped=_fields_dropped(request)
+    )
     if not form.is_valid():
         # Kept on top of the version this page was loaded from, not the one stored now.
         seq = _keep_as_draft(
@@ -339,11 +356,20 @@ def _is_plain_text(text: str) -> bool:
     return True
 
 
+def _fields_dropped(request: HttpRequest) -> int:
+    """How many fields a post had when sessions.middleware had to read it again without the
+    theme choices; 0 for every ordinary post."""
+    return getattr(request, "fields_dropped", 0)
+
+
 def _posted_version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
+    """The version of the note the page was loaded from; None when it names none. A number
+    past the column's range is no note's version: 0, which the conditional save never finds,
+    so the page is told that the note changed."""
+    text = request.POST.get("version") or ""
+    if not (text.isascii() and text.isdecimal()):
         return None
+    return bounded_number(text, minimum=1, maximum=MAX_VERSION) or 0
 
 
 def _posted_themes(request: HttpRequest) -> list[Theme]:
@@ -398,7 +424,7 @@ def _accepted_link(request, theme: Theme, intensity: int, note_text: str, count:
     evidence = request.POST.get(f"evidence_{theme.pk}")
     if evidence is None and count == 1:
         evidence = request.POST.get("evidence")
-    evidence = (evidence or "")[:EVIDENCE_MAX_CHARS]
+    evidence = (evidence or "")[:EVIDENCE_MAX_CHARS].strip()  # as the form strips it
     # Evidence is a phrase of the note itself; anything else posted is dropped.
     if evidence and _is_plain_text(evidence) and evidence in note_text:
         link["evidence"] = evidence
@@ -438,9 +464,8 @@ def session_sign(request: HttpRequest, pk) -> HttpResponse:
     if session.is_signed:
         messages.info(request, "This note was already signed; nothing was changed.")
         return redirect(session)
-    try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
+    expected = _posted_version(request)
+    if expected is None:
         messages.error(request, "The sign request did not say which version to sign. Try again.")
         return redirect(session)
     result = services.sign_session(session=session, signer=request.user, expected_version=expected)
@@ -530,13 +555,12 @@ def autosave(request: HttpRequest, draft_key) -> JsonResponse:
         return _json_error(404, "not_found", "This note is not one of yours.")
     if session is not None and session.status == NoteStatus.SIGNED:
         return _json_error(409, "signed", "This note has been signed; it can no longer change.")
-    try:
-        seq = int(request.POST["seq"])
-        base_version = int(request.POST.get("base_version") or 0)
-        # Bounded by the columns (bigint, integer): a larger number would be a server error.
-        if not (1 <= seq <= MAX_SEQ and 0 <= base_version <= MAX_VERSION):
-            raise ValueError
-    except (KeyError, ValueError):
+    # Bounded by the columns (bigint, integer): a larger number would be a server error.
+    seq = bounded_number(request.POST.get("seq"), minimum=1, maximum=MAX_SEQ)
+    base_version = bounded_number(
+        request.POST.get("base_version") or "0", minimum=0, maximum=MAX_VERSION
+    )
+    if seq is None or base_version is None:
         return _json_error(400, "invalid", "Autosave needs a positive sequence number.")
     payload = draft_payload_from(request.POST, SessionForm.autosaved_field_names(client))
     outcome = services.autosave(
@@ -553,14 +577,18 @@ def autosave(request: HttpRequest, draft_key) -> JsonResponse:
     if outcome.result is services.AutosaveResult.STALE:
         return _json_error(409, "stale", "A newer autosave of this note is already stored.")
     saved = timezone.localtime(outcome.draft.saved_at)
-    return JsonResponse(
-        {
-            "status": "saved",
-            "seq": seq,
-            "saved_at": saved.isoformat(),
-            "saved_at_display": f"{saved:%H:%M}",
-        }
-    )
+    answer = {
+        "status": "saved",
+        "seq": seq,
+        "saved_at": saved.isoformat(),
+        "saved_at_display": f"{saved:%H:%M}",
+    }
+    if _fields_dropped(request):
+        answer["warning"] = (
+            "The note text was saved, but not the theme choices: this page sent more fields "
+            "than the server reads. Reload the page."
+        )
+    return JsonResponse(answer)
 
 
 @require_http_methods(["GET"])

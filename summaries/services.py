@@ -11,6 +11,7 @@ from audit.models import Action
 from audit.services import record
 from clients.models import Client, DisclosureKind
 from clients.services import record_disclosure
+from integrity.check import check_children
 from themes.summary import theme_map
 
 from .pdf import SECTIONS, FullNotes, SummaryOptions, render_case_summary
@@ -36,11 +37,17 @@ def summary_sessions(client: Client, options: SummaryOptions) -> list:
     if options.date_to:
         sessions = sessions.filter(date__lte=options.date_to)
     if options.full_notes == FullNotes.NONE:
-        return list(sessions.defer(*NOTE_FIELDS))
-    sessions = sessions.prefetch_related("addenda__author")
-    if options.include_process_notes:
-        sessions = sessions.select_related("process_note")
-    return list(sessions)
+        loaded = list(sessions.defer(*NOTE_FIELDS))
+    else:
+        sessions = sessions.prefetch_related("addenda__author")
+        if options.include_process_notes:
+            sessions = sessions.select_related("process_note")
+        loaded = list(sessions)
+    # A document for a court or an insurer: a session, addendum or process note deleted (or
+    # moved in) outside the app stops it (the integrity page), rather than leaving a gap.
+    check_children(client)
+    check_children(*loaded)
+    return loaded
 
 
 def build_case_summary(*, client: Client, therapist, options: SummaryOptions) -> bytes:
@@ -114,7 +121,8 @@ def write_case_summary(
     code = code.strip().upper()
     number = code.removeprefix("C-")
     client = None
-    if number.isdecimal():
+    # ASCII digits of a number a code can have (int() fails past 4,300 digits).
+    if number.isascii() and number.isdecimal() and len(number) <= 9:
         client = Client.objects.for_therapist(therapist).filter(number=int(number)).first()
     if client is None:
         raise SummaryError(f"no client {code} for therapist {username}")

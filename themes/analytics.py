@@ -126,7 +126,7 @@ def load_theme_links(sessions: models.QuerySet) -> list[SessionThemes]:
             "id", "client_id", "date", "start_time", "themes"
         )
     )
-    decrypted = decrypt_values(TherapySession, "themes", ((row[0], row[4]) for row in rows))
+    decrypted = decrypt_values(TherapySession, "themes", ((row[0], row[4], row[1]) for row in rows))
     result = []
     for (pk, client_id, day, start, _), links in zip(rows, decrypted, strict=True):
         intensities, evidence = parse_links(links)
@@ -295,12 +295,14 @@ def caseload(
     # number serves to group), would cost a third of the time on a large caseload. Only theme
     # ids are kept: no intensities, no evidence.
     rows = sessions.order_by("client__number", "date", "start_time", "id").values_list(
-        "client__number", "id", "themes"
+        "client__number", "id", "themes", "client_id"
     )
     rows = list(rows)
-    links = decrypt_values(TherapySession, "themes", ((pk, sealed) for _, pk, sealed in rows))
+    links = decrypt_values(
+        TherapySession, "themes", ((pk, sealed, client) for _, pk, sealed, client in rows)
+    )
     by_number: dict[int, list[set[int]]] = defaultdict(list)
-    for (number, _, _), session_links in zip(rows, links, strict=True):
+    for (number, _, _, _), session_links in zip(rows, links, strict=True):
         by_number[number].append({int(link["theme"]) for link in session_links})
 
     # Ids for all; names (still sealed) decrypted below for the clients shown only. Not
@@ -331,7 +333,9 @@ def caseload(
 
     shown = [client for row in result for client in row.clients[:names_per_row]]
     wanted = list(dict.fromkeys(client.client_id for client in shown))
-    names = decrypt_values(Client, "full_name", ((pk, sealed_names[pk]) for pk in wanted))
+    names = decrypt_values(
+        Client, "full_name", ((pk, sealed_names[pk], therapist.pk) for pk in wanted)
+    )
     by_id = dict(zip(wanted, names, strict=True))
     for client in shown:
         client.name = by_id[client.client_id]

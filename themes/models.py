@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from encryption.fields import EncryptedJSONField
+from integrity.records import SealedQuerySet, SealedRecord
 
 
 class Category(models.TextChoices):
@@ -75,20 +76,23 @@ class Theme(models.Model):
         return self.owner_id is not None
 
 
-class ClientThemeExclusionQuerySet(models.QuerySet):
+class ClientThemeExclusionQuerySet(SealedQuerySet):
     def for_therapist(self, user) -> "ClientThemeExclusionQuerySet":
         if user is None or not user.is_authenticated:
             return self.none()
         return self.filter(client__therapist=user)
 
 
-class ClientThemeExclusion(models.Model):
+class ClientThemeExclusion(SealedRecord, models.Model):
     """The themes a therapist marked "not for this client": never suggested for that client.
 
     One row per client, with the theme ids in one encrypted list (as on TherapySession.themes):
     which themes a client does or does not work on is health data, and a plaintext row per
     theme would be readable, and countable, by anyone holding the database.
     """
+
+    encryption_parents = ("client_id",)
+    integrity_parent = "client_id"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.OneToOneField(

@@ -115,7 +115,7 @@ def _entries(client: Client, theme: Theme, touched: list[analytics.SessionThemes
     # An empty pk__in list sends no query at all.
     notes_of = TherapySession.objects.filter(client=client, pk__in=needs_note)
     stored = list(notes_of.values_list("id", "note_format", "note"))
-    decrypted = decrypt_values(TherapySession, "note", ((pk, n) for pk, _, n in stored))
+    decrypted = decrypt_values(TherapySession, "note", ((pk, n, client.pk) for pk, _, n in stored))
     notes = {pk: (fmt, note) for (pk, fmt, _), note in zip(stored, decrypted, strict=True)}
     entries = []
     for session in touched:

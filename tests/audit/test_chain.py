@@ -259,10 +259,17 @@ class VerifyAuditCommandTests(ChainTestCase):
         with self.assertRaisesMessage(CommandError, "--expect-head must be SEQ:MAC"):
             self.run_command("--expect-head", "ten")
 
-    def test_missing_triggers_are_warned_about(self):
+    def test_missing_triggers_fail_the_check(self):
         out, err = io.StringIO(), io.StringIO()
-        with triggers_off():
+        with triggers_off(), self.assertRaises(CommandError) as raised:
             call_command("verify_audit", stdout=out, stderr=err)
 
+        # The chain itself is intact, and says so; the missing triggers make it exit 1.
         self.assertTrue(out.getvalue().startswith("ok: 10 entries"))
-        self.assertIn("warning: the append-only triggers are missing", err.getvalue())
+        self.assertIn("append-only triggers are missing", str(raised.exception))
+        self.assertEqual(raised.exception.returncode, 1)
+
+    def test_negative_control_with_the_triggers_in_place_it_passes(self):
+        out = io.StringIO()
+        call_command("verify_audit", stdout=out)
+        self.assertTrue(out.getvalue().startswith("ok: 10 entries"))

@@ -19,10 +19,14 @@ from encryption.envelope import (
     MIN_LENGTH,
     NONCE_BYTES,
     TAG_BYTES,
+    UNBOUND_VERSION,
     VERSION,
     key_id_of,
     open_sealed,
+    reading_unbound_values,
     seal,
+    seal_unbound,
+    version_of,
 )
 from encryption.errors import (
     DecryptionError,
@@ -97,7 +101,7 @@ def test_seal_then_open_returns_the_exact_bytes(keyring, plaintext):
 def test_stored_form_is_version_key_id_nonce_then_padded_ciphertext_and_tag(keyring):
     blob = seal(b"x" * 20, label=LABEL, row_id=ROW, keyring=keyring)
 
-    assert blob[0] == VERSION == 1
+    assert blob[0] == VERSION == 2
     assert blob[1:3] == b"\x00\x01"  # key id 1, big-endian
     assert key_id_of(blob) == 1
     # 20 bytes pad to 32; the tag adds 16.
@@ -220,9 +224,9 @@ def test_every_bit_flip_in_nonce_ciphertext_and_tag_fails_authentication(keyring
 
 def test_a_changed_envelope_version_is_reported_by_number(keyring):
     blob = bytearray(seal(PLAINTEXT, label=LABEL, row_id=ROW, keyring=keyring))
-    blob[0] = 2
+    blob[0] = 3
 
-    with pytest.raises(MalformedCiphertextError, match="unknown envelope version 2"):
+    with pytest.raises(MalformedCiphertextError, match="unknown envelope version 3"):
         open_sealed(bytes(blob), label=LABEL, row_id=ROW, keyring=keyring)
 
 
@@ -256,7 +260,7 @@ def test_a_value_moved_to_another_row_fails_authentication(keyring):
     blob = seal(PLAINTEXT, label=LABEL, row_id=ROW, keyring=keyring)
 
     assert open_sealed(blob, label=LABEL, row_id=ROW, keyring=keyring) == PLAINTEXT
-    with pytest.raises(DecryptionError, match="moved from another row or field"):
+    with pytest.raises(DecryptionError, match="moved from another row, field or parent record"):
         open_sealed(blob, label=LABEL, row_id=OTHER_ROW, keyring=keyring)
 
 
@@ -286,6 +290,95 @@ def test_a_decryption_error_names_the_place_but_never_the_value(keyring):
     assert LABEL in message and OTHER_ROW in message
     assert "dismissed" not in message
     assert blob.hex()[:16] not in message
+
+
+# --- a value belongs to its row's parent (version 2) ------------------------------------------
+
+PARENT = "client_id=3f1d2c4b-5a69-4e7d-8c0b-1a2b3c4d5e6f"
+OTHER_PARENT = "client_id=9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+
+
+def test_a_value_sealed_for_one_parent_does_not_open_for_another(keyring):
+    blob = seal(PLAINTEXT, label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring)
+
+    # Control: with its own parent it opens.
+    assert open_sealed(blob, label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring) == PLAINTEXT
+    for binding in (OTHER_PARENT, "", "client_id="):
+        with pytest.raises(DecryptionError, match="parent record"):
+            open_sealed(blob, label=LABEL, row_id=ROW, binding=binding, keyring=keyring)
+
+
+def test_a_value_sealed_without_a_parent_does_not_open_with_one(keyring):
+    blob = seal(PLAINTEXT, label=LABEL, row_id=ROW, keyring=keyring)
+
+    assert open_sealed(blob, label=LABEL, row_id=ROW, keyring=keyring) == PLAINTEXT
+    with pytest.raises(DecryptionError):
+        open_sealed(blob, label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring)
+
+
+def test_row_ids_and_parents_cannot_be_shifted_into_each_other(keyring):
+    # Both are length-prefixed, so row "ab" of parent "c" is not row "a" of parent "bc".
+    blob = seal(PLAINTEXT, label=LABEL, row_id="ab", binding="c", keyring=keyring)
+
+    assert open_sealed(blob, label=LABEL, row_id="ab", binding="c", keyring=keyring) == PLAINTEXT
+    with pytest.raises(DecryptionError):
+        open_sealed(blob, label=LABEL, row_id="a", binding="bc", keyring=keyring)
+
+
+# --- version 1 values (written before parents were bound) --------------------------------------
+
+
+def test_an_unbound_value_is_refused_outside_the_binding_migration(keyring):
+    blob = seal_unbound(PLAINTEXT, label=LABEL, row_id=ROW, keyring=keyring)
+    assert version_of(blob) == UNBOUND_VERSION == 1
+
+    for binding in ("", PARENT):
+        with pytest.raises(DecryptionError, match="old format without its parent") as caught:
+            open_sealed(blob, label=LABEL, row_id=ROW, binding=binding, keyring=keyring)
+        assert "dismissed" not in str(caught.value)
+
+
+def test_an_unbound_value_opens_inside_reading_unbound_values_and_only_there(keyring):
+    blob = seal_unbound(PLAINTEXT, label=LABEL, row_id=ROW, keyring=keyring)
+
+    with reading_unbound_values():
+        # A version 1 value has no parent: whatever binding the caller passes is not used.
+        assert open_sealed(blob, label=LABEL, row_id=ROW, keyring=keyring) == PLAINTEXT
+        assert (
+            open_sealed(blob, label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring) == PLAINTEXT
+        )
+    # The permission ends with the block, also when the block raises.
+    with pytest.raises(DecryptionError, match="old format"):
+        open_sealed(blob, label=LABEL, row_id=ROW, keyring=keyring)
+    with pytest.raises(RuntimeError), reading_unbound_values():
+        raise RuntimeError("migration failed")
+    with pytest.raises(DecryptionError, match="old format"):
+        open_sealed(blob, label=LABEL, row_id=ROW, keyring=keyring)
+
+
+def test_inside_reading_unbound_values_an_unbound_value_still_belongs_to_its_row_and_field(
+    keyring,
+):
+    blob = seal_unbound(PLAINTEXT, label=LABEL, row_id=ROW, keyring=keyring)
+
+    with reading_unbound_values():
+        with pytest.raises(DecryptionError):
+            open_sealed(blob, label=LABEL, row_id=OTHER_ROW, keyring=keyring)
+        with pytest.raises(DecryptionError):
+            open_sealed(blob, label="clients.client.preferred_name", row_id=ROW, keyring=keyring)
+        with pytest.raises(DecryptionError):
+            open_sealed(_flip(blob, len(blob) * 8 - 1), label=LABEL, row_id=ROW, keyring=keyring)
+
+
+def test_a_bound_value_relabelled_as_version_1_opens_nowhere(keyring):
+    # Rewriting the version byte cannot strip the parent: the header is authenticated too.
+    blob = bytearray(seal(PLAINTEXT, label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring))
+    blob[0] = UNBOUND_VERSION
+
+    with pytest.raises(DecryptionError, match="old format"):
+        open_sealed(bytes(blob), label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring)
+    with reading_unbound_values(), pytest.raises(DecryptionError, match="failed authentication"):
+        open_sealed(bytes(blob), label=LABEL, row_id=ROW, binding=PARENT, keyring=keyring)
 
 
 # --- keys -------------------------------------------------------------------------------------

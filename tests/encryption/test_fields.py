@@ -27,10 +27,12 @@ from encryption.errors import (
     KeyConfigurationError,
     MalformedCiphertextError,
     PlaintextQueryError,
+    RecordIntegrityError,
     UnknownKeyError,
 )
-from encryption.fields import EncryptedField, EncryptedTextField, Sealed
+from encryption.fields import EncryptedField, EncryptedTextField, Sealed, binding_of
 from encryption.keys import reset_keyring
+from integrity import check as integrity_check
 from sessions.models import TherapySession
 from tests.base import (
     ALICE_CANARY_NAME,
@@ -99,6 +101,26 @@ def write_raw_column(instance, field_name: str, value: bytes) -> None:
 
 def reload(instance):
     return type(instance).objects.get(pk=instance.pk)
+
+
+def skip_check(*args, **kwargs) -> None:
+    """Stands in for the integrity check (``field_layer_only``)."""
+
+
+@pytest.fixture
+def field_layer_only(monkeypatch):
+    """Reads go through the field layer alone, without the integrity check.
+
+    A row changed outside the application is refused whole by the integrity app, when it is
+    loaded through the model's manager (``check_loaded``) or, otherwise, when its first value
+    is read (``check_instance``, on ``encryption.signals.record_opened``). So a raw tamper is
+    reported as ``RecordIntegrityError`` whichever field is read. The tests that use this
+    fixture are about the field layer underneath: which error a damaged value raises, and that
+    the row's other values still decrypt at that layer. The same tampering is shown refused
+    with the check in place in ``test_with_the_integrity_check_*``.
+    """
+    monkeypatch.setattr(integrity_check, "check_loaded", skip_check)
+    monkeypatch.setattr(integrity_check, "check_instance", skip_check)
 
 
 @pytest.fixture
@@ -236,7 +258,7 @@ def test_stored_column_is_an_envelope_under_the_primary_key_without_plaintext(cl
     stored = raw_column(client_record, "full_name")
 
     assert isinstance(stored, bytes)
-    assert stored[:3] == b"\x01\x00\x01"  # version 1, key id 1
+    assert stored[:3] == b"\x02\x00\x01"  # version 2 (bound to its parent), key id 1
     for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
         assert ALICE_CANARY_NAME.encode(encoding) not in stored
     assert ALICE_CANARY_NAME.encode().hex().encode() not in stored
@@ -250,7 +272,7 @@ def test_every_encrypted_column_of_a_session_is_stored_as_an_envelope(session_re
 
     for field in encrypted:
         stored = raw_column(session_record, field.name)
-        assert stored[:3] == b"\x01\x00\x01", field.name
+        assert stored[:3] == b"\x02\x00\x01", field.name
         assert len(stored) >= MIN_LENGTH, field.name
     assert b"zebrafinch" not in raw_column(session_record, "note")
     assert b"low" not in raw_column(session_record, "risk_level")
@@ -283,14 +305,19 @@ def test_saving_again_encrypts_afresh(client_record):
 
 
 def test_a_stored_value_cannot_be_read_with_the_raw_bytes_under_another_label(client_record):
-    # The envelope API confirms what the column holds: it opens only as this field of this row.
+    # The envelope API confirms what the column holds: it opens only as this field of this row,
+    # of this row's parent (the client's therapist).
     stored = raw_column(client_record, "full_name")
+    row_id, binding = str(client_record.pk), binding_of(client_record)
+    assert binding == f"therapist_id={client_record.therapist_id}"
 
-    assert open_sealed(stored, label="clients.client.full_name", row_id=str(client_record.pk)) == (
-        ALICE_CANARY_NAME.encode()
-    )
+    assert open_sealed(
+        stored, label="clients.client.full_name", row_id=row_id, binding=binding
+    ) == (ALICE_CANARY_NAME.encode())
     with pytest.raises(DecryptionError):
-        open_sealed(stored, label="clients.client.preferred_name", row_id=str(client_record.pk))
+        open_sealed(stored, label="clients.client.preferred_name", row_id=row_id, binding=binding)
+    with pytest.raises(DecryptionError):
+        open_sealed(stored, label="clients.client.full_name", row_id=row_id)
 
 
 # --- tampering and moving values --------------------------------------------------------------
@@ -311,7 +338,9 @@ def test_a_stored_value_cannot_be_read_with_the_raw_bytes_under_another_label(cl
         (-1, DecryptionError),
     ],
 )
-def test_a_flipped_byte_in_the_stored_column_raises_on_read(client_record, position, error):
+def test_a_flipped_byte_in_the_stored_column_raises_on_read(
+    field_layer_only, client_record, position, error
+):
     stored = bytearray(raw_column(client_record, "full_name"))
     stored[position] ^= 0x01
     write_raw_column(client_record, "full_name", bytes(stored))
@@ -320,12 +349,26 @@ def test_a_flipped_byte_in_the_stored_column_raises_on_read(client_record, posit
 
     with pytest.raises(error):
         _ = tampered.full_name
-    # The other fields of the row are unaffected.
+    # At the field layer the other fields of the row are unaffected.
     assert tampered.preferred_name == "Quill"
 
 
+@pytest.mark.parametrize("position", [0, 2, 3, 30, -1])
+def test_with_the_integrity_check_a_flipped_byte_refuses_the_whole_row(client_record, position):
+    # Control: untouched, the row reads.
+    assert reload(client_record).preferred_name == "Quill"
+    stored = bytearray(raw_column(client_record, "full_name"))
+    stored[position] ^= 0x01
+    write_raw_column(client_record, "full_name", bytes(stored))
+
+    # Not even the untouched values of the row are returned, on every attempt.
+    for _ in range(2):
+        with pytest.raises(RecordIntegrityError, match="changed outside the application"):
+            _ = reload(client_record).preferred_name
+
+
 def test_a_tampered_value_raises_decryption_error_every_time_and_is_never_saved_over(
-    client_record,
+    field_layer_only, client_record
 ):
     stored = bytearray(raw_column(client_record, "full_name"))
     stored[20] ^= 0x80
@@ -349,7 +392,7 @@ def test_untampered_value_reads_back(client_record):
     assert reload(client_record).full_name == ALICE_CANARY_NAME
 
 
-def test_a_value_copied_from_another_clients_row_raises(therapist, client_record):
+def test_a_value_copied_from_another_clients_row_raises(field_layer_only, therapist, client_record):
     other = make_client(therapist, full_name="Another Person")
     write_raw_column(other, "full_name", raw_column(client_record, "full_name"))
 
@@ -359,17 +402,67 @@ def test_a_value_copied_from_another_clients_row_raises(therapist, client_record
     assert reload(client_record).full_name == ALICE_CANARY_NAME
 
 
-def test_a_value_copied_to_another_column_of_the_same_row_raises(client_record):
+def test_a_value_copied_to_another_column_of_the_same_row_raises(field_layer_only, client_record):
     write_raw_column(client_record, "preferred_name", raw_column(client_record, "full_name"))
 
     moved = reload(client_record)
 
     with pytest.raises(DecryptionError):
         _ = moved.preferred_name
+    # At the field layer the value left in its own column still reads.
     assert moved.full_name == ALICE_CANARY_NAME
 
 
-def test_a_session_note_copied_to_another_session_raises(client_record, session_record):
+def _copied_from_another_clients_row(therapist, client_record, session_record):
+    other = make_client(therapist, full_name="Another Person")
+    write_raw_column(other, "full_name", raw_column(client_record, "full_name"))
+    return other, "preferred_name"
+
+
+def _copied_to_another_column(therapist, client_record, session_record):
+    write_raw_column(client_record, "preferred_name", raw_column(client_record, "full_name"))
+    return client_record, "full_name"
+
+
+def _session_note_copied_to_another_session(therapist, client_record, session_record):
+    other = make_session(client_record, note={"subjective": "Quiet session."})
+    write_raw_column(other, "note", raw_column(session_record, "note"))
+    return other, "risk_level"
+
+
+def _truncated(therapist, client_record, session_record):
+    write_raw_column(client_record, "full_name", raw_column(client_record, "full_name")[:20])
+    return client_record, "preferred_name"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        _copied_from_another_clients_row,
+        _copied_to_another_column,
+        _session_note_copied_to_another_session,
+        _truncated,
+    ],
+    ids=["from-another-row", "to-another-column", "note-to-another-session", "truncated"],
+)
+def test_with_the_integrity_check_each_tampered_row_is_refused_whole(
+    therapist, client_record, session_record, tamper
+):
+    # Each tamper of the field-layer tests above, with the integrity check in place: reading a
+    # value the tamper did not touch is refused too.
+    tampered, untouched = tamper(therapist, client_record, session_record)
+
+    with pytest.raises(RecordIntegrityError, match="changed outside the application"):
+        _ = getattr(reload(tampered), untouched)
+    # Control: the record the value came from is untouched and reads.
+    assert reload(session_record).note == {"subjective": ALICE_CANARY_NOTE}
+    if tampered.pk != client_record.pk:
+        assert reload(client_record).full_name == ALICE_CANARY_NAME
+
+
+def test_a_session_note_copied_to_another_session_raises(
+    field_layer_only, client_record, session_record
+):
     other = make_session(client_record, note={"subjective": "Quiet session."})
     write_raw_column(other, "note", raw_column(session_record, "note"))
 
@@ -378,7 +471,7 @@ def test_a_session_note_copied_to_another_session_raises(client_record, session_
     assert reload(session_record).note == {"subjective": ALICE_CANARY_NOTE}
 
 
-def test_a_truncated_column_raises_a_malformed_error(client_record):
+def test_a_truncated_column_raises_a_malformed_error(field_layer_only, client_record):
     write_raw_column(client_record, "full_name", raw_column(client_record, "full_name")[:20])
 
     with pytest.raises(MalformedCiphertextError, match="truncated"):

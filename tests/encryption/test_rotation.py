@@ -21,8 +21,11 @@ from django.test import TestCase, TransactionTestCase, override_settings
 
 from clients.models import Client, Disclosure, DisclosureKind
 from encryption import rotation
-from encryption.envelope import seal
+from encryption.envelope import open_sealed, seal
+from encryption.errors import RecordIntegrityError
+from encryption.fields import binding_of
 from encryption.keys import reset_keyring
+from encryption.signals import values_rewritten
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.base import ALICE_CANARY_NOTE, make_client, make_session, make_therapist
 from tests.record.helpers import make_signed_session
@@ -150,6 +153,28 @@ class RotationTests(TestCase):
         with connection.cursor() as cursor:
             cursor.execute("SELECT COUNT(*) FROM key_rotation_permit")
             self.assertEqual(cursor.fetchone()[0], 0)
+        # Every rewritten row has a new integrity record: the whole database still verifies.
+        out = io.StringIO()
+        call_command("verify_records", stdout=out, stderr=io.StringIO())
+        self.assertRegex(out.getvalue(), r"^ok: \d+ records match \d+ ledger entries")
+
+    def test_without_the_ledger_following_rotation_verify_records_fails(self):
+        # Negative control for the verify_records assertion above: rotation rewrites stored
+        # bytes by raw SQL, so without its values_rewritten signal every rewritten row would
+        # look changed outside the application.
+        with (
+            field_keys(ROTATED_KEYS),
+            mock.patch.object(rotation.values_rewritten, "send") as not_sent,
+        ):
+            rotation.rotate()
+        self.assertTrue(not_sent.called)
+        out = io.StringIO()
+        with self.assertRaisesMessage(CommandError, "changed outside the application"):
+            call_command("verify_records", stdout=out, stderr=io.StringIO())
+        self.assertIn(
+            f"changed: {Client._meta.db_table} row {self.made['clients'][0].pk}: changed outside",
+            out.getvalue(),
+        )
 
     def test_old_key_alone_no_longer_reads_rotated_values(self):
         # Control: the values really were re-encrypted, not merely relabelled.
@@ -197,25 +222,37 @@ class RotationTests(TestCase):
 
     def test_an_app_write_between_read_and_write_is_kept(self):
         draft = self.made["drafts"][0]
+        (encrypted,) = [
+            fields for model, fields in rotation.encrypted_models() if model is TherapySession
+        ]
         real_open, written = rotation.open_sealed, []
 
-        def open_then_app_saves(blob, *, label, row_id, keyring):
-            if row_id == str(draft.pk) and label.endswith(".plan") and not written:
+        def open_then_app_saves(blob, *, label, row_id, binding, keyring):
+            # The app's write lands after the batch was read and before the first of the row's
+            # values is written back. (A real app write is its own transaction, so it never sees
+            # a row half rewritten by a batch: SQLite's write lock and PostgreSQL's row locks
+            # hold it until the batch commits, with the batch's integrity records.)
+            if row_id == str(draft.pk) and not written:
                 session = TherapySession.objects.get(pk=draft.pk)
                 session.plan = "Saved by the app during rotation."
                 session.save()  # the app writes with the primary key in force
                 written.append(1)
-            return real_open(blob, label=label, row_id=row_id, keyring=keyring)
+            return real_open(blob, label=label, row_id=row_id, binding=binding, keyring=keyring)
 
         with field_keys(ROTATED_KEYS):
             with mock.patch.object(rotation, "open_sealed", open_then_app_saves):
                 result = rotation.rotate()
-            # The save re-sealed the whole row: "plan", "themes" and "dismissed_themes" (rotated
-            # after it) were found changed and kept; the columns before it were re-sealed too.
-            self.assertEqual(result.changed_meanwhile, 3)
+            # The save re-sealed the whole row: every one of its values was found changed and
+            # kept, none overwritten with the rotation's copy of the old one.
+            self.assertEqual(written, [1])
+            self.assertEqual(result.failed, [])
+            self.assertEqual(result.changed_meanwhile, len(encrypted))
             saved = TherapySession.objects.get(pk=draft.pk)
             self.assertEqual(saved.plan, "Saved by the app during rotation.")
+            self.assertEqual(saved.note, draft.note)
             self.assertEqual(key_ids(rotation.census()), {2})
+        # Both the app's write and the rotation's rewrites of the other rows were recorded.
+        call_command("verify_records", stdout=io.StringIO(), stderr=io.StringIO())
 
     def test_a_value_that_cannot_be_decrypted_is_reported_and_left_alone(self):
         draft = self.made["drafts"][1]
@@ -259,7 +296,7 @@ class RotationTests(TestCase):
         # Negative control: what the permit allows is refused without it.
         signed = self.made["signed"][0]
         addendum = Addendum.objects.filter(session=signed).get()
-        replacement = self.reencrypted(SESSION_TABLE, "plan", signed.pk, "therapysession.plan")
+        replacement = self.reencrypted(signed, "plan")
         for table, column, pk, value in [
             (SESSION_TABLE, "plan", signed.pk, replacement),
             (ADDENDUM_TABLE, "text", addendum.pk, self.raw(ADDENDUM_TABLE, "text", addendum.pk)),
@@ -290,13 +327,14 @@ class RotationTests(TestCase):
                 self.set_raw(table, column, value, pk)
         # Positive control: an encrypted column alone is let through, with the permit.
         with field_keys(ROTATED_KEYS), transaction.atomic(), self.permit():
-            self.set_raw(
-                SESSION_TABLE,
-                "plan",
-                self.reencrypted(SESSION_TABLE, "plan", signed.pk, "therapysession.plan"),
-                signed.pk,
-            )
+            self.set_raw(SESSION_TABLE, "plan", self.reencrypted(signed, "plan"), signed.pk)
         with field_keys(ROTATED_KEYS):
+            # The permit is for the triggers only: a rewrite that the ledger was not told of is
+            # refused like any other change outside the application...
+            with self.assertRaises(RecordIntegrityError):
+                TherapySession.objects.get(pk=signed.pk).integrity_ok()
+            # ...and once it is told, as rotation tells it, the signed content seal still holds.
+            values_rewritten.send(sender=TherapySession, pks=[signed.pk], using="default")
             self.assertTrue(TherapySession.objects.get(pk=signed.pk).integrity_ok())
 
     # --- helpers ----------------------------------------------------------------------------
@@ -326,13 +364,17 @@ class RotationTests(TestCase):
                 [value, TherapySession._meta.pk.get_db_prep_value(pk, connection)],
             )
 
-    def reencrypted(self, table, column, pk, label_tail):
-        from encryption.envelope import open_sealed
-
-        label = f"therapy_sessions.{label_tail}"
+    def reencrypted(self, instance, field_name):
+        """The stored value of ``instance.field_name`` sealed afresh under the new primary."""
+        field = type(instance)._meta.get_field(field_name)
+        stored = self.raw(type(instance)._meta.db_table, field.column, instance.pk)
+        where = {
+            "label": field.encryption_label,
+            "row_id": str(instance.pk),
+            "binding": binding_of(instance),
+        }
         with field_keys(ROTATED_KEYS):
-            plaintext = open_sealed(self.raw(table, column, pk), label=label, row_id=str(pk))
-            return seal(plaintext, label=label, row_id=str(pk))
+            return seal(open_sealed(stored, **where), **where)
 
     def raw_sessions(self):
         with connection.cursor() as cursor:
@@ -376,6 +418,8 @@ class KilledRotationTests(TransactionTestCase):
             self.assertEqual(key_ids(rotation.census()), {2})
             self.assertEqual(plaintexts(), before_values)
             assert_signed_records_intact(self)
+        # The killed batch rolled back its ledger entries with its rewrites.
+        call_command("verify_records", stdout=io.StringIO(), stderr=io.StringIO())
 
     def start_rotation(self, *args) -> subprocess.Popen:
         env = {

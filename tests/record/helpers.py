@@ -2,7 +2,6 @@
 and switching the immutability triggers off to simulate someone tampering with the database."""
 
 import datetime
-import importlib
 import io
 import json
 import secrets
@@ -10,6 +9,7 @@ import shutil
 import subprocess
 import zipfile
 from contextlib import contextmanager
+from html.parser import HTMLParser
 
 from django.db import connection
 from django.urls import reverse
@@ -18,7 +18,6 @@ from django.utils import timezone
 from sessions.models import NoteStatus, TherapySession
 from tests.base import make_session
 
-TRIGGERS = importlib.import_module("sessions.migrations.0003_immutability_triggers")
 SESSION_TABLE = TherapySession._meta.db_table
 
 
@@ -105,22 +104,36 @@ def raw_column(model, column: str, pk) -> bytes:
 
 @contextmanager
 def immutability_triggers_off():
-    """Drop the signed-note triggers, as someone with the database's owner rights could, and
-    put them back. Only inside a test transaction (TestCase): it is rolled back anyway."""
-    drop, create = (
-        (TRIGGERS.SQLITE_DROP, TRIGGERS.SQLITE_CREATE)
-        if connection.vendor == "sqlite"
-        else (TRIGGERS.POSTGRES_DROP, TRIGGERS.POSTGRES_CREATE)
-    )
+    """Take the signed-note triggers away, as someone with the database's owner rights could,
+    and put the same triggers back (their current definitions, whatever migration made them)."""
+    tables = [TherapySession._meta.db_table, "therapy_sessions_addendum"]
     with connection.cursor() as cursor:
-        for statement in drop:
-            cursor.execute(statement)
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name IN (%s, %s) AND name LIKE 'therapy_%%'",
+                tables,
+            )
+            saved = cursor.fetchall()
+            for name, _sql in saved:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        else:
+            # Deferred foreign-key checks of the test's transaction would block the ALTER.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            for statement in create:
-                cursor.execute(statement)
+            if connection.vendor == "sqlite":
+                for _name, sql in saved:
+                    cursor.execute(sql)
+            else:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def messages_of(response) -> list[str]:
@@ -166,3 +179,69 @@ def unzip(response) -> dict[str, bytes]:
 
 def exported_record(response) -> dict:
     return json.loads(unzip(response)["record.json"])
+
+
+class _FormReader(HTMLParser):
+    """The controls of one <form> of a page, read as a browser submits them (HTML's "constructing
+    the entry list"): no disabled control, no unchecked box, and a select's selected option only
+    when it is not disabled."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.entries = form_id, False, []
+        self.select = self.option = self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside:
+            return
+        named = attrs.get("name") is not None and "disabled" not in attrs
+        if tag == "input" and named:
+            kind = attrs.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            if kind not in ("submit", "button", "reset", "image", "file"):
+                default = "on" if kind in ("checkbox", "radio") else ""
+                self.entries.append((attrs["name"], attrs.get("value") or default))
+        elif tag == "textarea" and named:
+            self.textarea = [attrs["name"], ""]
+        elif tag == "select":
+            self.select = {"name": attrs.get("name") if named else None, "options": []}
+        elif tag == "option" and self.select is not None:
+            self.option = {**attrs, "text": ""}
+            self.select["options"].append(self.option)
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+        if self.option is not None:
+            self.option["text"] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self.textarea is not None:
+            name, text = self.textarea
+            self.entries.append((name, text.removeprefix("\n")))  # HTML drops that newline
+            self.textarea = None
+        elif tag == "option":
+            self.option = None
+        elif tag == "select" and self.select is not None:
+            options = self.select["options"]
+            chosen = [o for o in options if "selected" in o]
+            option = (
+                chosen[-1] if chosen else next((o for o in options if "disabled" not in o), None)
+            )
+            if self.select["name"] and option is not None and "disabled" not in option:
+                value = option["value"] if option.get("value") is not None else option["text"]
+                self.entries.append((self.select["name"], value))
+            self.select = None
+
+
+def posted_by_browser(page: str, form_id: str) -> list[tuple[str, str]]:
+    """(name, value) of every field a browser posts from the form ``form_id`` of ``page``."""
+    reader = _FormReader(form_id)
+    reader.feed(page)
+    return reader.entries

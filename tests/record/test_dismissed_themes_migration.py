@@ -21,12 +21,28 @@ class DismissedThemesMigrationTests(TransactionTestCase):
     serialized_rollback = True
 
     def migrate(self, targets):
-        """Every app at its latest migration, except those named in ``targets``."""
+        """The apps named in ``targets`` at those migrations; every other app at its latest
+        migration that does not need a later one of theirs (integrity 0003, which binds every
+        encrypted value, needs therapy_sessions 0005, so it is not applied before it)."""
         executor = MigrationExecutor(connection)
+        graph = executor.loader.graph
         named = {app for app, _ in targets}
-        leaves = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in named]
-        executor.migrate([*leaves, *targets])
-        return executor.loader.project_state([*leaves, *targets]).apps
+        reached = {node for target in targets for node in graph.forwards_plan(target)}
+        beyond = {node for node in graph.nodes if node[0] in named and node not in reached}
+        others, unapplied = [], []
+        for app, name in graph.leaf_nodes():
+            if app in named:
+                continue
+            node = (app, name)
+            while node is not None and beyond.intersection(graph.forwards_plan(node)):
+                earlier = [p.key for p in graph.node_map[node].parents if p.key[0] == app]
+                node = earlier[0] if earlier else None
+            if node is None:
+                unapplied.append((app, None))  # every migration of the app needs a later one
+            else:
+                others.append(node)
+        executor.migrate([*others, *unapplied, *targets])
+        return executor.loader.project_state([*others, *targets]).apps
 
     def tearDown(self):
         executor = MigrationExecutor(connection)

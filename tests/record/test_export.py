@@ -28,6 +28,7 @@ from tests.record.helpers import (
     pdf_text,
     unzip,
 )
+from tests.test_bad_input import client_post
 
 SCHEMA = json.loads((Path(settings.BASE_DIR) / "docs" / "export-schema.json").read_text())
 MARKUP = '<b>&<img src="x">'
@@ -99,6 +100,8 @@ class RecordJsonTests(ExportTestCase):
             "bad time stamp": lambda r: r.update(exported_at="yesterday"),
             "missing client": lambda r: r.pop("client"),
             "bad intensity": lambda r: r["sessions"][0]["themes"][0].update(intensity=4),
+            "evidence not text": lambda r: r["sessions"][0]["themes"][0].update(evidence=5),
+            "no evidence key": lambda r: r["sessions"][0]["themes"][0].pop("evidence"),
         }
         for what, breaks in broken.items():
             with self.subTest(what):
@@ -138,6 +141,7 @@ class RecordJsonTests(ExportTestCase):
                     "name": self.guilt.name,
                     "category": self.guilt.category,
                     "intensity": 2,
+                    "evidence": None,  # chosen by hand, not from a suggestion
                 }
             ],
         )
@@ -151,6 +155,43 @@ class RecordJsonTests(ExportTestCase):
         self.assertEqual([t["slug"] for t in draft["themes"]], ["maternal-rejection"])
         self.assertEqual(draft["themes"][0]["intensity"], 3)
         self.assertEqual(markup["note"]["subjective"], f"Wrote {MARKUP} on the board.")
+
+    def test_an_accepted_suggestion_keeps_its_evidence_phrase(self):
+        """Issue 13, item 8: the phrase that suggested a theme, accepted on the session page,
+        is in the export with the theme."""
+        phrase = "felt dismissed by her mother"
+        self.assertIn(phrase, self.alice_session.full_text())
+        response = self.client.post(
+            reverse("session_accept_theme", args=[self.alice_session.pk]),
+            {"theme": self.guilt.pk, "version": self.alice_session.version, "evidence": phrase},
+        )
+        self.assertEqual(response.status_code, 302)
+        record = exported_record(self.download())
+        self.assertEqual(VALIDATOR.is_valid(record), True)
+        draft = next(s for s in record["sessions"] if s["id"] == str(self.alice_session.pk))
+        evidence = {theme["slug"]: theme["evidence"] for theme in draft["themes"]}
+        self.assertEqual(evidence, {"maternal-rejection": None, "guilt": phrase})
+
+    def test_typed_text_loses_its_surrounding_white_space_as_the_schema_says(self):
+        """Issue 13, item 8: stripping is kept, and documented for each stripped field."""
+        data = client_post(full_name="  Wren\u00a0Ashby \n", general_notes="\t Line one\n  two  ")
+        response = self.client.post(reverse("client_edit", args=[self.alice_client.pk]), data)
+        self.assertEqual(response.status_code, 302)
+        client = exported_record(self.download())["client"]
+        self.assertEqual(client["full_name"], "Wren\u00a0Ashby")
+        self.assertEqual(client["general_notes"], "Line one\n  two")
+        text = SCHEMA["$defs"]["text"]
+        self.assertIn("without white space at the start and end", text["description"])
+        client_props = SCHEMA["properties"]["client"]["properties"]
+        session_props = SCHEMA["$defs"]["session"]["properties"]
+        for props, names in (
+            (client_props, ["full_name", "preferred_name", "general_notes", "closing_summary"]),
+            (session_props, ["mood_affect", "risk_notes", "interventions", "plan"]),
+        ):
+            for name in names:
+                self.assertEqual(props[name], {"$ref": "#/$defs/text"}, name)
+        process = session_props["process_note"]["oneOf"][1]["properties"]["text"]
+        self.assertIn("white space at the start and end is kept", process["description"])
 
     def test_it_holds_nothing_of_another_therapists_clients(self):
         files = unzip(self.download())

@@ -11,7 +11,8 @@ from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Disclosure
 from encryption.envelope import open_sealed
-from encryption.errors import DecryptionError
+from encryption.errors import DecryptionError, RecordIntegrityError
+from encryption.fields import binding_of
 from sessions.models import ProcessNote, TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import PersonaTestCase
@@ -48,8 +49,11 @@ class StorageTests(ProcessNoteTestCase):
         self.assertNotEqual(ProcessNote._meta.db_table, TherapySession._meta.db_table)
         stored = raw_column(ProcessNote, "text", self.note.pk)
         self.assertEqual(hits(stored, [self.private]), [])
+        # Sealed for this row of this table, and for its session (its parent).
+        binding = binding_of(self.note)
+        self.assertEqual(binding, f"session_id={self.session.pk}")
         self.assertEqual(
-            open_sealed(stored, label=LABEL, row_id=str(self.note.pk)).decode(),
+            open_sealed(stored, label=LABEL, row_id=str(self.note.pk), binding=binding).decode(),
             f"Countertransference: {self.private}",
         )
         # The session's own row holds nothing of it.
@@ -68,13 +72,22 @@ class StorageTests(ProcessNoteTestCase):
                 f"UPDATE {TherapySession._meta.db_table} SET plan = %s WHERE id = %s",  # noqa: S608
                 [stored, db_pk(TherapySession, self.session.pk)],
             )
-        moved = TherapySession.objects.get(pk=self.session.pk)
-        with self.assertRaises(DecryptionError):
-            _ = moved.plan
-        with self.assertRaises(DecryptionError):
-            open_sealed(
-                stored, label="therapy_sessions.therapysession.plan", row_id=str(self.note.pk)
-            )
+        # The session row no longer matches its integrity record: refused whole.
+        with self.assertRaises(RecordIntegrityError):
+            _ = TherapySession.objects.get(pk=self.session.pk).plan
+        # Underneath, the value does not decrypt as the session's plan (the associated data
+        # the field would use for it), nor under the note's own row id and parent.
+        for row_id, binding in [
+            (str(self.session.pk), binding_of(self.session)),
+            (str(self.note.pk), binding_of(self.note)),
+        ]:
+            with self.assertRaises(DecryptionError):
+                open_sealed(
+                    stored,
+                    label="therapy_sessions.therapysession.plan",
+                    row_id=row_id,
+                    binding=binding,
+                )
 
     def test_the_text_is_kept_exactly_and_shown_on_its_page(self):
         page = self.client.get(self.url)

@@ -13,6 +13,8 @@ from django.utils.html import escape
 from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
 from encryption.envelope import seal
+from encryption.fields import binding_of
+from integrity import ledger
 from sessions.models import Addendum, NoteStatus, SignedNoteError, TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import PASSWORD, PersonaTestCase
@@ -272,7 +274,12 @@ class ImmutabilityTests(SignTestCase):
     def test_the_same_raw_sql_update_of_a_draft_succeeds_control(self):
         changed = self.raw_update(SESSION_TABLE, "duration_minutes = %s", [5], self.draft.pk)
         self.assertEqual(changed, 1)
-        self.assertEqual(TherapySession.objects.get(pk=self.draft.pk).duration_minutes, 5)
+        # Read as stored: the integrity ledger (rightly) refuses a row changed outside the app.
+        (stored,) = raw(
+            f"SELECT duration_minutes FROM {SESSION_TABLE} WHERE id = %s",  # noqa: S608
+            [db_pk(TherapySession, self.draft.pk)],
+        )
+        self.assertEqual(stored, (5,))
 
     def draft_ciphertext(self, column: str) -> bytes:
         (value,) = raw(
@@ -363,11 +370,37 @@ class AddendumTests(SignTestCase):
 
 
 class IntegrityTests(SignTestCase):
+    """A signed note changed in the database is caught twice over: first by the integrity
+    ledger (the row no longer matches its newest ledger entry: the "record cannot be read" page,
+    nothing of it shown), and, should the ledger ever have been brought in line with the changed
+    row, by the note's own content seal (a warning on the note)."""
+
     def view(self, session):
         with new_entries() as entries:
             page = self.client.get(session.get_absolute_url())
         self.assertEqual(page.status_code, 200)
         return page, [entry.action for entry in entries]
+
+    def assert_integrity_page(self, session, object_type, pk, *, hidden: str = "") -> None:
+        """The session page is refused with the integrity page and one audit entry that
+        names the changed record."""
+        with new_entries() as entries:
+            page = self.client.get(session.get_absolute_url())
+        self.assertContains(page, "This record cannot be read", status_code=409)
+        self.assertNotContains(page, "Integrity warning", status_code=409)
+        if hidden:
+            self.assertNotContains(page, hidden, status_code=409)
+        self.assertEqual([entry.action for entry in entries], [Action.INTEGRITY_FAILURE])
+        event = AuditEvent.objects.get(action=Action.INTEGRITY_FAILURE)
+        self.assertEqual(
+            (event.object_type, event.object_id, event.client_code, event.outcome),
+            (object_type, str(pk), "C-0001", "failed"),
+        )
+
+    def seal_accepted(self, model, pk) -> None:
+        """Bring the ledger in line with the row as it now is (as if the change had been made
+        through the app), to test the content seal behind it."""
+        ledger.record_rows(model, [pk], using="default")
 
     def tamper(self, table: str, column: str, value, pk) -> None:
         with immutability_triggers_off(), connection.cursor() as cursor:
@@ -383,8 +416,17 @@ class IntegrityTests(SignTestCase):
         self.assertContains(page, "verified")
         self.assertEqual(actions, [Action.VIEW_SESSION])
 
-    def test_a_changed_content_hash_shows_a_warning_and_is_audited_once(self):
+    def test_a_changed_content_hash_gives_the_integrity_page_and_is_audited_once(self):
         self.tamper(SESSION_TABLE, "content_hash", "f" * 64, self.signed.pk)
+        self.assert_integrity_page(
+            self.signed, "session", self.signed.pk, hidden="Signed words about her mother."
+        )
+
+    def test_a_changed_content_hash_shows_a_warning_and_is_audited_once(self):
+        # Second line of defence: the ledger refuses this row first (test above); with the
+        # ledger re-recorded after the raw change, the note's content seal still catches it.
+        self.tamper(SESSION_TABLE, "content_hash", "f" * 64, self.signed.pk)
+        self.seal_accepted(TherapySession, self.signed.pk)
         page, actions = self.view(self.signed)
         self.assertContains(page, "Integrity warning")
         self.assertNotContains(page, "verified")
@@ -395,29 +437,54 @@ class IntegrityTests(SignTestCase):
             ("session", str(self.signed.pk), "C-0001", "failed"),
         )
 
-    def test_a_validly_encrypted_but_different_plan_shows_a_warning(self):
+    def forge_plan(self) -> None:
         forged = seal(
             b"Forged plan: no further sessions needed.",
             label="therapy_sessions.therapysession.plan",
             row_id=str(self.signed.pk),
+            binding=binding_of(self.signed),
         )
         self.tamper(SESSION_TABLE, "plan", forged, self.signed.pk)
+
+    def test_a_validly_encrypted_but_different_plan_gives_the_integrity_page(self):
+        self.forge_plan()
+        self.assert_integrity_page(self.signed, "session", self.signed.pk, hidden="Forged plan")
+
+    def test_a_validly_encrypted_but_different_plan_shows_a_warning(self):
+        # Second line of defence: the ledger refuses this row first (test above); with the
+        # ledger re-recorded after the raw change, the note's content seal still catches it.
+        self.forge_plan()
+        self.seal_accepted(TherapySession, self.signed.pk)
         page, actions = self.view(self.signed)
         self.assertContains(page, "Forged plan: no further sessions needed.")  # it decrypts
         self.assertContains(page, "Integrity warning")
         self.assertEqual(actions.count(Action.INTEGRITY_FAILURE), 1)
 
-    def test_a_changed_addendum_shows_a_warning(self):
+    def forge_addendum(self) -> Addendum:
         self.client.post(reverse("addendum_create", args=[self.signed.pk]), {"text": "Original."})
         addendum = Addendum.objects.get(session=self.signed)
         forged = seal(
-            b"Forged addendum.", label="therapy_sessions.addendum.text", row_id=str(addendum.pk)
+            b"Forged addendum.",
+            label="therapy_sessions.addendum.text",
+            row_id=str(addendum.pk),
+            binding=binding_of(addendum),
         )
         with immutability_triggers_off(), connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ADDENDUM_TABLE} SET text = %s WHERE id = %s",  # noqa: S608
                 [forged, db_pk(Addendum, addendum.pk)],
             )
+        return addendum
+
+    def test_a_changed_addendum_gives_the_integrity_page(self):
+        addendum = self.forge_addendum()
+        self.assert_integrity_page(self.signed, "addendum", addendum.pk, hidden="Forged addendum.")
+
+    def test_a_changed_addendum_shows_a_warning(self):
+        # Second line of defence: the ledger refuses this row first (test above); with the
+        # ledger re-recorded after the raw change, the addendum's content seal still catches it.
+        addendum = self.forge_addendum()
+        self.seal_accepted(Addendum, addendum.pk)
         page, actions = self.view(self.signed)
         self.assertContains(page, "Forged addendum.")
         self.assertContains(page, "Integrity warning")

@@ -537,8 +537,9 @@ class ConsistencyTests(SearchTestCase):
         self.found(q="zebrafinch")
         # Session and user (2), the sign-in layer: 2FA device and account (2), index
         # generation (1), themes list for the form (1, its names reused for the result
-        # badges), client names of the page (1).
-        with self.assertNumQueries(7):
+        # badges), client names of the page (1) and their newest integrity records (1: the
+        # clients are checked against the ledger as loaded).
+        with self.assertNumQueries(8):
             self.found(q="zebrafinch")
 
     @override_settings(SEARCH_INDEX_MAX_THERAPISTS=2)

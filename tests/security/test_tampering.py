@@ -6,14 +6,18 @@ attacked automatically) is read as raw bytes. Then:
 - flips: one random bit (seeded) in the header, nonce, ciphertext or tag region of a random
   value, decrypted with the row's associated data through the field's own decrypt path;
 - swaps: a value moved to another row (same field), to another field (same row), and to
-  another table; each must fail authentication;
+  another table, and a row moved to another parent (client, session, therapist); each must
+  fail authentication;
 - end to end: a smaller number of flips and swaps written back with raw SQL (a cursor, past the
   ORM's guards and, for signed notes, past the immutability triggers the way key rotation is
   let through), then read through the ORM and the pages that show the value: the page says the
   record cannot be read (never wrong data, never a server error) and the audit log gets an
-  integrity_failure entry;
+  integrity_failure entry. Twice: with the integrity ledger as it is (the row no longer matches
+  its integrity record), and with the ledger brought in line with the tampered row, so that the
+  envelope alone must catch it;
 - negative controls: with the associated data made constant (and the per-field subkeys made
-  one key) the same swap checks report the swaps as undetected, so these tests can fail.
+  one key), or the parent left out of it, the same swap checks report the swaps as undetected,
+  so these tests can fail.
 """
 
 import base64
@@ -21,6 +25,7 @@ import datetime
 import random
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import permutations
 from unittest import mock
@@ -41,12 +46,18 @@ from encryption.errors import (
     DecryptionError,
     EncryptionError,
     MalformedCiphertextError,
+    RecordIntegrityError,
     UnknownKeyError,
 )
-from encryption.fields import EncryptedField, Sealed
+from encryption.fields import EncryptedField, Sealed, parents_of
 from encryption.keys import Keyring, get_keyring
 from encryption.middleware import STATUS as UNREADABLE_STATUS
 from encryption.rotation import PERMIT_TABLE, encrypted_models
+from integrity import check as integrity_check
+from integrity import ledger
+from integrity.check import check_instance
+from integrity.models import RowSeal
+from integrity.specs import spec_of
 from sessions import services as session_services
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.base import PersonaTestCase, make_client, make_session, make_therapist
@@ -70,6 +81,21 @@ KEY_3 = base64.b64encode(b"tampering-test-key-3-not-secret!").decode()
 KEYRING = f"1:{KEY_1},3:{KEY_3}"
 
 
+def skip_check(*args, **kwargs) -> None:
+    """Stands in for the integrity check (``field_layer_only``)."""
+
+
+@contextmanager
+def field_layer_only():
+    """Records are not checked against the integrity ledger when loaded or read, so that what
+    is tested is the envelope alone."""
+    with (
+        mock.patch.object(integrity_check, "check_loaded", skip_check),
+        mock.patch.object(integrity_check, "check_instance", skip_check),
+    ):
+        yield
+
+
 @dataclass(frozen=True)
 class Slot:
     """One stored encrypted value: a field of a row, and its bytes as the database holds them."""
@@ -78,14 +104,16 @@ class Slot:
     field: EncryptedField
     pk: object
     blob: bytes
+    parents: tuple[tuple[str, object], ...] = ()  # (attname, value) of encryption_parents
 
     @property
     def name(self) -> str:
         return f"{self.model._meta.label}.{self.field.name}"
 
-    def instance(self) -> Model:
-        # decrypt_for needs only the primary key: it is the row's part of the associated data.
-        return self.model(pk=self.pk)
+    def instance(self, **moved) -> Model:
+        # decrypt_for needs only the primary key and the parents: they are the row's part of
+        # the associated data. ``moved`` replaces parents (a row moved to another client...).
+        return self.model(pk=self.pk, **{**dict(self.parents), **moved})
 
 
 def region_bounds(blob: bytes) -> dict[str, range]:
@@ -144,9 +172,14 @@ def stored_slots(order: dict) -> list[Slot]:
             rows = cursor.fetchall()
         converted = [(pk_field.to_python(row[0]), row[1:]) for row in rows]
         converted.sort(key=lambda item: (order.get(item[0], len(order)), str(item[0])))
+        names = parents_of(model)
+        parents = {
+            pk: tuple(zip(names, values, strict=True))
+            for pk, *values in model._base_manager.values_list("pk", *names)
+        }
         for pk, blobs in converted:
             for f, blob in zip(fields, blobs, strict=True):
-                slots.append(Slot(model, f, pk, bytes(blob)))
+                slots.append(Slot(model, f, pk, bytes(blob), parents[pk]))
     return slots
 
 
@@ -365,21 +398,54 @@ class SwapTests(TamperingTestCase):
         for kind, n in sorted(trials.items()):
             report(f"tampering: swaps to another {kind} (in memory)", n)
 
+    def test_every_row_moved_to_another_parent_is_detected(self):
+        # Every real record a row could be moved to, by the attribute that names it.
+        candidates = {
+            "therapist_id": [self.alice.pk, self.bob.pk],
+            "author_id": [self.alice.pk, self.bob.pk],
+            "client_id": [self.client_a.pk, self.client_b.pk, self.bob_client.pk],
+            "session_id": [self.draft_session.pk, self.signed_session.pk, self.other_session.pk],
+        }
+        trials, failures = Counter(), []
+        for slot in self.slots:
+            for name, current in slot.parents:
+                for other in candidates[name]:
+                    if other == current:
+                        continue
+                    trials[slot.model] += 1
+                    if not swap_detected(slot.field, slot.instance(**{name: other}), slot.blob):
+                        failures.append(f"{slot.name} {slot.pk}: {name} {current} -> {other}")
+
+        self.assertEqual(failures, [])
+        # Every model that binds its values to a parent was attacked.
+        bound = {model for model, _fields in encrypted_models() if parents_of(model)}
+        self.assertEqual(set(trials), bound)
+        self.assertTrue({Client, TherapySession, Addendum, ProcessNote} <= bound)
+        report("tampering: rows moved to another parent (in memory)", sum(trials.values()))
+
+
+def constant_associated_data(header, label, row_id, binding):
+    return b"x"
+
 
 class NegativeControlTests(TamperingTestCase):
-    """Without the row and field in the associated data, the swap checks above would fail."""
+    """Without the row, field and parent in the associated data, the swap checks above would
+    fail."""
 
     def sealed_pair(self, model, field_name, values):
         """``values`` encrypted for two different rows of ``model``."""
         field = model._meta.get_field(field_name)
-        pks = list(dict.fromkeys(slot.pk for slot in self.slots if slot.model is model))[:2]
-        rows = [model(pk=pk) for pk in pks]
+        first_slots = {}
+        for slot in self.slots:
+            if slot.model is model:
+                first_slots.setdefault(slot.pk, slot)
+        rows = [slot.instance() for slot in list(first_slots.values())[:2]]
         return field, rows, [field.encrypt_for(r, v) for r, v in zip(rows, values, strict=True)]
 
     def test_with_constant_associated_data_a_row_swap_goes_undetected(self):
         field, (_, row_b), (blob_a, _) = self.sealed_pair(Client, "full_name", ["A", "B"])
         self.assertTrue(swap_detected(field, row_b, blob_a))  # real associated data
-        with mock.patch.object(envelope, "_associated_data", lambda header, label, row: b"x"):
+        with mock.patch.object(envelope, "_associated_data", constant_associated_data):
             field, (_, row_b), (blob_a, _) = self.sealed_pair(Client, "full_name", ["A", "B"])
             self.assertFalse(swap_detected(field, row_b, blob_a))
             # Wrong data: row B now reads row A's name.
@@ -392,7 +458,7 @@ class NegativeControlTests(TamperingTestCase):
         blob = full_name.encrypt_for(row, "Name")
         self.assertTrue(swap_detected(pronouns, row, blob))
         cipher = Keyring.cipher
-        with mock.patch.object(envelope, "_associated_data", lambda header, label, row: b"x"):
+        with mock.patch.object(envelope, "_associated_data", constant_associated_data):
             # The label still picks the subkey: still detected (defence in depth).
             blob = full_name.encrypt_for(row, "Name")
             self.assertTrue(swap_detected(pronouns, row, blob))
@@ -403,6 +469,24 @@ class NegativeControlTests(TamperingTestCase):
                 self.assertFalse(swap_detected(pronouns, row, blob))
                 self.assertEqual(outcome_of(pronouns, row, blob), ("ok", "Name"))
 
+    def test_without_the_parent_in_the_associated_data_a_moved_row_goes_undetected(self):
+        plan = TherapySession._meta.get_field("plan")
+        real = envelope._associated_data
+        at_home = TherapySession(pk=self.draft_session.pk, client_id=self.client_a.pk)
+        moved = TherapySession(pk=self.draft_session.pk, client_id=self.bob_client.pk)
+        blob = plan.encrypt_for(at_home, "Plan.")
+        self.assertEqual(outcome_of(plan, at_home, blob), ("ok", "Plan."))  # control
+        self.assertTrue(swap_detected(plan, moved, blob))  # real associated data
+
+        def without_parent(header, label, row_id, binding):
+            return real(header, label, row_id, "")
+
+        with mock.patch.object(envelope, "_associated_data", without_parent):
+            blob = plan.encrypt_for(at_home, "Plan.")
+            self.assertFalse(swap_detected(plan, moved, blob))
+            # Wrong data: the session now reads as bob's client's.
+            self.assertEqual(outcome_of(plan, moved, blob), ("ok", "Plan."))
+
 
 # --- end to end: raw SQL, the ORM, the pages, the audit log ----------------------------------
 
@@ -412,24 +496,26 @@ class EndToEndTests(TamperingTestCase):
         super().setUp()
         self.http = HttpClient(raise_request_exception=False)
         sign_in(self.http, self.alice)
+        self.last_failure_seq = (
+            AuditEvent.objects.order_by("seq").values_list("seq", flat=True).last() or 0
+        )
 
     def pages_for(self, slot: Slot) -> list[str]:
         """Pages that read the value. Disclosure reasons are shown on no page (kept for the
         accounting of disclosures only): they are checked through the ORM alone."""
-        model, pk = slot.model, slot.pk
+        model, pk, parents = slot.model, slot.pk, dict(slot.parents)
         if model is Client:
             return [reverse(name, args=[pk]) for name in ("client_edit", "client_discharge")]
         if model is TherapySession:
             return [reverse("session_detail", args=[pk])]
         if model is Addendum:
-            return [reverse("session_detail", args=[Addendum.objects.get(pk=pk).session_id])]
+            return [reverse("session_detail", args=[parents["session_id"]])]
         if model is ProcessNote:
-            return [reverse("process_note", args=[ProcessNote.objects.get(pk=pk).session_id])]
+            return [reverse("process_note", args=[parents["session_id"]])]
         if model is SessionDraft:
             return [reverse("draft_detail", args=[pk])]
         if model is ClientThemeExclusion:
-            client_pk = ClientThemeExclusion.objects.get(pk=pk).client_id
-            return [reverse("client_theme_exclusions", args=[client_pk])]
+            return [reverse("client_theme_exclusions", args=[parents["client_id"]])]
         return []
 
     def page_slots(self) -> list[Slot]:
@@ -454,30 +540,54 @@ class EndToEndTests(TamperingTestCase):
 
     def assert_unreadable_everywhere(self, slot: Slot, tampered: bytes, expected) -> None:
         write_raw(slot.model, slot.field, slot.pk, tampered)
-        loaded = slot.model._base_manager.get(pk=slot.pk)
-        with self.assertRaises(expected, msg=slot.name):
-            getattr(loaded, slot.field.attname)
+        # The envelope refuses the tampered value itself (the field layer alone).
+        with field_layer_only(), self.assertRaises(expected, msg=slot.name):
+            getattr(slot.model._base_manager.get(pk=slot.pk), slot.field.attname)
+        ledgered = spec_of(slot.model) is not None
+        if ledgered:
+            # With the ledger as it is, the row no longer matches its integrity record, and
+            # every page that shows the record refuses it whole.
+            with self.assertRaises(RecordIntegrityError, msg=slot.name):
+                check_instance(slot.model._base_manager.get(pk=slot.pk))
+            for url in self.pages_for(slot):
+                self.assert_integrity_page(slot, url, self.http.get(url))
+            # Then with the ledger brought in line with the tampered row (as if the change had
+            # been made through the app): the envelope alone must still catch it.
+            ledger.record_rows(slot.model, [slot.pk], using="default")
         shown = 0
         for url in self.pages_for(slot):
-            before = AuditEvent.objects.filter(action=Action.INTEGRITY_FAILURE).count()
             response = self.http.get(url)
             self.assertLess(response.status_code, 500, (slot.name, url))
             if response.status_code == UNREADABLE_STATUS:
                 shown += 1
-                self.assertContains(response, UNREADABLE_TEXT, status_code=UNREADABLE_STATUS)
-                event = AuditEvent.objects.filter(action=Action.INTEGRITY_FAILURE).latest("seq")
-                self.assertEqual(
-                    AuditEvent.objects.filter(action=Action.INTEGRITY_FAILURE).count(), before + 1
-                )
-                self.assertEqual(event.object_id, str(slot.pk))
-                self.assertEqual(event.outcome, Outcome.FAILED)
-                self.assertEqual(event.client_code, self.client_a.code)
+                self.assert_integrity_page(slot, url, response)
             else:
                 self.assertEqual(response.status_code, 200, (slot.name, url))
         if self.pages_for(slot):
             self.assertGreater(shown, 0, f"no page read {slot.name}")
         write_raw(slot.model, slot.field, slot.pk, slot.blob)
+        if ledgered:
+            ledger.record_rows(slot.model, [slot.pk], using="default")
         self.assertEqual(outcome_of(slot.field, slot.instance(), slot.blob)[0], "ok")  # restored
+        check_instance(slot.model._base_manager.get(pk=slot.pk))
+
+    def assert_integrity_page(self, slot: Slot, url: str, response) -> None:
+        """``response`` (just fetched) is the integrity page, and the request wrote one
+        integrity_failure entry naming the record."""
+        self.assertContains(response, UNREADABLE_TEXT, status_code=UNREADABLE_STATUS)
+        event = AuditEvent.objects.filter(action=Action.INTEGRITY_FAILURE).latest("seq")
+        self.assertGreater(event.seq, self.last_failure_seq, (slot.name, url))
+        self.assertEqual(
+            AuditEvent.objects.filter(seq__gt=self.last_failure_seq)
+            .filter(action=Action.INTEGRITY_FAILURE)
+            .count(),
+            1,
+            (slot.name, url),
+        )
+        self.last_failure_seq = event.seq
+        self.assertEqual(event.object_id, str(slot.pk))
+        self.assertEqual(event.outcome, Outcome.FAILED)
+        self.assertEqual(event.client_code, self.client_a.code)
 
     def test_flipped_and_swapped_values_in_the_database_give_the_integrity_page(self):
         rng = random.Random(SEED + 1)
@@ -529,31 +639,61 @@ class EndToEndTests(TamperingTestCase):
 
 
 class SaveOverTamperedValueTests(TransactionTestCase):
-    """Saving the edit form re-encrypts every field, so pre_save reads (authenticates) the
-    untouched ones: a tampered closing summary fails inside the save's own transaction. Here
-    there is no test transaction around the request, as in production, so the failure rolls
-    back and the integrity page and its audit entry can be written."""
+    """Posting the edit form over a record with a tampered closing summary (a field the form
+    does not show). The row no longer matches its integrity record, so it is refused when first
+    read. Behind that, saving re-encrypts every field, so pre_save reads (authenticates) the
+    untouched ones: with the ledger brought in line with the tampered row, the closing summary
+    fails inside the save's own transaction. Here there is no test transaction around the
+    request, as in production, so the failure rolls back and the integrity page and its audit
+    entry can be written."""
 
     # As tests/audit/test_concurrency.py: keep the migrations' data for the tests that follow.
     serialized_rollback = True
 
-    def test_saving_a_form_over_a_tampered_value_gives_the_integrity_page_and_changes_nothing(
-        self,
-    ):
+    def post_over_tampered_value(self, *, ledger_accepts_tamper: bool) -> None:
         alice = make_therapist("alice")
         client = make_client(alice, full_name="Kept Name", closing_summary="Summary.")
         field = Client._meta.get_field("closing_summary")
         (slot,) = [s for s in stored_slots({}) if s.field is field and s.pk == client.pk]
         write_raw(Client, field, client.pk, flipped(slot.blob, len(slot.blob) - 1, 0))
+        if ledger_accepts_tamper:
+            ledger.record_rows(Client, [client.pk], using="default")
+        stored_before = stored_row(client)
+        entries_before = RowSeal.objects.count()
         http = HttpClient(raise_request_exception=False)
         sign_in(http, alice)
+
         response = http.post(
             reverse("client_edit", args=[client.pk]), client_post(full_name="Renamed")
         )
+
         self.assertContains(response, UNREADABLE_TEXT, status_code=UNREADABLE_STATUS)
         self.assertNotContains(response, "Renamed", status_code=UNREADABLE_STATUS)
-        stored = Client.objects.get(pk=client.pk)
-        self.assertEqual(stored.full_name, "Kept Name")
-        self.assertEqual(stored.updated_at, client.updated_at)
+        # Nothing was written: not the row, not its integrity record.
+        self.assertEqual(stored_row(client), stored_before)
+        self.assertEqual(RowSeal.objects.count(), entries_before)
         event = AuditEvent.objects.get(action=Action.INTEGRITY_FAILURE)
         self.assertEqual((event.object_id, event.client_code), (str(client.pk), client.code))
+        # With the original bytes put back (and the ledger with them), the record reads as it
+        # was: the refused save laundered nothing into a valid-looking value.
+        write_raw(Client, field, client.pk, slot.blob)
+        if ledger_accepts_tamper:
+            ledger.record_rows(Client, [client.pk], using="default")
+        kept = Client.objects.get(pk=client.pk)
+        self.assertEqual((kept.full_name, kept.closing_summary), ("Kept Name", "Summary."))
+        self.assertEqual(kept.updated_at, client.updated_at)
+
+    def test_saving_a_form_over_a_tampered_value_gives_the_integrity_page_and_changes_nothing(
+        self,
+    ):
+        self.post_over_tampered_value(ledger_accepts_tamper=False)
+
+    def test_with_the_ledger_in_line_the_save_itself_refuses_the_tampered_value(self):
+        self.post_over_tampered_value(ledger_accepts_tamper=True)
+
+
+def stored_row(client: Client) -> tuple:
+    """The client's row as stored (encrypted values as bytes, nothing decrypted)."""
+    names = [f.attname for f in Client._meta.concrete_fields]
+    (row,) = Client._base_manager.filter(pk=client.pk).values_list(*names)
+    return tuple(bytes(v) if isinstance(v, bytes | memoryview) else v for v in row)

@@ -166,7 +166,7 @@ class NotForThisClientTests(ExclusionTestCase):
         row = ClientThemeExclusion.objects.get(client=self.alice_client)
         stored = raw_column(ClientThemeExclusion, "theme_ids", row.pk)
         self.assertNotIn(f"[{self.maternal_rejection.pk}]".encode(), stored)
-        self.assertEqual(stored[0], 1)  # the envelope's version byte
+        self.assertEqual(stored[0], 2)  # the envelope's version byte (2: bound to its parent)
         self.assertEqual(str(row), "Themes not suggested")
 
     def test_erasing_the_client_erases_the_list(self):

@@ -158,7 +158,7 @@ class DismissalsOnTheFormTests(DismissalTestCase):
         stored = raw_column(TherapySession, "dismissed_themes", session.pk)
         self.assertNotIn(b"123456", stored)
         self.assertNotIn(b"654321", stored)
-        self.assertEqual(stored[0], 1)  # the envelope's version byte
+        self.assertEqual(stored[0], 2)  # the envelope's version byte (2: bound to its parent)
         # Positive control: the same values are read back through the model.
         self.assertEqual(
             TherapySession.objects.get(pk=session.pk).dismissed_themes, [123456, 654321]

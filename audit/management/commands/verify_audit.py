@@ -32,11 +32,14 @@ class Command(BaseCommand):
                 raise CommandError("--expect-head must be SEQ:MAC, e.g. 1042:3f9a0c1d2e4b5a69.")
             expected = (int(match[1]), match[2])
         missing = triggers_missing(connections[router.db_for_write(AuditEvent)])
-        if missing:
-            self.stderr.write(
-                "warning: the append-only triggers are missing: " + ", ".join(sorted(missing))
-            )
         report = verify_chain(expected_head=expected)
         if not report.ok:
             raise CommandError(report.summary())
+        if missing:
+            # The chain checks out, but the database no longer refuses changes to the log:
+            # someone dropped or disabled the triggers (or a migration rebuilt the table).
+            self.stdout.write(report.summary())
+            raise CommandError(
+                "the audit log's append-only triggers are missing: " + ", ".join(sorted(missing))
+            )
         self.stdout.write(report.summary())
