@@ -27,6 +27,7 @@ def ledger_check_off():
             mock.patch("integrity.check.check_loaded"),
             mock.patch("clients.views.check_loaded"),
             mock.patch("clients.views.check_children"),
+            mock.patch("search.services._check_shown"),
         ):
             yield
     finally:

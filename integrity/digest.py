@@ -53,27 +53,32 @@ def _typed(value):
 def _encoded(value) -> bytes:
     """One stored value as tagged bytes (the same value gives the same bytes on either
     database, as Django's converters return it)."""
-    if value is None:
-        return b"n"
-    if isinstance(value, bool):
-        return b"?1" if value else b"?0"
-    if isinstance(value, int):
-        return b"i" + str(value).encode()
-    if isinstance(value, str):
-        return b"s" + value.encode()
-    if isinstance(value, bytes | bytearray | memoryview):
+    fast = _FAST.get(type(value))
+    if fast is not None:
+        return fast(value)
+    if isinstance(value, bytes | bytearray | memoryview):  # Sealed, memoryview
         return b"b" + bytes(value)
     return b"v" + str(_typed(value)).encode()
+
+
+_FAST = {
+    type(None): lambda value: b"n",
+    bool: lambda value: b"?1" if value else b"?0",
+    int: lambda value: b"i" + str(value).encode(),
+    str: lambda value: b"s" + value.encode(),
+    bytes: lambda value: b"b" + value,
+    uuid.UUID: lambda value: b"v" + str(value).encode(),
+}
 
 
 def row_digest(label: str, row: dict, key: bytes | None = None) -> str:
     """HMAC-SHA256 over the row's columns in name order, each as name and value with their
     lengths (so no two rows share an encoding)."""
-    mac = hmac.new(key or row_key(), ROW_FORMAT.encode() + b"\0" + label.encode(), sha256)
+    parts = [ROW_FORMAT.encode() + b"\0" + label.encode()]
     for name in sorted(row):
         data = _encoded(row[name])
-        mac.update(_LENGTHS.pack(len(name), len(data)) + name.encode() + data)
-    return mac.hexdigest()
+        parts.append(_LENGTHS.pack(len(name), len(data)) + name.encode() + data)
+    return hmac.digest(key or row_key(), b"".join(parts), "sha256").hex()
 
 
 SIGNED_FIELDS = (

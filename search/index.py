@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 
 from encryption.bulk import decrypt_values
-from integrity.check import check_rows
 from sessions.models import FORMAT_SECTIONS, Addendum, NoteFormat, ProcessNote, TherapySession
 
 from .models import IndexGeneration
@@ -152,12 +151,13 @@ class TherapistIndex:
     def _add_rows(self, rows, plain, addenda, process_notes, fingerprints) -> None:
         keys = [str(row[0]) for row in rows]  # each UUID turned into text once, not eight times
         clients = [row[1] for row in rows]
-        check_rows(TherapySession, keys)  # once for the eight columns below
         decrypted = {
             name: decrypt_values(
                 TherapySession,
                 name,
                 zip(keys, (row[plain + i] for row in rows), clients, strict=True),
+                # Not checked against the integrity ledger here (that would double a cold
+                # build): the results shown are checked when a search runs (services.py).
                 checked=True,
             )
             for i, name in enumerate(ENCRYPTED_COLUMNS)
@@ -200,7 +200,9 @@ class TherapistIndex:
 def _texts(model, rows: Iterable[tuple]) -> dict:
     """{session id: [decrypted text, ...]} from (pk, session id, sealed text) rows."""
     rows = list(rows)
-    texts = decrypt_values(model, "text", ((pk, sealed, sid) for pk, sid, sealed in rows))
+    texts = decrypt_values(
+        model, "text", ((pk, sealed, sid) for pk, sid, sealed in rows), checked=True
+    )
     by_session: dict = {}
     for (_, session_id, _), text in zip(rows, texts, strict=True):
         if text:

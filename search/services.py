@@ -12,6 +12,9 @@ from django.core.paginator import Page, Paginator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from integrity.check import check_children
+from sessions.models import ProcessNote, TherapySession
+
 from .index import registry
 from .query import ParsedQuery, parse
 
@@ -227,6 +230,7 @@ def _results(db, parsed: ParsedQuery, filters, rows: list[tuple[int, str]]) -> l
         rowids,
     ):
         themes.setdefault(rowid, []).append(theme_id)
+    _check_shown([meta[rowid][1] for rowid in rowids])
     snippets = _snippets(db, parsed, rows)
     results = []
     for rowid, source in rows:
@@ -245,6 +249,15 @@ def _results(db, parsed: ParsedQuery, filters, rows: list[tuple[int, str]]) -> l
             )
         )
     return results
+
+
+def _check_shown(session_ids: list[str]) -> None:
+    """The sessions on this page, their addenda and process notes, against the integrity
+    ledger, before anything of them is shown (the index is built without checking, for speed;
+    a record changed outside the app stops the page here). A few queries per page."""
+    sessions = list(TherapySession.objects.filter(pk__in=session_ids))  # checked as loaded
+    check_children(*sessions)
+    list(ProcessNote.objects.filter(session_id__in=session_ids))  # checked as loaded
 
 
 def _snippets(db, parsed: ParsedQuery, rows: list[tuple[int, str]]) -> dict[int, str]:

@@ -100,7 +100,7 @@ def ledger_check_off():
         with (
             mock.patch("integrity.check.check_loaded"),
             mock.patch("clients.views.check_loaded"),
-            mock.patch("search.index.check_rows"),
+            mock.patch("search.services._check_shown"),
         ):
             yield
     finally:

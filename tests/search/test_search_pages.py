@@ -538,8 +538,10 @@ class ConsistencyTests(SearchTestCase):
         # Session and user (2), the sign-in layer: 2FA device and account (2), index
         # generation (1), themes list for the form (1, its names reused for the result
         # badges), client names of the page (1) and their newest integrity records (1: the
-        # clients are checked against the ledger as loaded).
-        with self.assertNumQueries(8):
+        # clients are checked against the ledger as loaded), and the results checked against
+        # the ledger before they are shown (7: the sessions and their newest entries, their
+        # addenda and process notes as the rows and the ledger list them, the process notes).
+        with self.assertNumQueries(15):
             self.found(q="zebrafinch")
 
     @override_settings(SEARCH_INDEX_MAX_THERAPISTS=2)
