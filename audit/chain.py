@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from hashlib import sha256
 
+from .heads import HEAD_PREFIX
 from .keys import get_audit_key
 from .models import AuditEvent
 
@@ -32,7 +33,6 @@ SIGNED_FIELDS = (
     "ip_address",
     "outcome",
 )
-HEAD_PREFIX = 16  # hex digits of the head mac printed for the practice's own record
 
 
 def canonical(values: dict, prev_mac: str) -> bytes:

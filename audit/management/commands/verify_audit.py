@@ -1,13 +1,10 @@
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, router
 
 from audit.chain import verify_chain
+from audit.heads import add_expect_head_argument, expected_head
 from audit.models import AuditEvent
 from audit.triggers import triggers_missing
-
-_HEAD = re.compile(r"(\d+):([0-9a-fA-F]{16,64})…?")
 
 
 class Command(BaseCommand):
@@ -17,20 +14,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--expect-head",
-            metavar="SEQ:MAC",
-            help="A head printed earlier (mac: at least 16 hex digits); fails if that entry is "
-            "gone or changed, which catches deletion of the newest entries.",
-        )
+        add_expect_head_argument(parser)
 
     def handle(self, **options) -> None:
-        expected = None
-        if options["expect_head"]:
-            match = _HEAD.fullmatch(options["expect_head"].strip())
-            if not match:
-                raise CommandError("--expect-head must be SEQ:MAC, e.g. 1042:3f9a0c1d2e4b5a69.")
-            expected = (int(match[1]), match[2])
+        expected = expected_head(options)
         missing = triggers_missing(connections[router.db_for_write(AuditEvent)])
         report = verify_chain(expected_head=expected)
         if not report.ok:

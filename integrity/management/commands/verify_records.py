@@ -1,16 +1,14 @@
-import re
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from audit.heads import HEAD_PREFIX, add_expect_head_argument, expected_head
 from integrity.ledger import ledger_db
 from integrity.triggers import ledger_triggers_missing
 from integrity.verify import count_work, verify
 
 BAR = 30
-HEAD_PREFIX = 16
-_HEAD = re.compile(r"(\d+):([0-9a-fA-F]{16,64})…?")
 
 
 class Progress:
@@ -42,20 +40,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument(
-            "--expect-head",
-            metavar="SEQ:MAC",
-            help="A head printed earlier (mac: at least 16 hex digits); fails if that entry is "
-            "gone or changed, which catches deletion of the newest entries.",
-        )
+        add_expect_head_argument(parser)
 
     def handle(self, **options) -> None:
-        expected = None
-        if options["expect_head"]:
-            match = _HEAD.fullmatch(options["expect_head"].strip())
-            if not match:
-                raise CommandError("--expect-head must be SEQ:MAC, e.g. 1042:3f9a0c1d2e4b5a69.")
-            expected = (int(match[1]), match[2])
+        expected = expected_head(options)
         using = ledger_db()
         missing = ledger_triggers_missing(connections[using])
         progress = Progress(sys.stderr, count_work(using))
