@@ -14,7 +14,7 @@ RECORDS_EACH = 25
 
 
 class ConcurrentRecordTests(TransactionTestCase):
-    # As tests/test_no_plaintext_at_rest.py: a flush that re-creates content types under new
+    # As tests/encryption/test_no_plaintext_at_rest.py: a flush that re-creates content types under new
     # ids would break the next serialized_rollback test's restore.
     serialized_rollback = True
 

@@ -113,7 +113,7 @@ class FlushTests(TestCase):
 
 
 class MigrationTests(TransactionTestCase):
-    # As tests/test_no_plaintext_at_rest.py: a flush that re-creates content types under new
+    # As tests/encryption/test_no_plaintext_at_rest.py: a flush that re-creates content types under new
     # ids would break the next serialized_rollback test's restore.
     serialized_rollback = True
 

@@ -19,7 +19,7 @@ from encryption.keys import (
     reset_keyring,
     write_key_file,
 )
-from tests.test_settings import PRODUCTION, TEST_KEYS, _copy_checkout, _run, setup_django
+from tests.config.test_settings import PRODUCTION, TEST_KEYS, _copy_checkout, _run, setup_django
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS_KEY = re.compile(r"\b\d+:([A-Za-z0-9+/]{43}=)")

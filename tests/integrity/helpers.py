@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from integrity.specs import columns
-from tests.record.helpers import db_pk, immutability_triggers_off, raw
+from tests.sessions.helpers import db_pk, immutability_triggers_off, raw
 
 __all__ = [
     "immutability_triggers_off",

@@ -16,7 +16,7 @@ from encryption.envelope import seal_unbound, version_of
 from integrity.models import RowSeal
 from sessions.models import TherapySession
 from tests.integrity.helpers import immutability_triggers_off, raw_set, verify
-from tests.record.helpers import raw_column
+from tests.sessions.helpers import raw_column
 
 BEFORE = [("integrity", "0002_append_only")]
 

@@ -20,7 +20,7 @@ from tests.integrity.helpers import (
     verify,
 )
 from tests.integrity.test_tampering import TamperTestCase
-from tests.record.helpers import make_signed_session
+from tests.sessions.helpers import make_signed_session
 from tests.summaries.test_views import form_data
 
 OLD = "Heronwing spoke of leaving the job."

@@ -31,7 +31,7 @@ from tests.integrity.helpers import (
     raw_set,
     verify,
 )
-from tests.record.helpers import edit_form, make_signed_session
+from tests.sessions.helpers import edit_form, make_signed_session
 
 PAGE_TEXT = "changed outside Therapy Notes"
 

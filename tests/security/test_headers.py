@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.base import PersonaTestCase
-from tests.record.helpers import export
+from tests.sessions.helpers import export
 
 from .helpers import csp_directives
 

@@ -1,12 +1,12 @@
 """Production settings, loaded in a subprocess from an environment built from scratch (see
-tests/test_settings.py for why the settings code is copied)."""
+tests/config/test_settings.py for why the settings code is copied)."""
 
 import json
 import secrets
 
 import pytest
 
-from tests.test_settings import PRODUCTION, REPO, _copy_checkout, _run
+from tests.config.test_settings import PRODUCTION, REPO, _copy_checkout, _run
 
 # Serves the sign-in page over HTTPS through the real middleware; no database is touched.
 REQUEST_SCRIPT = """

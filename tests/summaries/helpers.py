@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sessions.models import ProcessNote
 from sessions.services import add_addendum
 from tests.base import PersonaTestCase, make_session
-from tests.record.helpers import ascii_canary, make_signed_session
+from tests.sessions.helpers import ascii_canary, make_signed_session
 from themes.models import Theme
 
 QPDF = shutil.which("qpdf")

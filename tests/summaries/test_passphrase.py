@@ -17,7 +17,7 @@ from django.urls import reverse
 from clients.models import Disclosure
 from summaries import passphrase as rules
 from summaries.pdf import encrypt
-from tests.record.helpers import PDFTOTEXT
+from tests.sessions.helpers import PDFTOTEXT
 
 from .helpers import QPDF, SummaryTestCase, needs_poppler, needs_qpdf
 from .test_views import form_data

@@ -10,7 +10,7 @@ from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Disclosure, DisclosureKind
 from tests.audit.helpers import new_entries
-from tests.record.helpers import pdf_text
+from tests.sessions.helpers import pdf_text
 
 from .helpers import SummaryTestCase, metadata, needs_poppler
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from sessions.models import TherapySession
 from tests.base import make_session
-from tests.record.helpers import follow_messages, session_form
+from tests.sessions.helpers import follow_messages, session_form
 from tests.themes.test_suggest_views import (
     DISMISSIVE_MOTHER,
     SuggestTestCase,

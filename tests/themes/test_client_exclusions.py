@@ -10,7 +10,7 @@ from audit.models import Action, AuditEvent
 from clients.services import erase_client
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import make_client, make_session
-from tests.record.helpers import follow_messages, messages_of, raw_column, session_form
+from tests.sessions.helpers import follow_messages, messages_of, raw_column, session_form
 from tests.themes.test_suggest_views import DISMISSIVE_MOTHER, SuggestTestCase, suggestion_ids
 from themes.models import ClientThemeExclusion
 from themes.suggest.service import exclude_theme, excluded_theme_ids

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sessions.models import TherapySession
 from tests.base import PersonaTestCase, make_client, make_session
-from tests.record.helpers import (
+from tests.sessions.helpers import (
     edit_form,
     follow_messages,
     make_signed_session,

@@ -14,7 +14,7 @@ from audit.models import Action
 from sessions.models import TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import make_session
-from tests.record.helpers import follow_messages, make_signed_session, raw_column, session_form
+from tests.sessions.helpers import follow_messages, make_signed_session, raw_column, session_form
 from tests.themes.test_suggest_views import DISMISSIVE_MOTHER, SuggestTestCase, suggestion_ids
 
 

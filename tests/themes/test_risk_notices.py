@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from tests.base import make_session
-from tests.record.helpers import session_form
+from tests.sessions.helpers import session_form
 from tests.themes.test_suggest_views import SuggestTestCase, risk_panel
 from themes.suggest import suggest
 from themes.suggest.service import risk_notices

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from audit.models import AuditEvent
 from sessions.models import TherapySession
 from tests.base import PersonaTestCase, make_session
-from tests.record.helpers import (
+from tests.sessions.helpers import (
     follow_messages,
     make_signed_session,
     raw,

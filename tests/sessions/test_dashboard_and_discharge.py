@@ -14,7 +14,7 @@ from audit.models import Action
 from clients.models import Client, ClientStatus
 from tests.audit.helpers import new_entries
 from tests.base import ALICE_CANARY_NAME, PersonaTestCase, make_client
-from tests.record.helpers import (
+from tests.sessions.helpers import (
     export,
     make_draft,
     make_signed_session,

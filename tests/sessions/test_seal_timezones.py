@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from sessions.models import NoteStatus, TherapySession
 from tests.base import make_client, make_therapist
-from tests.record.helpers import make_signed_session
+from tests.sessions.helpers import make_signed_session
 
 pytestmark = pytest.mark.django_db
 

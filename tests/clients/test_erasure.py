@@ -16,7 +16,7 @@ from encryption.fields import EncryptedField
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import ALICE_CANARY_NAME, PASSWORD, PersonaTestCase, make_client, make_therapist
-from tests.record.helpers import export, make_signed_session, messages_of, raw_column
+from tests.sessions.helpers import export, make_signed_session, messages_of, raw_column
 from tests.scanning import blob_hits, hits, new_canary, raw_database_bytes
 
 

@@ -18,7 +18,7 @@ from integrity import ledger
 from sessions.models import Addendum, NoteStatus, SignedNoteError, TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import PASSWORD, PersonaTestCase
-from tests.record.helpers import (
+from tests.sessions.helpers import (
     db_pk,
     edit_form,
     follow_messages,

@@ -12,7 +12,7 @@ from integrity import ledger
 from sessions import services
 from sessions.models import SessionDraft, TherapySession
 from tests.base import make_client, make_session, make_therapist
-from tests.record.helpers import db_pk, immutability_triggers_off, make_signed_session, raw
+from tests.sessions.helpers import db_pk, immutability_triggers_off, make_signed_session, raw
 
 pytestmark = pytest.mark.django_db
 

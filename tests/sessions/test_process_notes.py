@@ -16,7 +16,7 @@ from encryption.fields import binding_of
 from sessions.models import ProcessNote, TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import PersonaTestCase
-from tests.record.helpers import (
+from tests.sessions.helpers import (
     PDFTOTEXT,
     ascii_canary,
     db_pk,

@@ -17,7 +17,7 @@ from accounts import policy
 from accounts.models import Account
 from audit.models import AuditEvent
 from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase
-from tests.test_settings import PRODUCTION, _copy_checkout, _run
+from tests.config.test_settings import PRODUCTION, _copy_checkout, _run
 
 HEALTHY = {"status": "ok", "database": "ok", "migrations": "ok", "keys": "ok"}
 # Asks for /healthz over HTTPS through the real middleware, with the production settings.

@@ -18,7 +18,7 @@ from accounts.models import Account
 from accounts.testing import sign_in
 from clients.models import Client
 from tests.base import PersonaTestCase, make_therapist
-from tests.test_bad_input import client_post
+from tests.security.test_bad_input import client_post
 from themes.models import Theme
 
 ERROR = "Type a name that can be seen"
