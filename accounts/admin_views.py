@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 
 from . import two_factor
-from .decorators import for_practice_admin
+from .decorators import practice_admin_allowed
 from .forms import NewTherapistForm
 from .models import Account, end_all_sessions
 
@@ -34,7 +34,7 @@ def _therapist(pk: int):
     return user
 
 
-@for_practice_admin
+@practice_admin_allowed
 @require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
     _require_admin(request)
@@ -51,7 +51,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/admin/account_list.html", {"rows": rows})
 
 
-@for_practice_admin
+@practice_admin_allowed
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password")
 def account_create(request: HttpRequest) -> HttpResponse:
@@ -68,7 +68,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
             )
             Account.for_user(user)
-            record(action=Action.ACCOUNT_CREATED, request=request, obj=user)
+            log_event(action=Action.ACCOUNT_CREATED, request=request, obj=user)
         messages.success(
             request,
             f"Account {user.username} opened. At the first sign-in they will set up an "
@@ -78,7 +78,7 @@ def account_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/admin/account_form.html", {"form": form})
 
 
-@for_practice_admin
+@practice_admin_allowed
 @require_POST
 def account_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
@@ -87,12 +87,12 @@ def account_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         user.is_active = False
         user.save(update_fields=["is_active"])
         end_all_sessions(user)
-        record(action=Action.ACCOUNT_DEACTIVATED, request=request, obj=user)
+        log_event(action=Action.ACCOUNT_DEACTIVATED, request=request, obj=user)
     messages.success(request, f"{user.username} can no longer sign in; their records are kept.")
     return redirect("account_list")
 
 
-@for_practice_admin
+@practice_admin_allowed
 @require_POST
 def account_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
@@ -100,12 +100,12 @@ def account_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active"])
-        record(action=Action.ACCOUNT_REACTIVATED, request=request, obj=user)
+        log_event(action=Action.ACCOUNT_REACTIVATED, request=request, obj=user)
     messages.success(request, f"{user.username} can sign in again.")
     return redirect("account_list")
 
 
-@for_practice_admin
+@practice_admin_allowed
 @require_POST
 def account_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     _require_admin(request)
@@ -113,7 +113,7 @@ def account_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         two_factor.reset(user)
         end_all_sessions(user)
-        record(action=Action.TWO_FACTOR_RESET, request=request, obj=user)
+        log_event(action=Action.TWO_FACTOR_RESET, request=request, obj=user)
     messages.success(
         request,
         f"{user.username}'s authenticator and backup codes are removed; they set up a new "

@@ -7,10 +7,10 @@ def before_two_factor(view):
     return view
 
 
-def for_practice_admin(view):
+def practice_admin_allowed(view):
     """A practice administrator may use this view (by default they may use none that could
     show clinical records)."""
-    view.for_practice_admin = True
+    view.practice_admin_allowed = True
     return view
 
 

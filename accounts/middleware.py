@@ -48,7 +48,7 @@ class AccountSecurityMiddleware:
             step = "two_factor_verify" if has_confirmed_device(user) else "two_factor_setup"
             return _redirect_with_next(step, request)
 
-        if account.is_practice_admin and not getattr(view_func, "for_practice_admin", False):
+        if account.is_practice_admin and not getattr(view_func, "practice_admin_allowed", False):
             return HttpResponseForbidden(
                 loader.render_to_string("accounts/admin_forbidden.html", request=request)
             )

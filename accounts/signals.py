@@ -6,7 +6,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from audit.models import Action, Outcome
-from audit.services import record
+from audit.services import log_event
 from audit.signals import account_named
 
 from . import lockout, policy
@@ -24,7 +24,7 @@ def audit_lockout(sender, request, username=None, ip_address=None, **kwargs) -> 
     # `username` is the stored digest (accounts.lockout.stored_username); the account is found
     # from the attempt's own credentials.
     account = account_named(lockout.typed_username(request))
-    record(
+    log_event(
         action=Action.LOCKED_OUT,
         request=request,
         user=account or AnonymousUser(),

@@ -16,10 +16,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 
 from . import lockout, policy, two_factor
-from .decorators import before_two_factor, for_practice_admin, keeps_idle_clock
+from .decorators import before_two_factor, keeps_idle_clock, practice_admin_allowed
 from .forms import CodeForm, PasswordConfirmForm, SetupCodeForm, SignInForm
 from .models import Account, end_all_sessions
 
@@ -53,7 +53,7 @@ def _opens_for(account: Account, path: str) -> bool:
         view = resolve(path.split("?", 1)[0]).func
     except Resolver404:
         return False
-    return getattr(view, "for_practice_admin", False)
+    return getattr(view, "practice_admin_allowed", False)
 
 
 def _with_next(url_name: str, request: HttpRequest) -> str:
@@ -96,11 +96,11 @@ def _verified(request: HttpRequest, device) -> None:
 def _signed_in(request: HttpRequest) -> None:
     """The audit entry for a completed sign-in: both factors passed (the password alone is
     `password_accepted`, recorded by audit.signals)."""
-    record(action=Action.SIGN_IN, request=request, obj=request.user)
+    log_event(action=Action.SIGN_IN, request=request, obj=request.user)
 
 
 @before_two_factor
-@for_practice_admin
+@practice_admin_allowed
 @sensitive_post_parameters("otp_token")
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
@@ -142,7 +142,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @before_two_factor
-@for_practice_admin
+@practice_admin_allowed
 @sensitive_post_parameters("otp_token")
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
@@ -164,7 +164,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             request.session.pop(_REPLACING, None)
             codes = two_factor.new_backup_codes(user)
             _verified(request, TOTPDevice.objects.get(pk=device.pk))
-            record(action=Action.TWO_FACTOR_SET_UP, request=request, obj=user)
+            log_event(action=Action.TWO_FACTOR_SET_UP, request=request, obj=user)
             if not replacing:  # the first sign-in ends here; a replacement was signed in
                 _signed_in(request)
             return render(
@@ -197,7 +197,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-@for_practice_admin
+@practice_admin_allowed
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def two_factor_manage(request: HttpRequest) -> HttpResponse:
@@ -214,10 +214,10 @@ def two_factor_manage(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             if action == "show":
                 shown_codes = two_factor.remaining_backup_codes(user)
-                record(action=Action.BACKUP_CODES_SHOWN, request=request, obj=user)
+                log_event(action=Action.BACKUP_CODES_SHOWN, request=request, obj=user)
             elif action == "renew":
                 shown_codes = two_factor.new_backup_codes(user)
-                record(action=Action.BACKUP_CODES_RENEWED, request=request, obj=user)
+                log_event(action=Action.BACKUP_CODES_RENEWED, request=request, obj=user)
                 messages.success(request, "New backup codes made; the old ones no longer work.")
             else:
                 request.session[_REPLACING] = True
@@ -239,14 +239,14 @@ def two_factor_manage(request: HttpRequest) -> HttpResponse:
 
 
 @keeps_idle_clock
-@for_practice_admin
+@practice_admin_allowed
 @require_GET
 def session_status(request: HttpRequest) -> JsonResponse:
     """How long this session has left; asking does not count as activity."""
     return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
 
 
-@for_practice_admin
+@practice_admin_allowed
 @require_POST
 def session_keepalive(request: HttpRequest) -> JsonResponse:
     """The "Stay signed in" button: the whole idle timeout starts again from now."""
@@ -254,7 +254,7 @@ def session_keepalive(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
 
 
-@method_decorator(for_practice_admin, name="dispatch")
+@method_decorator(practice_admin_allowed, name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's view keeps this session and invalidates the others through the password hash;
     the account's session epoch ends them as well, whatever the session backend."""
@@ -266,11 +266,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         end_all_sessions(self.request.user)
         # ...except this one, which carries on under the new epoch.
         policy.start(self.request.session, epoch=Account.for_user(self.request.user).session_epoch)
-        record(action=Action.PASSWORD_CHANGED, request=self.request, obj=self.request.user)
+        log_event(action=Action.PASSWORD_CHANGED, request=self.request, obj=self.request.user)
         return response
 
 
-password_change_done = for_practice_admin(
+password_change_done = practice_admin_allowed(
     auth_views.PasswordChangeDoneView.as_view(
         template_name="registration/password_change_done.html"
     )

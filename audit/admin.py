@@ -5,7 +5,7 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by audit.services.record and never changed."""
+    """Read-only: the log is written by audit.services.log_event and never changed."""
 
     list_display = ["seq", "at", "username", "action", "object_type", "client_code", "outcome"]
     list_filter = ["action", "outcome"]

@@ -43,7 +43,7 @@ class AuditEvent(models.Model):
     """One entry of the append-only audit log: who did what to which record, never the content.
 
     Entries form an HMAC chain in ``seq`` order (see ``audit.chain``); the database refuses
-    UPDATE and DELETE on this table. Write entries with ``audit.services.record`` only.
+    UPDATE and DELETE on this table. Write entries with ``audit.services.log_event`` only.
     """
 
     seq = models.PositiveBigIntegerField(unique=True)

@@ -30,7 +30,7 @@ _CLIENT_CODE = re.compile(r"(C-[0-9]{4,12})?")
 _ATTEMPTS = 5
 
 
-def record(
+def log_event(
     *,
     action: Action | str,
     request: HttpRequest | None = None,

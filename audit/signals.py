@@ -9,16 +9,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from .models import Action, Outcome
-from .services import record
+from .services import log_event
 
 
 def record_password_accepted(sender, request, user, **kwargs) -> None:
-    record(action=Action.PASSWORD_ACCEPTED, request=request, user=user, obj=user)
+    log_event(action=Action.PASSWORD_ACCEPTED, request=request, user=user, obj=user)
 
 
 def record_sign_out(sender, request, user, **kwargs) -> None:
     if user is not None:  # signing out when not signed in
-        record(action=Action.SIGN_OUT, request=request, user=user, obj=user)
+        log_event(action=Action.SIGN_OUT, request=request, user=user, obj=user)
 
 
 def account_named(attempted):
@@ -33,7 +33,7 @@ def account_named(attempted):
 
 def record_sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
     account = account_named(credentials.get(get_user_model().USERNAME_FIELD))
-    record(
+    log_event(
         action=Action.SIGN_IN_FAILED,
         request=request,
         user=account or AnonymousUser(),  # never whoever is signed in on this browser

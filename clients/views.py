@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 from integrity.check import check_children, check_loaded
 from themes.analytics import load_theme_links, theme_stats
 from themes.summary import links_for, theme_map
@@ -71,7 +71,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         client = services.create_client(therapist=request.user, client=form.save(commit=False))
-        record(action=Action.CREATE_CLIENT, request=request, obj=client, client=client)
+        log_event(action=Action.CREATE_CLIENT, request=request, obj=client, client=client)
         messages.success(request, f"Client {client.code} added.")
         return redirect(client)
     return render(request, "clients/client_form.html", {"form": form, "client": None})
@@ -87,7 +87,7 @@ def client_detail(request: HttpRequest, pk) -> HttpResponse:
     check_loaded([client, *sessions])
     themes = theme_map(request.user)
     timeline = [(session, links_for(session, themes)) for session in sessions]
-    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
+    log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     return render(
         request,
         "clients/client_detail.html",
@@ -115,11 +115,11 @@ def client_edit(request: HttpRequest, pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
     saved_name = client.full_name  # validation writes the typed values onto the instance
     if request.method == "GET":
-        record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
+        log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     form = ClientForm(request.POST if request.method == "POST" else None, instance=client)
     if request.method == "POST" and form.is_valid():
         form.save()
-        record(action=Action.EDIT_CLIENT, request=request, obj=client, client=client)
+        log_event(action=Action.EDIT_CLIENT, request=request, obj=client, client=client)
         messages.success(request, f"Client {client.code} updated.")
         return redirect(client)
     return render(
@@ -148,7 +148,7 @@ def client_discharge(request: HttpRequest, pk) -> HttpResponse:
             discharge_date=form.cleaned_data["discharge_date"],
             closing_summary=form.cleaned_data["closing_summary"],
         )
-        record(action=Action.DISCHARGE_CLIENT, request=request, obj=client, client=client)
+        log_event(action=Action.DISCHARGE_CLIENT, request=request, obj=client, client=client)
         messages.success(request, f"Client {client.code} discharged.")
         return redirect(client)
     return render(request, "clients/client_discharge.html", {"form": form, "client": client})
@@ -173,7 +173,7 @@ def client_export(request: HttpRequest, pk) -> HttpResponse:
             includes_process_notes=include,
             process_notes_reason=reason,
         )
-        record(action=Action.EXPORT_RECORD, request=request, obj=client, client=client)
+        log_event(action=Action.EXPORT_RECORD, request=request, obj=client, client=client)
         response = HttpResponse(archive, content_type="application/zip")
         filename = f"{client.code}-export-{timezone.localdate().isoformat()}.zip"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -190,7 +190,7 @@ def client_erase(request: HttpRequest, pk) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         code, client_id = client.code, client.pk
         services.erase_client(client=client)
-        record(
+        log_event(
             action=Action.ERASE_CLIENT,
             request=request,
             client=client,  # deleted, but its code is still known in memory

@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from accounts.decorators import before_two_factor, for_practice_admin, keeps_idle_clock
+from accounts.decorators import before_two_factor, keeps_idle_clock, practice_admin_allowed
 from audit.keys import load_audit_key_from_settings
 from encryption.keys import load_keyring_from_settings
 
@@ -52,7 +52,7 @@ def _run(name: str, check) -> str:
 
 @login_not_required
 @before_two_factor
-@for_practice_admin
+@practice_admin_allowed
 @keeps_idle_clock
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:

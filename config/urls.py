@@ -7,8 +7,8 @@ handler400 = "config.views.bad_request"
 handler500 = "config.views.server_error"
 
 urlpatterns = [
-    # Anonymous (config/health.py); unnamed, since tests/test_access.py requires sign-in on
-    # every named route. tests/test_health.py checks it.
+    # Anonymous (config/health.py); unnamed, since tests/security/test_access.py requires sign-in on
+    # every named route. tests/config/test_health.py checks it.
     path("healthz", health.healthz),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/", include("accounts.urls")),

@@ -2,14 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.template import loader
 
-from accounts.decorators import before_two_factor, for_practice_admin
+from accounts.decorators import before_two_factor, practice_admin_allowed
 from accounts.models import end_all_sessions
 
 _logout = auth_views.LogoutView.as_view()
 
 
 @before_two_factor
-@for_practice_admin
+@practice_admin_allowed
 def logout(request: HttpRequest) -> HttpResponse:
     """Sign out here and everywhere else, and have the browser drop its cache, cookies and
     storage for the site."""

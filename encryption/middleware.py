@@ -57,11 +57,11 @@ class UnreadableRecordMiddleware:
 
 def _audit(request: HttpRequest, model, row_id) -> None:
     from audit.models import Action, Outcome
-    from audit.services import record
+    from audit.services import log_event
 
     obj = model._base_manager.filter(pk=row_id).first() if model and row_id else None
     try:
-        record(
+        log_event(
             action=Action.INTEGRITY_FAILURE,
             request=request,
             obj=obj,

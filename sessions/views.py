@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action, Outcome
-from audit.services import record
+from audit.services import log_event
 from clients.models import Client, ClientStatus
 from encryption.validators import validate_plain_text
 from integrity.check import check_children
@@ -214,7 +214,7 @@ def session_create(request: HttpRequest, client_pk) -> HttpResponse:
     if form.is_valid():
         session = form.save()
         services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
-        record(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
+        log_event(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
         messages.success(request, f"Session of {session.date:%d %b %Y} saved as a draft.")
         return redirect(session)
     seq = _keep_as_draft(request, form, client=client, session=None)
@@ -229,7 +229,7 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
     integrity_ok = session.integrity_ok()
     addenda = list(session.addenda.select_related("author"))
     addenda_ok = all(a.integrity_ok() for a in addenda)
-    record(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
+    log_event(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
     suggested, risk_flags = ([], [])
     if not session.is_signed:
         suggested, risk_flags = suggestions_for(
@@ -240,7 +240,7 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
             exclude_ids={*session.theme_intensities(), *session.dismissed_themes},
         )
     if not (integrity_ok and addenda_ok):
-        record(
+        log_event(
             action=Action.INTEGRITY_FAILURE,
             request=request,
             obj=session,
@@ -277,7 +277,7 @@ def session_edit(request: HttpRequest, pk) -> HttpResponse:
         )
         return redirect(session)
     if request.method == "GET":
-        record(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
+        log_event(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
         initial, key, seq = _restore(
             request, client=client, session=session, initial={"version": session.version}
         )
@@ -303,11 +303,11 @@ def session_edit(request: HttpRequest, pk) -> HttpResponse:
     )
     if result is services.SaveResult.SAVED:
         services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
-        record(action=Action.EDIT_SESSION, request=request, obj=session, client=client)
+        log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=client)
         messages.success(request, "Session updated.")
         return redirect(session)
     seq = _keep_as_draft(request, form, client=client, session=saved)
-    record(
+    log_event(
         action=Action.CONFLICT, request=request, obj=saved, client=client, outcome=Outcome.DENIED
     )
     current = TherapySession.objects.get(pk=saved.pk)
@@ -410,7 +410,7 @@ def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
         if result is not services.SaveResult.SAVED:
             messages.error(request, "The note changed since you opened it; nothing was added.")
             return redirect(session)
-        record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
+        log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
     label = Intensity(int(intensity)).label.lower()
     if len(themes) == 1:
         messages.success(request, f"The suggested theme was added as {label}.")
@@ -452,7 +452,7 @@ def session_dismiss_theme(request: HttpRequest, pk) -> HttpResponse:
         if result is not services.SaveResult.SAVED:
             messages.error(request, "The note changed since you opened it; nothing was dismissed.")
             return redirect(session)
-        record(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
+        log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
     # No theme name in the message: messages travel in a cookie, which is not encrypted.
     messages.info(request, "That theme will not be suggested again for this note.")
     return redirect(session)
@@ -470,7 +470,7 @@ def session_sign(request: HttpRequest, pk) -> HttpResponse:
         return redirect(session)
     result = services.sign_session(session=session, signer=request.user, expected_version=expected)
     if result is services.SaveResult.SAVED:
-        record(action=Action.SIGN_SESSION, request=request, obj=session, client=session.client)
+        log_event(action=Action.SIGN_SESSION, request=request, obj=session, client=session.client)
         messages.success(request, "Note signed. It is now locked; corrections go in addenda.")
     elif result is services.SaveResult.SIGNED:
         messages.info(request, "This note was already signed; nothing was changed.")
@@ -501,7 +501,7 @@ def addendum_create(request: HttpRequest, pk) -> HttpResponse:
     addendum = services.add_addendum(
         session=session, author=request.user, text=form.cleaned_data["text"]
     )
-    record(action=Action.ADD_ADDENDUM, request=request, obj=addendum, client=session.client)
+    log_event(action=Action.ADD_ADDENDUM, request=request, obj=addendum, client=session.client)
     messages.success(request, "Addendum added and signed.")
     return redirect(session)
 
@@ -518,11 +518,11 @@ def process_note(request: HttpRequest, pk) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         note = services.save_process_note(session=session, text=form.cleaned_data["text"])
-        record(action=Action.EDIT_PROCESS_NOTE, request=request, obj=note, client=session.client)
+        log_event(action=Action.EDIT_PROCESS_NOTE, request=request, obj=note, client=session.client)
         messages.success(request, "Process note saved.")
         return redirect("process_note", pk=session.pk)
     if request.method == "GET":
-        record(
+        log_event(
             action=Action.VIEW_PROCESS_NOTE,
             request=request,
             obj=existing or session,

@@ -8,7 +8,7 @@ from django.db import transaction
 from reportlab.lib.pagesizes import A4, letter
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 from clients.models import Client, DisclosureKind
 from clients.services import record_disclosure
 from integrity.check import check_children
@@ -71,7 +71,7 @@ def record_summary(*, client: Client, user, options: SummaryOptions, request=Non
         includes_process_notes=options.include_process_notes,
         process_notes_reason=options.process_notes_reason,
     )
-    record(action=Action.PRINT_SUMMARY, request=request, user=user, obj=client, client=client)
+    log_event(action=Action.PRINT_SUMMARY, request=request, user=user, obj=client, client=client)
 
 
 def summary_filename(client: Client, today: datetime.date) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 from clients.models import Client
 from sessions.models import TherapySession
 
@@ -63,7 +63,7 @@ def client_theme_exclusions(request: HttpRequest, client_pk) -> HttpResponse:
         return _change_exclusion(request, client, available)
     excluded = set(excluded_theme_ids(client))
     # Which themes a client's suggestions leave out is part of the record: a view.
-    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
+    log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     return render(
         request,
         "themes/client_theme_exclusions.html",
@@ -90,7 +90,7 @@ def _change_exclusion(request: HttpRequest, client: Client, available) -> HttpRe
     change = exclude_theme if action == "exclude" else include_theme
     row = change(client=client, theme=theme)
     # The row, never the theme: which themes a client works on stays out of the log.
-    record(
+    log_event(
         action=Action.EDIT_CLIENT,
         request=request,
         obj=row,

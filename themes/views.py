@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 from clients.models import Client
 from encryption.bulk import decrypt_values
 from sessions.models import FORMAT_SECTIONS, SECTION_LABELS, TherapySession
@@ -31,7 +31,7 @@ EXCERPT_MAX_CHARS = 360
 def client_themes(request: HttpRequest, client_pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
     # Shows part of the client's record (which themes their sessions touched): a view.
-    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
+    log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     sessions = analytics.load_theme_links(TherapySession.objects.filter(client=client))
     themes = Theme.objects.available_to(request.user).in_bulk()
     stats = [s for s in analytics.theme_stats(sessions) if s.theme_id in themes]
@@ -143,7 +143,7 @@ def client_theme_sessions(request: HttpRequest, client_pk, slug: str) -> HttpRes
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
     theme = get_object_or_404(Theme.objects.available_to(request.user), slug=slug)
     # Shows the client's record (excerpts of session notes): a view.
-    record(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
+    log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     sessions = analytics.load_theme_links(TherapySession.objects.filter(client=client))
     stat = next((s for s in analytics.theme_stats(sessions) if s.theme_id == theme.pk), None)
     touched = [s for s in reversed(sessions) if theme.pk in s.intensities]

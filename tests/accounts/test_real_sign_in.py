@@ -148,8 +148,8 @@ class RealSignInTests(TestCase):
         # The bug of issue 13: the set-up and code pages were not marked for administrators,
         # so the middleware answered 403 "This page is for therapists".
         with (
-            mock.patch.object(views.two_factor_setup, "for_practice_admin", False),
-            mock.patch.object(views.two_factor_verify, "for_practice_admin", False),
+            mock.patch.object(views.two_factor_setup, "practice_admin_allowed", False),
+            mock.patch.object(views.two_factor_verify, "practice_admin_allowed", False),
         ):
             with self.assertRaises(AssertionError):
                 self.walk(PRACTICE_ADMIN)
@@ -160,7 +160,7 @@ class RealSignInTests(TestCase):
         self.open_account(PRACTICE_ADMIN)
         secret = self.first_sign_in(PRACTICE_ADMIN)
         self.sign_out(PRACTICE_ADMIN)
-        with mock.patch.object(views.two_factor_verify, "for_practice_admin", False):
+        with mock.patch.object(views.two_factor_verify, "practice_admin_allowed", False):
             with self.assertRaises(AssertionError):
                 self.sign_in_again(PRACTICE_ADMIN, secret)
             response = self.client.get(reverse("two_factor_verify"))

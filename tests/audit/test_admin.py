@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
-from audit.services import record
+from audit.services import log_event
 from tests.audit.helpers import request_from
 
 
@@ -14,7 +14,7 @@ class AuditAdminTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.admin = get_user_model().objects.create_superuser("root", password="x" * 16)
-        cls.entry = record(
+        cls.entry = log_event(
             action=Action.VIEW_CLIENT, request=request_from(cls.admin, ip="198.51.100.23")
         )
 

@@ -13,8 +13,8 @@ from clients.models import Client
 from sessions.models import Addendum, ProcessNote, TherapySession
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase, make_therapist
-from tests.sessions.helpers import edit_form, make_signed_session, session_form
 from tests.scanning import hits, new_canary
+from tests.sessions.helpers import edit_form, make_signed_session, session_form
 
 
 class AuditCoverageTests(PersonaTestCase):

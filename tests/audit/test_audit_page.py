@@ -11,7 +11,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
-from audit.services import record
+from audit.services import log_event
 from audit.views import PAGE_SIZE
 from tests.audit.helpers import request_from
 from tests.base import make_client, make_therapist
@@ -22,7 +22,7 @@ UTC = datetime.UTC
 
 def record_at(when: datetime.datetime, **kwargs) -> AuditEvent:
     with mock.patch("audit.services.timezone.now", return_value=when):
-        return record(**kwargs)
+        return log_event(**kwargs)
 
 
 class AuditPageTestCase(TestCase):
@@ -208,8 +208,8 @@ class PaginationTests(TestCase):
         cls.alice = make_therapist("alice")
         request = request_from(cls.alice)
         for _ in range(PAGE_SIZE + 1):
-            record(action=Action.VIEW_SESSION, request=request)
-        record(user=cls.alice, action=Action.SIGN_IN)  # filtered out below
+            log_event(action=Action.VIEW_SESSION, request=request)
+        log_event(user=cls.alice, action=Action.SIGN_IN)  # filtered out below
 
     def test_fifty_per_page_and_the_filter_is_kept_across_pages(self):
         sign_in(self.client, self.alice)
@@ -226,7 +226,7 @@ class AnyInputTests(HypothesisTestCase):
     @classmethod
     def setUpTestData(cls):
         cls.alice = make_therapist("alice")
-        record(action=Action.VIEW_CLIENT, request=request_from(cls.alice))
+        log_event(action=Action.VIEW_CLIENT, request=request_from(cls.alice))
 
     @settings(max_examples=60, deadline=None)
     @given(

@@ -9,7 +9,7 @@ from django.test import TestCase, override_settings
 from audit.chain import HEAD_PREFIX, compute_mac, verify_chain
 from audit.keys import generate_audit_key
 from audit.models import Action, AuditEvent
-from audit.services import record
+from audit.services import log_event
 from audit.triggers import AUDIT_TABLE
 from tests.audit.helpers import raw, request_from, triggers_off
 from tests.base import make_client, make_therapist
@@ -31,7 +31,7 @@ class ChainTestCase(TestCase):
         request = request_from(cls.alice)
         for index in range(10):
             action = Action.VIEW_CLIENT if index % 2 else Action.VIEW_SESSION
-            record(action=action, request=request, obj=cls.client_record)
+            log_event(action=action, request=request, obj=cls.client_record)
 
     def entry(self, seq: int) -> AuditEvent:
         return AuditEvent.objects.get(seq=seq)
@@ -205,7 +205,7 @@ class TailTests(ChainTestCase):
 
     def test_a_recorded_head_that_is_still_there_verifies(self):
         head = verify_chain()
-        record(action=Action.VIEW_CLIENT, request=request_from(self.alice))
+        log_event(action=Action.VIEW_CLIENT, request=request_from(self.alice))
 
         report = verify_chain(expected_head=(head.head_seq, head.head_mac[:HEAD_PREFIX]))
 

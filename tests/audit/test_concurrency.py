@@ -7,15 +7,15 @@ from django.test import TransactionTestCase
 
 from audit.chain import verify_chain
 from audit.models import Action, AuditEvent
-from audit.services import record
+from audit.services import log_event
 
 THREADS = 8
 RECORDS_EACH = 25
 
 
 class ConcurrentRecordTests(TransactionTestCase):
-    # As tests/encryption/test_no_plaintext_at_rest.py: a flush that re-creates content types under new
-    # ids would break the next serialized_rollback test's restore.
+    # As tests/encryption/test_no_plaintext_at_rest.py: a flush that re-creates content types
+    # under new ids would break the next serialized_rollback test's restore.
     serialized_rollback = True
 
     def test_threads_recording_at_once_give_seq_1_to_n_and_a_valid_chain(self):
@@ -28,7 +28,9 @@ class ConcurrentRecordTests(TransactionTestCase):
             try:
                 start.wait()
                 for _ in range(RECORDS_EACH):
-                    record(action=Action.VIEW_SESSION, object_type="session", object_id=f"t{index}")
+                    log_event(
+                        action=Action.VIEW_SESSION, object_type="session", object_id=f"t{index}"
+                    )
             except BaseException as exc:  # reported below, with the thread's failure
                 errors.append(exc)
             finally:

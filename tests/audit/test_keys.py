@@ -127,7 +127,7 @@ def test_the_check_refuses_a_field_encryption_key_reused_as_audit_key():
     assert len(errors) == 1 and errors[0].startswith("audit.E002")
 
 
-# --- settings, in a subprocess (see tests/config/test_settings.py) ---------------------------------
+# --- settings, in a subprocess (see tests/config/test_settings.py) ---
 
 
 @pytest.fixture(scope="module")

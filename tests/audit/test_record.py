@@ -1,4 +1,4 @@
-"""audit.services.record: exactly one complete entry per call, and nothing else stored."""
+"""audit.services.log_event: exactly one complete entry per call, and nothing else stored."""
 
 import datetime
 import re
@@ -9,7 +9,7 @@ from django.test import TestCase
 
 from audit.chain import GENESIS_MAC, compute_mac
 from audit.models import Action, AuditEvent, Outcome
-from audit.services import record
+from audit.services import log_event
 from tests.audit.helpers import audit_rows, new_entries, request_from
 from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase
 
@@ -21,7 +21,7 @@ class RecordCompletenessTests(PersonaTestCase):
         request = request_from(self.alice, ip="192.0.2.10")
         for action in Action:
             with self.subTest(action=action), new_entries() as entries:
-                returned = record(action=action, request=request, obj=self.alice_session)
+                returned = log_event(action=action, request=request, obj=self.alice_session)
 
             self.assertEqual(len(entries), 1)
             entry = entries[0]
@@ -41,8 +41,8 @@ class RecordCompletenessTests(PersonaTestCase):
 
     def test_entries_are_numbered_and_chained_in_order(self):
         request = request_from(self.alice)
-        first = record(action=Action.VIEW_CLIENT, request=request, obj=self.alice_client)
-        second = record(action=Action.VIEW_SESSION, request=request, obj=self.alice_session)
+        first = log_event(action=Action.VIEW_CLIENT, request=request, obj=self.alice_client)
+        second = log_event(action=Action.VIEW_SESSION, request=request, obj=self.alice_session)
 
         self.assertEqual(second.seq, first.seq + 1)
         self.assertEqual(second.prev_mac, first.mac)
@@ -52,12 +52,12 @@ class RecordCompletenessTests(PersonaTestCase):
     def test_the_first_entry_links_to_the_genesis_mac(self):
         self.assertFalse(AuditEvent.objects.exists())
 
-        entry = record(action=Action.VIEW_CLIENT, request=request_from(self.alice))
+        entry = log_event(action=Action.VIEW_CLIENT, request=request_from(self.alice))
 
         self.assertEqual((entry.seq, entry.prev_mac), (1, GENESIS_MAC))
 
     def test_a_client_gives_type_client_its_id_and_code(self):
-        entry = record(
+        entry = log_event(
             action=Action.VIEW_CLIENT, request=request_from(self.alice), obj=self.alice_client
         )
 
@@ -70,7 +70,9 @@ class RecordCompletenessTests(PersonaTestCase):
 
         note = ProcessNote(session=self.alice_session)
 
-        entry = record(action=Action.VIEW_PROCESS_NOTE, request=request_from(self.alice), obj=note)
+        entry = log_event(
+            action=Action.VIEW_PROCESS_NOTE, request=request_from(self.alice), obj=note
+        )
 
         self.assertEqual(entry.object_type, "process_note")
         self.assertEqual(entry.client_code, self.alice_client.code)
@@ -78,12 +80,12 @@ class RecordCompletenessTests(PersonaTestCase):
     def test_an_unsaved_object_gives_its_type_and_no_id(self):
         unsaved = get_user_model()(username="not-yet")
 
-        entry = record(action=Action.SIGN_IN_FAILED, obj=unsaved)
+        entry = log_event(action=Action.SIGN_IN_FAILED, obj=unsaved)
 
         self.assertEqual((entry.object_type, entry.object_id), ("user", ""))
 
     def test_explicit_type_id_and_client_win_over_the_object(self):
-        entry = record(
+        entry = log_event(
             action=Action.EXPORT_RECORD,
             request=request_from(self.alice),
             client=self.alice_client,
@@ -98,10 +100,12 @@ class RecordCompletenessTests(PersonaTestCase):
         )
 
     def test_user_defaults_to_the_signed_in_user_and_can_be_given(self):
-        from_request = record(action=Action.VIEW_CLIENT, request=request_from(self.alice))
-        given = record(action=Action.VIEW_CLIENT, request=request_from(self.alice), user=self.bob)
-        anonymous = record(action=Action.SIGN_IN_FAILED, request=request_from(AnonymousUser()))
-        nobody = record(
+        from_request = log_event(action=Action.VIEW_CLIENT, request=request_from(self.alice))
+        given = log_event(
+            action=Action.VIEW_CLIENT, request=request_from(self.alice), user=self.bob
+        )
+        anonymous = log_event(action=Action.SIGN_IN_FAILED, request=request_from(AnonymousUser()))
+        nobody = log_event(
             action=Action.SIGN_IN_FAILED, request=request_from(self.alice), user=AnonymousUser()
         )
 
@@ -111,7 +115,7 @@ class RecordCompletenessTests(PersonaTestCase):
             self.assertEqual((entry.user_id, entry.username), (None, ""))
 
     def test_without_a_request_there_is_no_ip_and_the_user_must_be_given(self):
-        entry = record(action=Action.ERASE_CLIENT, user=self.alice, obj=self.alice_client)
+        entry = log_event(action=Action.ERASE_CLIENT, user=self.alice, obj=self.alice_client)
 
         self.assertIsNone(entry.ip_address)
         self.assertEqual(entry.user_id, self.alice.pk)
@@ -131,7 +135,9 @@ class RecordCompletenessTests(PersonaTestCase):
         }
         for given, stored in cases.items():
             with self.subTest(given=given):
-                entry = record(action=Action.VIEW_CLIENT, request=request_from(self.alice, given))
+                entry = log_event(
+                    action=Action.VIEW_CLIENT, request=request_from(self.alice, given)
+                )
                 entry.refresh_from_db()
                 self.assertEqual(entry.ip_address, stored)
         self.assertTrue(verify_chain().ok, verify_chain().summary())
@@ -140,9 +146,9 @@ class RecordCompletenessTests(PersonaTestCase):
 class NothingElseIsStoredTests(PersonaTestCase):
     def test_no_name_or_note_text_reaches_any_column_of_the_audit_table(self):
         request = request_from(self.alice)
-        record(action=Action.VIEW_CLIENT, request=request, obj=self.alice_client)
-        record(action=Action.EDIT_SESSION, request=request, obj=self.alice_session)
-        record(action=Action.PRINT_SUMMARY, request=request, client=self.alice_client)
+        log_event(action=Action.VIEW_CLIENT, request=request, obj=self.alice_client)
+        log_event(action=Action.EDIT_SESSION, request=request, obj=self.alice_session)
+        log_event(action=Action.PRINT_SUMMARY, request=request, client=self.alice_client)
 
         rows = audit_rows()
 
@@ -159,7 +165,7 @@ class NothingElseIsStoredTests(PersonaTestCase):
                 new_entries() as entries,
                 self.assertRaises(ValueError) as caught,
             ):
-                record(
+                log_event(
                     action=Action.VIEW_CLIENT,
                     request=request_from(self.alice),
                     **{field: ALICE_CANARY_NAME},
@@ -170,9 +176,9 @@ class NothingElseIsStoredTests(PersonaTestCase):
     def test_an_unknown_action_or_outcome_is_refused(self):
         with new_entries() as entries:
             with self.assertRaises(ValueError):
-                record(action="read_diary", request=request_from(self.alice))
+                log_event(action="read_diary", request=request_from(self.alice))
             with self.assertRaises(ValueError):
-                record(action=Action.VIEW_CLIENT, outcome="maybe")
+                log_event(action=Action.VIEW_CLIENT, outcome="maybe")
         self.assertEqual(entries, [])
 
 

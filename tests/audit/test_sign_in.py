@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.testing import code_for_secret, sign_in, totp_device, unused_code
 from accounts.two_factor import new_backup_codes
 from audit.models import Action, Outcome
-from audit.services import record
+from audit.services import log_event
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import PASSWORD, make_therapist
 
@@ -105,7 +105,7 @@ class SignInTests(TestCase):
     def test_negative_control_signed_in_at_the_password_step_is_caught(self):
         # The old wiring: "signed in" on Django's user_logged_in, i.e. after the password.
         def signed_in_too_early(sender, request, user, **kwargs):
-            record(action=Action.SIGN_IN, request=request, user=user, obj=user)
+            log_event(action=Action.SIGN_IN, request=request, user=user, obj=user)
 
         user_logged_in.connect(signed_in_too_early, dispatch_uid="test_signed_in_too_early")
         try:

@@ -11,7 +11,7 @@ from django.test import TestCase, TransactionTestCase, override_settings
 
 from audit.chain import verify_chain
 from audit.models import Action, AuditEvent
-from audit.services import record
+from audit.services import log_event
 from audit.triggers import AUDIT_TABLE, PERMIT_TABLE, TRIGGERS, installed_triggers
 from integrity.triggers import ledger_triggers_missing
 from tests.audit.helpers import raw, request_from
@@ -25,7 +25,7 @@ class AppendOnlyTests(TestCase):
     def setUpTestData(cls):
         cls.alice = make_therapist("alice")
         for _ in range(3):
-            record(action=Action.VIEW_CLIENT, request=request_from(cls.alice))
+            log_event(action=Action.VIEW_CLIENT, request=request_from(cls.alice))
 
     def assert_refused(self, change) -> None:
         before = list(AuditEvent.objects.values().order_by("seq"))
@@ -68,7 +68,7 @@ class AppendOnlyTests(TestCase):
 
     def test_appending_still_works_and_the_chain_verifies(self):
         # Negative control: the triggers refuse changes, not new entries.
-        record(action=Action.VIEW_SESSION, request=request_from(self.alice))
+        log_event(action=Action.VIEW_SESSION, request=request_from(self.alice))
 
         self.assertEqual(AuditEvent.objects.count(), 4)
         self.assertTrue(verify_chain().ok)
@@ -85,7 +85,7 @@ class AppendOnlyTests(TestCase):
 class FlushTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        record(action=Action.SIGN_IN_FAILED)
+        log_event(action=Action.SIGN_IN_FAILED)
 
     def test_flush_is_the_audit_apps_command(self):
         self.assertEqual(get_commands()["flush"], "audit")
@@ -108,13 +108,13 @@ class FlushTests(TestCase):
         self.assertEqual(AuditEvent.objects.count(), 0)
         self.assertEqual(raw(f"SELECT COUNT(*) FROM {PERMIT_TABLE}"), [(0,)])  # noqa: S608
         with self.assertRaises(IntegrityError), transaction.atomic():
-            record(action=Action.SIGN_IN_FAILED)
+            log_event(action=Action.SIGN_IN_FAILED)
             raw(f"DELETE FROM {T}")  # noqa: S608
 
 
 class MigrationTests(TransactionTestCase):
-    # As tests/encryption/test_no_plaintext_at_rest.py: a flush that re-creates content types under new
-    # ids would break the next serialized_rollback test's restore.
+    # As tests/encryption/test_no_plaintext_at_rest.py: a flush that re-creates content types
+    # under new ids would break the next serialized_rollback test's restore.
     serialized_rollback = True
 
     def test_the_trigger_migration_reverses_and_reapplies(self):
@@ -137,9 +137,9 @@ class TransactionalTestsStillWorkTests(TransactionTestCase):
     serialized_rollback = True  # see MigrationTests
 
     def test_a_committed_entry(self):
-        record(action=Action.SIGN_IN_FAILED)
+        log_event(action=Action.SIGN_IN_FAILED)
         self.assertEqual(AuditEvent.objects.count(), 1)
 
     def test_another_committed_entry_starts_a_fresh_log(self):
-        record(action=Action.SIGN_IN_FAILED)
+        log_event(action=Action.SIGN_IN_FAILED)
         self.assertEqual(list(AuditEvent.objects.values_list("seq", flat=True)), [1])

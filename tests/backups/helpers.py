@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 from backups import postgres
 from backups.aliases import temporary_alias
 from sessions.services import add_addendum, save_process_note, sign_session
@@ -51,8 +51,8 @@ def seed_record() -> Record:
     add_addendum(session=signed, author=alice, text=ADDENDUM_CANARY)
     draft = make_session(client, date=datetime.date(2026, 3, 9), note={"subjective": "A draft."})
     save_process_note(session=draft, text=PROCESS_CANARY)
-    record(action=Action.CREATE_CLIENT, user=alice, obj=client)
-    record(action=Action.SIGN_SESSION, user=alice, obj=signed)
+    log_event(action=Action.CREATE_CLIENT, user=alice, obj=client)
+    log_event(action=Action.SIGN_SESSION, user=alice, obj=signed)
     sign_in = SessionStore()  # a live sign-in session: a bearer credential
     sign_in["_auth_user_id"] = str(alice.pk)
     sign_in.create()

@@ -16,8 +16,8 @@ from encryption.fields import EncryptedField
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import ALICE_CANARY_NAME, PASSWORD, PersonaTestCase, make_client, make_therapist
-from tests.sessions.helpers import export, make_signed_session, messages_of, raw_column
 from tests.scanning import blob_hits, hits, new_canary, raw_database_bytes
+from tests.sessions.helpers import export, make_signed_session, messages_of, raw_column
 
 
 def rows_of(client: Client) -> dict[str, set]:

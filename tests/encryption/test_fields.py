@@ -733,7 +733,7 @@ OPAQUE_COLUMNS = {
     "therapy_sessions.TherapySession.content_hash": "hex digest",
     "therapy_sessions.Addendum.content_hash": "hex digest",
     # The audit log: who (the therapist's login name and IP, staff data, not client data),
-    # what (an opaque id and the client code, both checked by audit.services.record), and the
+    # what (an opaque id and the client code, both checked by audit.services.log_event), and the
     # HMAC chain in hex.
     "audit.AuditEvent.username": "staff login name",
     "audit.AuditEvent.object_type": "model name",

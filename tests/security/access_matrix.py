@@ -11,7 +11,7 @@ Kinds, and what each persona must get (checked in tests/security/attack.py):
 - "sign-in step": part of signing in or out; reachable after the password, before the code
   (views marked ``@before_two_factor``).
 - "own account": the signed-in user's own account (2FA, password, idle clock); marked
-  ``@for_practice_admin``, since administrators have accounts too.
+  ``@practice_admin_allowed``, since administrators have accounts too.
 - "therapist page": a clinical page without an id of a record (lists, forms, search).
 - "therapist object": a clinical page about one record, whose id is in the URL (or the query).
   Another therapist gets 404 for it; a practice administrator gets 403.

@@ -91,7 +91,7 @@ def canaries_in(body: bytes | str) -> list[str]:
 # --- the census -------------------------------------------------------------------------------
 
 # Tables whose rows may change on a request that must not change anything, and why:
-# appended by design (audit/services.record on every viewing; rows may only be added, the
+# appended by design (audit/services.log_event on every viewing; rows may only be added, the
 # census still checks that every earlier row is kept unchanged).
 APPEND_ONLY = {"audit_auditevent": "audit entries are appended by design (VIEW_CLIENT etc.)"}
 IGNORED_TABLES = {

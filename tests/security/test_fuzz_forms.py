@@ -54,8 +54,8 @@ from sessions.models import (
 )
 from sessions.services import autosave as store_autosave
 from tests.base import PersonaTestCase, make_session
-from tests.sessions.helpers import make_signed_session
 from tests.security.test_bad_input import client_post, session_post
+from tests.sessions.helpers import make_signed_session
 from themes.models import Theme
 
 from . import integers

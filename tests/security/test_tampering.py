@@ -61,8 +61,8 @@ from integrity.specs import spec_of
 from sessions import services as session_services
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.base import PersonaTestCase, make_client, make_session, make_therapist
-from tests.sessions.helpers import make_signed_session
 from tests.security.test_bad_input import client_post
+from tests.sessions.helpers import make_signed_session
 from themes.models import ClientThemeExclusion
 from themes.suggest.service import exclude_theme
 

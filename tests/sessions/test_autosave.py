@@ -22,6 +22,7 @@ from hypothesis.stateful import (
 from accounts.testing import sign_in, sign_in_through_pages
 from sessions.models import SessionDraft, TherapySession
 from tests.base import PASSWORD, PersonaTestCase, make_client, make_session
+from tests.scanning import hits, new_canary
 from tests.sessions.helpers import (
     edit_form,
     make_signed_session,
@@ -29,7 +30,6 @@ from tests.sessions.helpers import (
     raw_column,
     session_form,
 )
-from tests.scanning import hits, new_canary
 from tests.sessions.test_session_pages import as_browser_would_post
 
 RESTORED = "Restored your unsaved text, autosaved at"

@@ -14,6 +14,7 @@ from audit.models import Action
 from clients.models import Client, ClientStatus
 from tests.audit.helpers import new_entries
 from tests.base import ALICE_CANARY_NAME, PersonaTestCase, make_client
+from tests.scanning import hits, new_canary
 from tests.sessions.helpers import (
     export,
     make_draft,
@@ -22,7 +23,6 @@ from tests.sessions.helpers import (
     raw_column,
     unzip,
 )
-from tests.scanning import hits, new_canary
 
 
 def days_ago(n: int) -> datetime.date:

@@ -16,6 +16,7 @@ from encryption.fields import binding_of
 from sessions.models import ProcessNote, TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import PersonaTestCase
+from tests.scanning import hits
 from tests.sessions.helpers import (
     PDFTOTEXT,
     ascii_canary,
@@ -26,7 +27,6 @@ from tests.sessions.helpers import (
     raw_column,
     unzip,
 )
-from tests.scanning import hits
 
 LABEL = "therapy_sessions.processnote.text"
 

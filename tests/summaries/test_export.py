@@ -19,6 +19,7 @@ from clients.models import Disclosure
 from sessions.services import add_addendum
 from tests.audit.helpers import new_entries
 from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase, make_session
+from tests.security.test_bad_input import client_post
 from tests.sessions.helpers import (
     PDFTOTEXT,
     ascii_canary,
@@ -28,7 +29,6 @@ from tests.sessions.helpers import (
     pdf_text,
     unzip,
 )
-from tests.security.test_bad_input import client_post
 
 SCHEMA = json.loads((Path(settings.BASE_DIR) / "docs" / "export-schema.json").read_text())
 MARKUP = '<b>&<img src="x">'

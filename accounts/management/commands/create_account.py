@@ -18,7 +18,7 @@ from django.db import transaction
 from accounts.models import Account
 from accounts.names import validate_visible_name
 from audit.models import Action
-from audit.services import record
+from audit.services import log_event
 
 
 class Command(BaseCommand):
@@ -72,7 +72,7 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             Account.objects.create(user=user, is_practice_admin=options["practice_admin"])
-            record(action=Action.ACCOUNT_CREATED, obj=user)
+            log_event(action=Action.ACCOUNT_CREATED, obj=user)
         role = "practice administrator" if options["practice_admin"] else "therapist"
         self.stdout.write(
             f"Opened {role} account {username}; two-factor sign-in is set up at the first sign-in."
