@@ -23,8 +23,8 @@ def seed() -> tuple:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from clients.demo.generator import seed_bench_therapists
     from clients.models import Client, ClientStatus
+    from demo.generator import seed_bench_therapists
 
     call_command(
         "seed_demo", therapists=1, clients=300, sessions=60, random_seed=1, stdout=sys.stderr

@@ -3,6 +3,7 @@
 import datetime
 import itertools
 import random
+import shutil
 from collections import Counter
 from io import StringIO
 
@@ -13,9 +14,11 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.utils import timezone
 
-from clients.demo import CLIENTS, DEMO_THERAPIST, check_story
-from clients.demo.generator import BENCH_PASSWORD, NoteWriter
 from clients.models import Client, ClientStatus
+from demo import phrases, stories
+from demo.generator import BENCH_PASSWORD
+from demo.notes import NoteWriter
+from demo.stories import check_story, load_stories, load_therapist
 from sessions.models import FORMAT_SECTIONS, NoteFormat, RiskLevel, SessionType, TherapySession
 from themes.models import Theme
 
@@ -53,7 +56,7 @@ def test_demo_seed_is_idempotent():
     assert "Created 7 demo clients" in first
     assert "nothing changed" in second
     for output in (first, second):
-        assert "demo" in output and DEMO_THERAPIST["password"] in output
+        assert "demo" in output and load_therapist()["password"] in output
 
 
 # django-axes checks every password against the address it comes from.
@@ -159,8 +162,56 @@ def test_demo_themes_exist_and_recur_for_the_maternal_rejection_client():
 @pytest.mark.django_db
 def test_demo_stories_pass_their_own_checks():
     theme_ids = dict(Theme.objects.values_list("slug", "pk"))
-    for story in CLIENTS:
+    loaded = load_stories(theme_ids)
+    assert len(loaded) == 7
+    for story in loaded:
         check_story(story, theme_ids)
+
+
+# (file, text in it, what it becomes, what the error names): one slip each.
+MALFORMED_STORIES = [
+    ("02-tomasz.toml", 'status = "active"', 'status = "active', "not valid TOML"),
+    ("02-tomasz.toml", 'risk = "none"', 'risk = "severe"', "sessions[0].risk: unknown value"),
+    ("02-tomasz.toml", "intake_days_ago = ", "intake_days_ago = true #", "intake_days_ago:"),
+    ("02-tomasz.toml", "anxiety = 3", "anxeity = 3", "themes.anxeity: not a theme"),
+    ("02-tomasz.toml", 'format = "soap"', 'format = "dap"', "].note.data: missing"),
+    ("02-tomasz.toml", " \\\n", " \n", "a line break inside a paragraph"),
+    ("02-tomasz.toml", "days_ago = 21", "days_ago = 99", "not at least two days after"),
+    ("07-samuel.toml", "[client]", "[client]\nfull_nam = 'x'", "client.full_nam: unknown key"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "old", "new", "problem"), MALFORMED_STORIES)
+def test_a_malformed_story_file_is_one_clear_error_and_seeds_nothing(
+    tmp_path, monkeypatch, name, old, new, problem
+):
+    shutil.copytree(stories.STORIES_DIR, tmp_path, dirs_exist_ok=True)
+    path = tmp_path / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    monkeypatch.setattr(stories, "STORIES_DIR", tmp_path)
+    with pytest.raises(CommandError) as excinfo:
+        seed()
+    message = str(excinfo.value)
+    assert message.startswith(f"{path}: ")
+    assert problem in message
+    assert "\n" not in message
+    # The stories before it were fine; none of them was written.
+    assert not User.objects.filter(username="demo").exists()
+    assert not Client.objects.exists()
+    assert not TherapySession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_shipped_story_files_are_named_relative_to_the_project(monkeypatch):
+    def refuse(story, theme_slugs):
+        raise stories.DemoDataError("status: refused")
+
+    monkeypatch.setattr(stories, "check_story", refuse)
+    with pytest.raises(CommandError, match=r"^demo/data/stories/01-noor\.toml: status: refused$"):
+        seed()
 
 
 # --- scale mode -------------------------------------------------------------------------------
@@ -250,6 +301,26 @@ def test_scale_mode_themes_recur_and_formats_vary():
         last = client.sessions.order_by("-date").first()
         assert 0 < (today - last.date).days <= 27
         assert timezone.localdate(last.next_appointment) > today
+
+
+@pytest.mark.django_db
+def test_a_placeholder_typo_in_the_phrase_banks_is_refused_before_anything_is_written(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "phrases.toml"
+    text = phrases.PHRASES_FILE.read_text()
+    assert '"Client described {event}' in text
+    path.write_text(text.replace('"Client described {event}', '"Client described {evnet}', 1))
+    monkeypatch.setattr(phrases, "PHRASES_FILE", path)
+    phrases.phrases.cache_clear()
+    try:
+        with pytest.raises(CommandError) as excinfo:
+            seed(therapists=1, clients=2, sessions=3)
+    finally:
+        phrases.phrases.cache_clear()
+    assert str(excinfo.value).startswith(f"{path}: ")
+    assert "unknown placeholder {evnet}" in str(excinfo.value)
+    assert not User.objects.filter(username__startswith="bench-").exists()
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from clients.demo.generator import RISK_NOTES
+from demo.phrases import phrases
 from sessions.models import TherapySession
 from themes.suggest import suggest
 
@@ -62,8 +62,9 @@ def test_the_demo_note_about_ending_therapy_is_not_an_alarm():
 
 
 def test_generated_risk_notes_alarm_only_when_the_level_is_raised():
-    for text in RISK_NOTES["none"]:
+    risk_notes = phrases().risk_notes
+    for text in risk_notes["none"]:
         assert not [f for f in suggest(text).risk if f.current], text
     for level in ("moderate", "high"):
-        for text in RISK_NOTES[level]:
+        for text in risk_notes[level]:
             assert [f for f in suggest(text).risk if f.current], text

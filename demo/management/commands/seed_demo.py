@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.demo import DemoDataError, seed_demo_therapist
-from clients.demo.generator import (
+from demo.caseload import seed_demo_therapist
+from demo.datafiles import DemoDataError
+from demo.generator import (
     BENCH_PASSWORD,
     ScaleOptionError,
     seed_bench_therapists,
@@ -15,10 +16,11 @@ SCALE_DEFAULTS = {"therapists": 1, "clients": 25, "sessions": 20}
 
 class Command(BaseCommand):
     help = (
-        "Create fictional demo data. Without options: the 'demo' therapist with seven "
-        "hand-written clients and their sessions. With --therapists/--clients/--sessions: "
-        "generated bench-therapist-NN accounts for benchmarks (defaults 1 therapist, 25 clients, "
-        "20 sessions per client). Therapists who already have clients are left untouched."
+        "Create fictional demo data. Without options: the 'demo' therapist with the "
+        "hand-written clients of demo/data/stories/ and their sessions. With --therapists/"
+        "--clients/--sessions: generated bench-therapist-NN accounts for benchmarks (defaults "
+        "1 therapist, 25 clients, 20 sessions per client). Therapists who already have clients "
+        "are left untouched."
     )
 
     def add_arguments(self, parser):
@@ -48,7 +50,7 @@ class Command(BaseCommand):
         try:
             validate_scale_options(**values, seed=seed or 0)
             report = seed_bench_therapists(**values, seed=seed or 0)
-        except ScaleOptionError as exc:
+        except (ScaleOptionError, DemoDataError) as exc:
             raise CommandError(str(exc)) from None
         for username in report.skipped:
             self.stdout.write(f"{username} already has clients; left unchanged.")

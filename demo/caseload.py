@@ -1,12 +1,10 @@
-"""Demo and benchmark data: fictional clients and sessions, never real people.
+"""The ``demo`` therapist and the hand-written caseload of ``data/stories/``.
 
-``seed_demo_therapist()`` loads the hand-written caseload in ``stories.py`` for the ``demo``
-account; ``generator.seed_bench_therapists()`` generates large caseloads for benchmarks. Both are
-idempotent: a therapist who already has clients is left untouched.
+Idempotent: a demo therapist who already has clients is left untouched. Every story is read and
+checked before anything is written, so that a bad file seeds nothing.
 """
 
 import datetime
-import itertools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -15,17 +13,13 @@ from django.utils import timezone
 
 from clients.models import Client, ClientStatus
 from clients.services import create_client
-from sessions.models import FORMAT_SECTIONS, NoteFormat, RiskLevel, TherapySession
+from sessions.links import ThemeLink, stored_links
+from sessions.models import TherapySession
+from sessions.services import import_sessions
 from themes.models import Theme
 
-from .stories import CLIENTS, DEMO_THERAPIST
-
-NOTE_MIN_CHARS = 300
-NOTE_MAX_CHARS = 3_000
-
-
-class DemoDataError(ValueError):
-    """The demo data cannot be loaded; the message is one readable line."""
+from .datafiles import DemoDataError
+from .stories import load_stories, load_therapist
 
 
 @dataclass
@@ -39,7 +33,7 @@ class DemoReport:
     sessions: int
 
 
-def _shift_to_weekday(day: datetime.date) -> datetime.date:
+def shift_to_weekday(day: datetime.date) -> datetime.date:
     """Move a Saturday to the Friday before and a Sunday to the Monday after.
 
     Appointments then fall on weekdays. Every offset is at least a day, so a Sunday moved
@@ -54,42 +48,7 @@ def _shift_to_weekday(day: datetime.date) -> datetime.date:
 
 
 def _date(today: datetime.date, days_ago: int) -> datetime.date:
-    return _shift_to_weekday(today - datetime.timedelta(days=days_ago))
-
-
-def _time(text: str) -> datetime.time:
-    return datetime.time.fromisoformat(text)
-
-
-def check_story(story: dict, theme_ids: dict[str, int]) -> None:
-    """Raise DemoDataError if a hand-written client or session breaks the model's rules."""
-    name = story["client"]["full_name"]
-    sessions = story["sessions"]
-    offsets = [session["days_ago"] for session in sessions]
-    gaps = [earlier - later for earlier, later in itertools.pairwise(offsets)]
-    if any(gap < 2 for gap in gaps) or offsets[-1] < 1:
-        # Weekend dates move by a day, so sessions need two days between them to keep order.
-        raise DemoDataError(
-            f"{name}: sessions must be listed oldest first, at least two days apart, "
-            "and at least a day ago."
-        )
-    if story["intake_days_ago"] < offsets[0]:
-        raise DemoDataError(f"{name}: the intake date is after the first session.")
-    for number, session in enumerate(sessions, start=1):
-        where = f"{name}, session {number}"
-        sections = FORMAT_SECTIONS[NoteFormat(session["format"])]
-        if list(session["note"]) != list(sections):
-            raise DemoDataError(f"{where}: note sections do not match {session['format']}.")
-        total = sum(len(text) for text in session["note"].values())
-        if not NOTE_MIN_CHARS <= total <= NOTE_MAX_CHARS:
-            raise DemoDataError(f"{where}: note is {total} characters (300-3,000 expected).")
-        if session["risk"] not in RiskLevel.values:
-            raise DemoDataError(f"{where}: unknown risk level {session['risk']!r}.")
-        for slug, intensity in session["themes"]:
-            if slug not in theme_ids:
-                raise DemoDataError(f"{where}: theme {slug!r} is not in the taxonomy.")
-            if intensity not in (1, 2, 3):
-                raise DemoDataError(f"{where}: intensity {intensity} is not 1, 2 or 3.")
+    return shift_to_weekday(today - datetime.timedelta(days=days_ago))
 
 
 def _build_sessions(
@@ -100,7 +59,7 @@ def _build_sessions(
     rows: list[TherapySession] = []
     planned = []
     for session in story["sessions"]:
-        start = _time(session.get("start_time", defaults["start_time"]))
+        start = session.get("start_time", defaults["start_time"])
         planned.append((_date(today, session["days_ago"]), start, session))
     for position, (day, start, session) in enumerate(planned):
         if position + 1 < len(planned):
@@ -109,7 +68,7 @@ def _build_sessions(
             # The next booking after the last note lies in the future, at the usual cadence.
             next_day, next_start = day, start
             while next_day <= today:
-                next_day = _shift_to_weekday(
+                next_day = shift_to_weekday(
                     next_day + datetime.timedelta(days=story["cadence_days"])
                 )
         else:
@@ -132,10 +91,10 @@ def _build_sessions(
                 risk_notes=session["risk_notes"],
                 interventions=session["interventions"],
                 plan=session["plan"],
-                themes=[
-                    {"theme": theme_ids[slug], "intensity": intensity}
-                    for slug, intensity in session["themes"]
-                ],
+                themes=stored_links(
+                    ThemeLink(theme_ids[slug], intensity)
+                    for slug, intensity in session["themes"].items()
+                ),
             )
         )
     return rows
@@ -158,17 +117,17 @@ def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
     theme_ids = dict(Theme.objects.values_list("slug", "pk"))
     if not theme_ids:
         raise DemoDataError("The theme taxonomy is missing: run `manage.py migrate` first.")
-    for story in CLIENTS:
-        check_story(story, theme_ids)
+    therapist = load_therapist()
+    stories = load_stories(theme_ids)
     User = get_user_model()
-    username, password = DEMO_THERAPIST["username"], DEMO_THERAPIST["password"]
+    username, password = therapist["username"], therapist["password"]
     with transaction.atomic():
         user, created = User.objects.get_or_create(
             username=username,
             defaults={
-                "first_name": DEMO_THERAPIST["first_name"],
-                "last_name": DEMO_THERAPIST["last_name"],
-                "email": DEMO_THERAPIST["email"],
+                "first_name": therapist["first_name"],
+                "last_name": therapist["last_name"],
+                "email": therapist["email"],
             },
         )
         if created:
@@ -187,8 +146,8 @@ def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
             report.clients = Client.objects.filter(therapist=user).count()
             report.sessions = TherapySession.objects.filter(client__therapist=user).count()
             return report
-        for story in CLIENTS:
-            first, last = story["sessions"][0], story["sessions"][-1]
+        for story in stories:
+            last = story["sessions"][-1]
             discharged = story["status"] == ClientStatus.DISCHARGED
             client = create_client(
                 therapist=user,
@@ -199,21 +158,10 @@ def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
                     **story["client"],
                 ),
             )
-            assert _date(today, first["days_ago"]) >= client.intake_date
             rows = _build_sessions(story, client, theme_ids, today)
-            _sign_like_a_clinician(rows, user, unsigned_latest=story is CLIENTS[0])
-            TherapySession.objects.bulk_create(rows)
+            _sign_like_a_clinician(rows, user, unsigned_latest=story is stories[0])
+            import_sessions(sessions=rows)
             report.clients += 1
             report.sessions += len(rows)
         report.seeded = True
     return report
-
-
-__all__ = [
-    "CLIENTS",
-    "DEMO_THERAPIST",
-    "DemoDataError",
-    "DemoReport",
-    "check_story",
-    "seed_demo_therapist",
-]
