@@ -1,4 +1,4 @@
-"""Writing the audit log. ``record`` is the only way entries are made."""
+"""Writing the audit log. ``log_event`` is the only way entries are made."""
 
 import ipaddress
 import re
@@ -8,7 +8,6 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from clients.models import Client
 from integrity.locks import take_append_lock
 
 from .chain import GENESIS_MAC, compute_mac
@@ -36,7 +35,7 @@ def log_event(
     request: HttpRequest | None = None,
     user=None,
     obj: Model | None = None,
-    client: Client | None = None,
+    client: Model | None = None,  # a clients.Client
     object_type: str | None = None,
     object_id: str | None = None,
     outcome: Outcome | str = Outcome.OK,
@@ -106,13 +105,18 @@ def _append_once(fields: dict, database: str) -> AuditEvent:
     return event
 
 
-def _client_of(obj: Model) -> Client | None:
-    if isinstance(obj, Client):
+def _is_client(obj) -> bool:
+    # By label, not by class: audit sits below clients in the dependency order.
+    return isinstance(obj, Model) and obj._meta.label_lower == "clients.client"
+
+
+def _client_of(obj: Model) -> Model | None:
+    if _is_client(obj):
         return obj
-    if isinstance(getattr(obj, "client", None), Client):
+    if _is_client(getattr(obj, "client", None)):
         return obj.client
     session = getattr(obj, "session", None)
-    if session is not None and isinstance(getattr(session, "client", None), Client):
+    if session is not None and _is_client(getattr(session, "client", None)):
         return session.client
     return None
 

@@ -44,7 +44,9 @@ def seed():
 
     from clients.models import Client
     from clients.services import create_client
+    from sessions.links import ThemeLink
     from sessions.models import TherapySession
+    from sessions.services import import_sessions
     from themes.models import Theme
 
     rng = random.Random(1)
@@ -59,6 +61,7 @@ def seed():
     )
     theme_ids = list(Theme.objects.values_list("pk", flat=True)[:30])
     start = datetime.date(2020, 1, 6)
+    sessions = []
     for index in range(SESSIONS):
         third = NOTE_CHARS // 3
         session = TherapySession(
@@ -68,14 +71,15 @@ def seed():
             note={key: _text(rng, third) for key in ("subjective", "objective", "assessment")},
             risk_level=rng.choice(["none", "none", "none", "low", "moderate"]),
             risk_notes=_text(rng, 80),
-            themes=[
-                {"theme": theme, "intensity": rng.randint(1, 3)}
-                for theme in rng.sample(theme_ids, rng.randint(1, 4))
-            ],
+        )
+        session.set_theme_links(
+            ThemeLink(theme, rng.randint(1, 3))
+            for theme in rng.sample(theme_ids, rng.randint(1, 4))
         )
         if index % 2:
             session.apply_signature(therapist, datetime.datetime.now(datetime.UTC))
-        session.save()
+        sessions.append(session)
+    import_sessions(sessions=sessions)
     return therapist, client
 
 

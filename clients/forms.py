@@ -133,28 +133,6 @@ class DischargeForm(forms.Form):
         return value
 
 
-class ExportForm(forms.Form):
-    include_process_notes = forms.BooleanField(
-        required=False,
-        label="Include process notes",
-        help_text="Psychotherapy notes are left out of exports unless you include them "
-        "deliberately.",
-    )
-    reason = forms.CharField(
-        required=False,
-        max_length=2_000,
-        validators=[validate_plain_text],
-        label="Reason for including process notes",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("include_process_notes") and not (cleaned.get("reason") or "").strip():
-            self.add_error("reason", "Say why the process notes are included in this export.")
-        return cleaned
-
-
 class EraseForm(forms.Form):
     confirm_code = forms.CharField(
         max_length=20,

@@ -50,9 +50,7 @@ class Client(SealedRecord, models.Model):
     # The per-therapist number behind the client code (C-0007); shown instead of a name
     # wherever Django writes to its own tables.
     number = models.PositiveIntegerField(editable=False)
-    status = models.CharField(
-        max_length=12, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
-    )
+    status = models.CharField(max_length=12, choices=ClientStatus, default=ClientStatus.ACTIVE)
     intake_date = models.DateField(default=timezone.localdate)
     discharge_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -139,7 +137,7 @@ class Disclosure(SealedRecord, models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    kind = models.CharField(max_length=10, choices=DisclosureKind.choices)
+    kind = models.CharField(max_length=10, choices=DisclosureKind)
     includes_process_notes = models.BooleanField(default=False)
     # Encrypted: a reason may describe the client's situation.
     process_notes_reason = EncryptedTextField(max_length=2_000)

@@ -8,6 +8,4 @@ urlpatterns = [
     path("<uuid:pk>/", views.client_detail, name="client_detail"),
     path("<uuid:pk>/edit/", views.client_edit, name="client_edit"),
     path("<uuid:pk>/discharge/", views.client_discharge, name="client_discharge"),
-    path("<uuid:pk>/export/", views.client_export, name="client_export"),
-    path("<uuid:pk>/delete/", views.client_erase, name="client_erase"),
 ]

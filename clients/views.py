@@ -6,20 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
 from audit.services import log_event
 from integrity.check import check_children, check_loaded
-from themes.analytics import load_theme_links, theme_stats
-from themes.summary import links_for, theme_map
 
 from . import services
-from .export import build_export_zip
-from .forms import ALL, CURRENT, ClientFilterForm, ClientForm, DischargeForm, EraseForm, ExportForm
-from .models import Client, ClientStatus, DisclosureKind, fold_text
+from .forms import ALL, CURRENT, ClientFilterForm, ClientForm, DischargeForm
+from .models import Client, ClientStatus, fold_text
+from .pages import client_page_context
 
 
 def _matches(client: Client, query: str) -> bool:
@@ -85,25 +82,13 @@ def client_detail(request: HttpRequest, pk) -> HttpResponse:
     # refused here, before anything of the record is shown.
     check_children(client)
     check_loaded([client, *sessions])
-    themes = theme_map(request.user)
-    timeline = [(session, links_for(session, themes)) for session in sessions]
     log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
     return render(
         request,
         "clients/client_detail.html",
         {
             "client": client,
-            "timeline": timeline,
-            "theme_counts": [
-                {
-                    "theme": themes[stat.theme_id],
-                    "sessions": stat.sessions_touched,
-                    "last_seen": stat.last_seen,
-                    "recurring": stat.recurring,
-                }
-                for stat in theme_stats(load_theme_links(client.sessions.all()))
-                if stat.theme_id in themes
-            ],
+            **client_page_context(request, client=client, sessions=sessions),
             "session_total": len(sessions),
         },
     )
@@ -152,55 +137,3 @@ def client_discharge(request: HttpRequest, pk) -> HttpResponse:
         messages.success(request, f"Client {client.code} discharged.")
         return redirect(client)
     return render(request, "clients/client_discharge.html", {"form": form, "client": client})
-
-
-@never_cache
-@sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def client_export(request: HttpRequest, pk) -> HttpResponse:
-    client = _own_client(request, pk)
-    form = ExportForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        include = form.cleaned_data["include_process_notes"]
-        reason = form.cleaned_data["reason"].strip() if include else ""
-        archive = build_export_zip(
-            client, exporter=request.user, include_process_notes=include, reason=reason
-        )
-        services.record_disclosure(
-            client=client,
-            user=request.user,
-            kind=DisclosureKind.EXPORT,
-            includes_process_notes=include,
-            process_notes_reason=reason,
-        )
-        log_event(action=Action.EXPORT_RECORD, request=request, obj=client, client=client)
-        response = HttpResponse(archive, content_type="application/zip")
-        filename = f"{client.code}-export-{timezone.localdate().isoformat()}.zip"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response["Cache-Control"] = "no-store"
-        return response
-    return render(request, "clients/client_export.html", {"form": form, "client": client})
-
-
-@sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
-def client_erase(request: HttpRequest, pk) -> HttpResponse:
-    client = _own_client(request, pk)
-    form = EraseForm(request.POST if request.method == "POST" else None, client=client)
-    if request.method == "POST" and form.is_valid():
-        code, client_id = client.code, client.pk
-        services.erase_client(client=client)
-        log_event(
-            action=Action.ERASE_CLIENT,
-            request=request,
-            client=client,  # deleted, but its code is still known in memory
-            object_type="client",
-            object_id=str(client_id),
-        )
-        messages.success(request, f"Client {code} and their whole record were erased.")
-        return redirect("client_list")
-    return render(
-        request,
-        "clients/client_confirm_delete.html",
-        {"form": form, "client": client, "session_count": client.sessions.count()},
-    )

@@ -17,8 +17,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = Environment(read_dotenv(BASE_DIR / ".env"))
 
 DEBUG = env.boolean("DJANGO_DEBUG", False)
-# Development means DEBUG: only then may secrets fall back to throwaway local values.
-DEVELOPMENT = DEBUG
 
 SECRET_KEY = env.required(
     "DJANGO_SECRET_KEY", "insecure-development-only-secret-key-never-use-in-production", DEBUG
@@ -75,6 +73,7 @@ INSTALLED_APPS = [
     "search",
     "audit",
     "backups",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +91,7 @@ MIDDLEWARE = [
     # A session form posted with too many fields keeps its note text: the post is read here,
     # before the CSRF check (a process_view, run after every middleware) would refuse it.
     "sessions.middleware.KeepNoteTextMiddleware",
-    "config.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout, absolute lifetime, "sign out everywhere", the 2FA step and the practice

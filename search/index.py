@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 
 from encryption.bulk import decrypt_values
-from sessions.models import FORMAT_SECTIONS, Addendum, NoteFormat, ProcessNote, TherapySession
+from sessions.links import read_links
+from sessions.models import Addendum, ProcessNote, TherapySession, join_parts, text_parts
 
 from .models import IndexGeneration
 
@@ -187,7 +188,7 @@ class TherapistIndex:
                     print_[0].isoformat() if print_ else None,
                 )
             )
-            themes += [(rowid, int(link["theme"])) for link in values["themes"] or ()]
+            themes += [(rowid, link.theme_id) for link in read_links(values["themes"])]
         self.db.executemany("INSERT INTO docs (rowid, body) VALUES (?, ?)", docs)
         self.db.executemany("INSERT INTO pdocs (rowid, body) VALUES (?, ?)", pdocs)
         self.db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meta)
@@ -211,18 +212,10 @@ def _texts(model, rows: Iterable[tuple]) -> dict:
 
 
 def _body(note_format: str, values: dict, addenda: list[str]) -> str:
-    """The searchable text of a progress note, in the order it is read on the page."""
-    note = values["note"] or {}
-    sections = [note.get(key, "") for key in FORMAT_SECTIONS[NoteFormat(note_format)]]
-    parts = [
-        values["mood_affect"],
-        *sections,
-        values["interventions"],
-        values["plan"],
-        values["risk_notes"],
-        *addenda,
-    ]
-    return "\n\n".join(part for part in parts if isinstance(part, str) and part)
+    """The searchable text of a progress note, in the order it is read on the page, then its
+    addenda."""
+    parts = text_parts(values, note_format)
+    return "\n\n".join([join_parts(parts), *(text for text in addenda if text)]).strip()
 
 
 class IndexRegistry:

@@ -6,11 +6,10 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
+from clients.models import Client
 from encryption.validators import validate_plain_text
-from themes.models import Category, Intensity, Theme
-from themes.suggest import suggest
-from themes.suggest.service import parse_theme_ids
 
+from .links import Intensity, ThemeLink, parse_theme_ids
 from .models import (
     ALL_SECTIONS,
     FORMAT_SECTIONS,
@@ -20,7 +19,10 @@ from .models import (
     NoteFormat,
     RiskLevel,
     TherapySession,
+    join_parts,
+    text_parts,
 )
+from .tagging import note_themes
 
 THEME_FIELD_PREFIX = "theme_"
 EVIDENCE_FIELD_PREFIX = "evidence_"
@@ -98,9 +100,9 @@ class SessionForm(forms.ModelForm):
         self.fields_dropped = fields_dropped
         if fields_dropped and self.is_bound:
             self.data = self.data.copy()
-            for link in self.instance.themes or []:
-                self.data[f"{THEME_FIELD_PREFIX}{link['theme']}"] = str(link["intensity"])
-                self.data[f"{EVIDENCE_FIELD_PREFIX}{link['theme']}"] = link.get("evidence", "")
+            for link in self.instance.theme_links():
+                self.data[f"{THEME_FIELD_PREFIX}{link.theme_id}"] = str(link.intensity)
+                self.data[f"{EVIDENCE_FIELD_PREFIX}{link.theme_id}"] = link.evidence
         self.fields["duration_minutes"].widget.attrs.update({"min": 1, "max": MAX_DURATION_MINUTES})
         # The model field's form field allows 0 and says "at least 0"; the minimum is 1.
         duration = self.fields["duration_minutes"]
@@ -135,51 +137,53 @@ class SessionForm(forms.ModelForm):
         )
 
     def _add_theme_fields(self) -> None:
-        current = self.instance.theme_intensities()
-        evidence = {
-            int(link["theme"]): link.get("evidence", "") for link in self.instance.themes or []
-        }
-        # Archived themes stay selectable only where this session already uses them.
-        available = Theme.objects.available_to(self.client.therapist)
-        themes = [t for t in available if t.active or t.pk in current]
-        self.available_theme_ids = {theme.pk for theme in available}
+        links = {link.theme_id: link for link in self.instance.theme_links()}
+        groups, self.available_theme_ids = note_themes().options(
+            self.client.therapist, keep=set(links)
+        )
         self.theme_groups: list[tuple[str, list[str]]] = []
-        by_category: dict[str, list[str]] = {}
         choices = [("", "—"), *Intensity.choices]
-        for theme in themes:
-            name = f"{THEME_FIELD_PREFIX}{theme.pk}"
-            self.fields[name] = forms.TypedChoiceField(
-                label=theme.name,
-                help_text=theme.description,
-                choices=choices,
-                coerce=int,
-                empty_value=None,
-                required=False,
-                initial=current.get(theme.pk, ""),
-            )
-            self.fields[name].theme = theme
-            # The phrase behind an accepted suggestion, kept with the (encrypted) theme link.
-            self.fields[f"{EVIDENCE_FIELD_PREFIX}{theme.pk}"] = forms.CharField(
-                required=False,
-                max_length=EVIDENCE_MAX_CHARS,
-                widget=forms.HiddenInput,
-                validators=[validate_plain_text],
-                initial=evidence.get(theme.pk, ""),
-            )
-            by_category.setdefault(theme.category, []).append(name)
-        for value, label in Category.choices:
-            if value in by_category:
-                self.theme_groups.append((label, by_category[value]))
+        for group in groups:
+            names = []
+            for option in group.options:
+                name = f"{THEME_FIELD_PREFIX}{option.id}"
+                link = links.get(option.id)
+                self.fields[name] = forms.TypedChoiceField(
+                    label=option.name,
+                    help_text=option.description,
+                    choices=choices,
+                    coerce=int,
+                    empty_value=None,
+                    required=False,
+                    initial=link.intensity if link else "",
+                )
+                self.fields[name].theme_id = option.id
+                # The phrase behind an accepted suggestion, kept with the (encrypted) link.
+                self.fields[f"{EVIDENCE_FIELD_PREFIX}{option.id}"] = forms.CharField(
+                    required=False,
+                    max_length=EVIDENCE_MAX_CHARS,
+                    widget=forms.HiddenInput,
+                    validators=[validate_plain_text],
+                    initial=link.evidence if link else "",
+                )
+                names.append(name)
+            self.theme_groups.append((group.label, names))
 
     def note_text(self, *, with_plan: bool = True) -> str:
         """The free text as submitted (or as stored), for theme suggestions. Cut at twice the
         note limit, as the suggestion endpoint does: a post over the limit is refused anyway,
         and the suggestions need not read all of it."""
-        names = ["mood_affect", *(SECTION_FIELD_PREFIX + key for key in ALL_SECTIONS)]
-        names += ["plan"] if with_plan else []
-        names += ["interventions", "risk_notes"]
-        text = "\n\n".join(str(self[name].value() or "") for name in names).strip()
-        return text[: 2 * settings.NOTE_MAX_CHARS]
+        values = {
+            name: str(self[name].value() or "")
+            for name in ("mood_affect", "plan", "interventions", "risk_notes")
+        }
+        # Every section typed in, also those outside the format (they are refused on save,
+        # and the text is still the therapist's).
+        values["note"] = {
+            key: str(self[SECTION_FIELD_PREFIX + key].value() or "") for key in ALL_SECTIONS
+        }
+        parts = text_parts(values, NoteFormat.SOAP, with_plan=with_plan, sections=ALL_SECTIONS)
+        return join_parts(parts)[: 2 * settings.NOTE_MAX_CHARS]
 
     def plan_text(self) -> str:
         return str(self["plan"].value() or "").strip()[: settings.NOTE_MAX_CHARS]
@@ -236,14 +240,9 @@ class SessionForm(forms.ModelForm):
                         "sections, or clear it.",
                     )
         if "risk_level" in self.errors:
-            # Only current risk is quoted: a documented denial or history needs a level too,
-            # but saying "risk noticed" about it would be a false alarm.
-            evidence = [
-                phrase
-                for flag in suggest(self.note_text(with_plan=False), plan=self.plan_text()).risk
-                if flag.current
-                for phrase in flag.evidence
-            ]
+            evidence = note_themes().current_risk_phrases(
+                self.note_text(with_plan=False), plan=self.plan_text()
+            )
             if evidence:
                 quoted = "”, “".join(dict.fromkeys(evidence))
                 self.errors["risk_level"] = self.error_class(
@@ -279,22 +278,19 @@ class SessionForm(forms.ModelForm):
             for key in kept
             if self.cleaned_data.get(SECTION_FIELD_PREFIX + key)
         }
-        session.themes = [
-            self._theme_link(field.theme, self.cleaned_data[name])
+        session.set_theme_links(
+            ThemeLink(
+                field.theme_id,
+                self.cleaned_data[name],
+                self.cleaned_data.get(f"{EVIDENCE_FIELD_PREFIX}{field.theme_id}") or "",
+            )
             for name, field in self.fields.items()
             if name.startswith(THEME_FIELD_PREFIX) and self.cleaned_data.get(name)
-        ]
+        )
         session.dismissed_themes = self.cleaned_data.get("dismissed_themes") or []
         if commit:
-            session.save()
+            raise ValueError("Notes are written by sessions.services: save(commit=False).")
         return session
-
-    def _theme_link(self, theme, intensity: int) -> dict:
-        link = {"theme": theme.pk, "intensity": intensity}
-        evidence = self.cleaned_data.get(f"{EVIDENCE_FIELD_PREFIX}{theme.pk}")
-        if evidence:
-            link["evidence"] = evidence
-        return link
 
     # --- rendering helpers -----------------------------------------------------------------
     def section_rows(self) -> list[dict]:
@@ -376,6 +372,16 @@ def bounded_number(value, *, minimum: int, maximum: int) -> int | None:
     return number if minimum <= number <= maximum else None
 
 
+def posted_version(data) -> int | None:
+    """The version of the note a page was loaded from (its ``version`` field); None when it
+    names none. A number past the column's range is no note's version: 0, which the
+    conditional save never finds, so the page is told that the note changed."""
+    text = data.get("version") or ""
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    return bounded_number(text, minimum=1, maximum=MAX_VERSION) or 0
+
+
 def fixed_field_names() -> set[str]:
     """The session form's fields other than the per-theme ones: what a post with too many
     fields is read again for (sessions.middleware)."""
@@ -420,6 +426,77 @@ def draft_payload_from(data, fields) -> dict[str, str]:
         for name in fields
         if name in data and name not in ignored
     }
+
+
+class AutosaveForm(forms.Form):
+    """An autosave post: which note the page edits (``client``, and ``session`` unless it is a
+    new note), the page's autosave sequence number and the note version it was loaded from.
+    Everything else posted is the session form as typed, kept as it is (``payload``).
+
+    Numbers are read as ASCII digits within their column's range (``bounded_number``): a larger
+    one would be a server error, and int() reads other scripts' digits, which no page posts.
+    """
+
+    # Read as posted (strip=False): " 3" or a blank session id comes from no page of ours.
+    client = forms.CharField(required=False, strip=False)
+    session = forms.CharField(required=False, strip=False)
+    seq = forms.CharField(required=False, strip=False)
+    base_version = forms.CharField(required=False, strip=False)
+
+    NOT_FOUND = (404, "not_found", "This note is not one of yours.")
+    SIGNED = (409, "signed", "This note has been signed; it can no longer change.")
+    INVALID = (400, "invalid", "Autosave needs a positive sequence number.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_client(self) -> Client:
+        try:
+            pk = uuid.UUID(self.cleaned_data["client"])
+            return Client.objects.for_therapist(self.user).get(pk=pk)
+        except (ValueError, Client.DoesNotExist):
+            raise forms.ValidationError(self.NOT_FOUND[2], code="not_found") from None
+
+    def clean_seq(self) -> int:
+        seq = bounded_number(self.cleaned_data["seq"], minimum=1, maximum=MAX_SEQ)
+        if seq is None:
+            raise forms.ValidationError(self.INVALID[2], code="invalid")
+        return seq
+
+    def clean_base_version(self) -> int:
+        value = self.cleaned_data["base_version"] or "0"
+        version = bounded_number(value, minimum=0, maximum=MAX_VERSION)
+        if version is None:
+            raise forms.ValidationError(self.INVALID[2], code="invalid")
+        return version
+
+    def clean(self):
+        cleaned = super().clean()
+        client, session_id = cleaned.get("client"), cleaned.get("session")
+        cleaned["session"] = None
+        if client is not None and session_id:
+            try:
+                sessions = TherapySession.objects.for_therapist(self.user)
+                session = sessions.get(pk=uuid.UUID(session_id), client=client)
+            except (ValueError, TherapySession.DoesNotExist):
+                self.add_error("session", forms.ValidationError(self.NOT_FOUND[2], "not_found"))
+                return cleaned
+            if session.is_signed:
+                self.add_error("session", forms.ValidationError(self.SIGNED[2], "signed"))
+            cleaned["session"] = session
+        return cleaned
+
+    def refusal(self) -> tuple[int, str, str]:
+        """(HTTP status, code, message) of the first thing wrong, the note's own first."""
+        for name in ("client", "session"):
+            for error in self.errors.as_data().get(name, ()):
+                return self.SIGNED if error.code == "signed" else self.NOT_FOUND
+        return self.INVALID
+
+    def payload(self) -> dict[str, str]:
+        names = SessionForm.autosaved_field_names(self.cleaned_data["client"])
+        return draft_payload_from(self.data, names)
 
 
 class StartSessionForm(forms.Form):

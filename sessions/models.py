@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,6 +15,8 @@ from audit.keys import record_seal_key
 from clients.models import Client
 from encryption.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from integrity.records import SealedQuerySet, SealedRecord
+
+from .links import ThemeLink, read_links, stored_links
 
 MAX_DURATION_MINUTES = 600
 
@@ -89,6 +92,43 @@ FORMAT_SECTIONS = {
 ALL_SECTIONS = list(SECTION_LABELS)
 
 
+class TextPart(NamedTuple):
+    key: str  # "mood_affect", a section key, "plan", "interventions" or "risk_notes"
+    label: str
+    text: str
+
+
+# The free-text fields around the format's sections, in the order they follow them.
+LEADING_PARTS = {"mood_affect": "Mood / affect"}
+TRAILING_PARTS = {
+    "plan": "Plan / homework",
+    "interventions": "Interventions",
+    "risk_notes": "Risk notes",
+}
+
+
+def text_parts(
+    values, note_format: str, *, with_plan: bool = True, sections=None
+) -> list[TextPart]:
+    """The parts of a note held in ``values`` (a session's attributes, a row, or a form's
+    values; ``note`` is the {section: text} dict), in their one order. ``sections``: the
+    section keys to read, by default those of ``note_format``."""
+    note = values.get("note") or {}
+    keys = FORMAT_SECTIONS[NoteFormat(note_format)] if sections is None else sections
+    parts = [TextPart(key, label, values.get(key) or "") for key, label in LEADING_PARTS.items()]
+    parts += [TextPart(key, SECTION_LABELS[key], note.get(key) or "") for key in keys]
+    parts += [
+        TextPart(key, label, values.get(key) or "")
+        for key, label in TRAILING_PARTS.items()
+        if with_plan or key != "plan"
+    ]
+    return parts
+
+
+def join_parts(parts: list[TextPart]) -> str:
+    return "\n\n".join(part.text for part in parts if isinstance(part.text, str) and part.text)
+
+
 class TherapySessionQuerySet(SealedQuerySet):
     def for_therapist(self, user) -> "TherapySessionQuerySet":
         """The only way views reach sessions: those of the signed-in therapist's clients."""
@@ -124,16 +164,14 @@ class TherapySession(SealedRecord, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MINUTES)],
     )
     session_type = models.CharField(
-        max_length=12, choices=SessionType.choices, default=SessionType.INDIVIDUAL
+        max_length=12, choices=SessionType, default=SessionType.INDIVIDUAL
     )
-    modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.IN_PERSON)
-    note_format = models.CharField(
-        max_length=12, choices=NoteFormat.choices, default=NoteFormat.SOAP
-    )
+    modality = models.CharField(max_length=12, choices=Modality, default=Modality.IN_PERSON)
+    note_format = models.CharField(max_length=12, choices=NoteFormat, default=NoteFormat.SOAP)
     next_appointment = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    status = models.CharField(max_length=8, choices=NoteStatus.choices, default=NoteStatus.DRAFT)
+    status = models.CharField(max_length=8, choices=NoteStatus, default=NoteStatus.DRAFT)
     # Optimistic locking: every write checks and bumps this in the same UPDATE statement.
     version = models.PositiveIntegerField(default=1)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -150,7 +188,7 @@ class TherapySession(SealedRecord, models.Model):
     # {section key: text}, only the sections of note_format.
     note = EncryptedJSONField(default=dict)
     mood_affect = EncryptedCharField(max_length=500, verbose_name="mood / affect")
-    risk_level = EncryptedCharField(choices=RiskLevel.choices, default=RiskLevel.NONE, blank=False)
+    risk_level = EncryptedCharField(choices=RiskLevel, default=RiskLevel.NONE, blank=False)
     risk_notes = EncryptedTextField(max_length=20_000)
     interventions = EncryptedTextField(max_length=5_000, verbose_name="interventions used")
     plan = EncryptedTextField(max_length=20_000, verbose_name="plan / homework")
@@ -209,16 +247,27 @@ class TherapySession(SealedRecord, models.Model):
             for key in FORMAT_SECTIONS[NoteFormat(self.note_format)]
         ]
 
+    def theme_links(self) -> list[ThemeLink]:
+        return read_links(self.themes)
+
+    def set_theme_links(self, links) -> None:
+        self.themes = stored_links(links)
+
     def theme_intensities(self) -> dict[int, int]:
-        return {int(link["theme"]): int(link["intensity"]) for link in self.themes or []}
+        return {link.theme_id: link.intensity for link in self.theme_links()}
+
+    def text_parts(self, *, with_plan: bool = True) -> list[TextPart]:
+        """The note's free text, part by part, in the order the page shows it: the one order
+        the form, the theme suggestions, the search index and the case summary read it in."""
+        names = ("note", *LEADING_PARTS, *TRAILING_PARTS)
+        # getattr, not vars(): encrypted fields decrypt when read through their descriptor.
+        values = {name: getattr(self, name) for name in names}
+        return text_parts(values, self.note_format, with_plan=with_plan)
 
     def full_text(self, *, with_plan: bool = True) -> str:
         """All the free text of the note (``with_plan=False``: all but the plan, which theme
         suggestions read apart)."""
-        parts = [self.mood_affect, *(text for _, text in self.sections())]
-        parts += [self.plan] if with_plan else []
-        parts += [self.interventions, self.risk_notes]
-        return "\n\n".join(part for part in parts if part)
+        return join_parts(self.text_parts(with_plan=with_plan))
 
     @property
     def is_signed(self) -> bool:
@@ -328,6 +377,14 @@ class ProcessNote(SealedRecord, models.Model):
         return "Process note"
 
 
+class SessionDraftQuerySet(models.QuerySet):
+    def for_therapist(self, user) -> "SessionDraftQuerySet":
+        """A therapist's own autosaves of their own clients' notes."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(author=user, client__therapist=user)
+
+
 class SessionDraft(models.Model):
     """The autosaved state of a session form, exactly as typed (valid or not).
 
@@ -349,6 +406,8 @@ class SessionDraft(models.Model):
     base_version = models.PositiveIntegerField(default=0)
     saved_at = models.DateTimeField(default=timezone.now)
     payload = EncryptedJSONField(default=dict)
+
+    objects = SessionDraftQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["author", "client", "session", "saved_at"])]

@@ -1,4 +1,9 @@
-"""Writes to the clinical record: saving with optimistic locking, signing, addenda, autosave.
+"""Writes to the clinical record: the one door for every write to a note.
+
+Creating, editing, autosaving, signing, adding an addendum or a process note, accepting or
+dismissing a theme suggestion and erasing a client's record all go through the keyword-only
+functions here; views, commands and the demo never write a note themselves. Each write that
+changes the record sends ``signals.session_written`` in its transaction (search listens).
 
 Every conditional write checks its condition in the same UPDATE statement that writes, so two
 tabs or two devices can never silently overwrite each other.
@@ -12,9 +17,11 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from search.index import invalidate
+from clients import services as client_services
 
+from .links import ThemeLink
 from .models import Addendum, NoteStatus, ProcessNote, SessionDraft, TherapySession
+from .signals import Change, session_written
 
 SESSION_CONTENT_FIELDS = [
     "date",
@@ -48,12 +55,33 @@ def _update_where(instance: models.Model, fields: list[str], **conditions) -> in
     return model.objects.filter(pk=instance.pk, **conditions).update(**values, **extra)
 
 
+def _written(session: TherapySession, change: Change) -> None:
+    client = session.client
+    session_written.send(
+        sender=TherapySession,
+        therapist_id=client.therapist_id,
+        client_id=client.pk,
+        session_ids=[session.pk],
+        change=change,
+    )
+
+
 class SaveResult(Enum):
     SAVED = "saved"
     CONFLICT = "conflict"
     SIGNED = "signed"
 
 
+@transaction.atomic
+def create_session(*, session: TherapySession, client) -> TherapySession:
+    """Save a new note (a draft) for ``client``, built by the session form."""
+    session.client = client
+    session.save(force_insert=True)
+    _written(session, Change.CREATED)
+    return session
+
+
+@transaction.atomic
 def save_draft_session(*, session: TherapySession, expected_version: int) -> SaveResult:
     """Write an edited draft if nobody saved it since ``expected_version`` was read."""
     written = _update_where(
@@ -65,12 +93,13 @@ def save_draft_session(*, session: TherapySession, expected_version: int) -> Sav
     )
     if written:
         session.version = expected_version + 1
-        invalidate(session.client.therapist_id)
+        _written(session, Change.EDITED)
         return SaveResult.SAVED
     current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
     return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT
 
 
+@transaction.atomic
 def sign_session(*, session: TherapySession, signer, expected_version: int) -> SaveResult:
     """Turn a draft into the signed note: signer, time and content hash, in one UPDATE."""
     now = timezone.now()
@@ -85,7 +114,7 @@ def sign_session(*, session: TherapySession, signer, expected_version: int) -> S
     )
     if written:
         session.refresh_from_db()
-        invalidate(session.client.therapist_id)
+        _written(session, Change.SIGNED)
         return SaveResult.SAVED
     current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
     return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT
@@ -98,14 +127,79 @@ def add_addendum(*, session: TherapySession, author, text: str) -> Addendum:
     addendum = Addendum(session=session, author=author, text=text, created_at=timezone.now())
     addendum.content_hash = addendum.content_digest()
     addendum.save(force_insert=True)
+    _written(session, Change.ADDENDUM)
     return addendum
 
 
+@transaction.atomic
 def save_process_note(*, session: TherapySession, text: str) -> ProcessNote:
     note, _ = ProcessNote.objects.get_or_create(session=session)
     note.text = text
     note.save()
+    _written(session, Change.PROCESS_NOTE)
     return note
+
+
+def import_sessions(*, sessions: list[TherapySession], batch_size: int = 500) -> None:
+    """Write notes made elsewhere (the demo caseload, a generated practice) in bulk, in one
+    transaction; signed ones carry their signature (``TherapySession.apply_signature``)."""
+    with transaction.atomic():
+        TherapySession.objects.bulk_create(sessions, batch_size=batch_size)
+        by_client: dict = {}
+        for session in sessions:
+            by_client.setdefault(session.client, []).append(session.pk)
+        for client, session_ids in by_client.items():
+            session_written.send(
+                sender=TherapySession,
+                therapist_id=client.therapist_id,
+                client_id=client.pk,
+                session_ids=session_ids,
+                change=Change.CREATED,
+            )
+
+
+# --- theme suggestions on a draft -------------------------------------------------------------
+
+
+def accept_suggested_themes(
+    *, session: TherapySession, links: list[ThemeLink], expected_version: int
+) -> SaveResult:
+    """Add the accepted themes (each with the phrase that suggested it) to a draft; themes
+    already on the note keep what they have."""
+    tagged = session.theme_intensities()
+    added = [link for link in links if link.theme_id not in tagged]
+    if not added:
+        return SaveResult.SAVED
+    session.set_theme_links([*session.theme_links(), *added])
+    return save_draft_session(session=session, expected_version=expected_version)
+
+
+def dismiss_suggested_theme(
+    *, session: TherapySession, theme_id: int, expected_version: int
+) -> SaveResult:
+    """Remember on a draft that a suggested theme was dismissed, so it is not offered again."""
+    if theme_id in session.dismissed_themes:
+        return SaveResult.SAVED
+    session.dismissed_themes = [*session.dismissed_themes, theme_id]
+    return save_draft_session(session=session, expected_version=expected_version)
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+
+def erase_client(*, client) -> None:
+    """Erase a client's whole record (clients.services.erase_client says how), and tell the
+    listeners: search drops whatever it held of it."""
+    therapist_id, client_id = client.therapist_id, client.pk
+    with transaction.atomic():
+        client_services.erase_client(client=client)
+        session_written.send(
+            sender=TherapySession,
+            therapist_id=therapist_id,
+            client_id=client_id,
+            session_ids=[],
+            change=Change.ERASED,
+        )
 
 
 # --- autosaved drafts -------------------------------------------------------------------------
@@ -191,7 +285,7 @@ def save_form_as_draft(*, draft_key, author, client, session, base_version, payl
 
 def latest_draft(*, author, client, session: TherapySession | None) -> SessionDraft | None:
     """The newest autosave for this page; for an existing note only if newer than the note."""
-    drafts = SessionDraft.objects.filter(author=author, client=client, session=session)
+    drafts = SessionDraft.objects.for_therapist(author).filter(client=client, session=session)
     if session is not None:
         drafts = drafts.filter(saved_at__gt=session.updated_at)
     return drafts.order_by("-saved_at").first()
@@ -199,10 +293,15 @@ def latest_draft(*, author, client, session: TherapySession | None) -> SessionDr
 
 def superseded_drafts(*, author, session: TherapySession):
     """Autosaves of this note older than its last save: their text may never have been saved."""
-    return SessionDraft.objects.filter(
-        author=author, session=session, saved_at__lte=session.updated_at
-    ).order_by("saved_at")
+    drafts = SessionDraft.objects.for_therapist(author)
+    return drafts.filter(session=session, saved_at__lte=session.updated_at).order_by("saved_at")
 
 
 def discard_draft(*, draft_key, author) -> None:
-    SessionDraft.objects.filter(pk=draft_key, author=author).delete()
+    SessionDraft.objects.for_therapist(author).filter(pk=draft_key).delete()
+
+
+def discard_autosave(*, draft: SessionDraft) -> None:
+    """Throw away an autosaved text its author chose not to keep (from the dashboard or the
+    form); the note itself is not touched."""
+    draft.delete()

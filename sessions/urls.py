@@ -9,16 +9,6 @@ urlpatterns = [
     path("sessions/<uuid:pk>/", views.session_detail, name="session_detail"),
     path("sessions/<uuid:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<uuid:pk>/sign/", views.session_sign, name="session_sign"),
-    path(
-        "sessions/<uuid:pk>/themes/accept/",
-        views.session_accept_theme,
-        name="session_accept_theme",
-    ),
-    path(
-        "sessions/<uuid:pk>/themes/dismiss/",
-        views.session_dismiss_theme,
-        name="session_dismiss_theme",
-    ),
     path("sessions/<uuid:pk>/addenda/", views.addendum_create, name="addendum_create"),
     path("sessions/<uuid:pk>/process-note/", views.process_note, name="process_note"),
     path("drafts/<uuid:draft_key>/autosave/", views.autosave, name="draft_autosave"),

@@ -3,7 +3,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,31 +12,21 @@ from django.views.decorators.http import require_http_methods
 from audit.models import Action, Outcome
 from audit.services import log_event
 from clients.models import Client, ClientStatus
-from encryption.validators import validate_plain_text
 from integrity.check import check_children
-from themes.models import Intensity, Theme
-from themes.suggest.service import (
-    exact_theme_ids,
-    parse_theme_ids,
-    risk_notices,
-    suggestions_for,
-)
-from themes.summary import links_for, theme_map
 
 from . import services
 from .forms import (
-    EVIDENCE_MAX_CHARS,
-    MAX_SEQ,
-    MAX_VERSION,
     AddendumForm,
+    AutosaveForm,
     ProcessNoteForm,
     SessionForm,
     StartSessionForm,
-    bounded_number,
-    draft_payload_from,
     parse_draft_key,
+    posted_version,
 )
-from .models import NoteStatus, SessionDraft, TherapySession
+from .links import Intensity, parse_theme_ids
+from .models import SessionDraft, TherapySession
+from .tagging import Suggestions, note_themes
 
 RECENT_SESSIONS = 10
 RECENTLY_SEEN_DAYS = 30
@@ -50,8 +39,8 @@ def _sessions(request: HttpRequest):
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     sessions = _sessions(request)
-    themes = theme_map(request.user)
-    recent = [(s, links_for(s, themes)) for s in sessions[:RECENT_SESSIONS]]
+    latest = list(sessions[:RECENT_SESSIONS])
+    recent = list(zip(latest, note_themes().shown(latest, request.user), strict=True))
     today = timezone.localdate()
     since = today - datetime.timedelta(days=RECENTLY_SEEN_DAYS)
     seen = {}
@@ -64,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for s in sessions.drafts().order_by("date", "start_time")
     ]
     unsaved = (
-        SessionDraft.objects.filter(author=request.user, client__therapist=request.user)
+        SessionDraft.objects.for_therapist(request.user)
         .select_related("client", "session")
         .order_by("saved_at")
     )
@@ -131,7 +120,7 @@ def _restore(request, *, client, session, initial: dict) -> tuple[dict, uuid.UUI
 
 
 def _form_page(request, form, *, client, session, seq_start: int, status=200) -> HttpResponse:
-    suggested, risk_flags = [], []
+    suggestions = Suggestions()
     if form.is_bound:
         # Without JavaScript, suggestions appear when the form comes back after a save attempt.
         tagged = set(
@@ -143,9 +132,9 @@ def _form_page(request, form, *, client, session, seq_start: int, status=200) ->
                 )
             )
         )
-        suggested, risk_flags = suggestions_for(
+        suggestions = note_themes().suggestions(
             form.note_text(with_plan=False),
-            request.user,
+            user=request.user,
             plan=form.plan_text(),
             client=client,
             exclude_ids=tagged | set(form.dismissed_theme_ids()),
@@ -160,8 +149,8 @@ def _form_page(request, form, *, client, session, seq_start: int, status=200) ->
         {
             "form": form,
             "draft_key": draft_key,
-            "suggested": suggested,
-            "risk_notices": risk_notices(risk_flags),
+            "suggested": suggestions.themes,
+            "risk_notices": suggestions.risk_notices,
             # Empty notices, for the page script's <template>s: the same markup as the page's.
             "blank_notices": {"current": {"current": True}, "neutral": {"current": False}},
             "intensities": Intensity.choices,
@@ -212,7 +201,7 @@ def session_create(request: HttpRequest, client_pk) -> HttpResponse:
         fields_dropped=_fields_dropped(request),
     )
     if form.is_valid():
-        session = form.save()
+        session = services.create_session(session=form.save(commit=False), client=client)
         services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
         log_event(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
         messages.success(request, f"Session of {session.date:%d %b %Y} saved as a draft.")
@@ -230,11 +219,11 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
     addenda = list(session.addenda.select_related("author"))
     addenda_ok = all(a.integrity_ok() for a in addenda)
     log_event(action=Action.VIEW_SESSION, request=request, obj=session, client=client)
-    suggested, risk_flags = ([], [])
+    suggestions = Suggestions()
     if not session.is_signed:
-        suggested, risk_flags = suggestions_for(
+        suggestions = note_themes().suggestions(
             session.full_text(with_plan=False),
-            request.user,
+            user=request.user,
             plan=session.plan,
             client=client,
             exclude_ids={*session.theme_intensities(), *session.dismissed_themes},
@@ -253,14 +242,14 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
         {
             "session": session,
             "client": client,
-            "themes": links_for(session, theme_map(request.user)),
+            "themes": note_themes().shown([session], request.user)[0],
             "integrity_ok": integrity_ok,
             "addenda": addenda,
             "addenda_ok": addenda_ok,
             "addendum_form": AddendumForm(),
             "has_process_note": hasattr(session, "process_note"),
-            "suggested": suggested,
-            "risk_notices": risk_notices(risk_flags),
+            "suggested": suggestions.themes,
+            "risk_notices": suggestions.risk_notices,
             "intensities": Intensity.choices,
         },
     )
@@ -348,114 +337,10 @@ def _side_by_side(mine: list[tuple[str, str]], theirs: list[tuple[str, str]]) ->
     ]
 
 
-def _is_plain_text(text: str) -> bool:
-    try:
-        validate_plain_text(text)
-    except ValidationError:
-        return False
-    return True
-
-
 def _fields_dropped(request: HttpRequest) -> int:
     """How many fields a post had when sessions.middleware had to read it again without the
     theme choices; 0 for every ordinary post."""
     return getattr(request, "fields_dropped", 0)
-
-
-def _posted_version(request: HttpRequest) -> int | None:
-    """The version of the note the page was loaded from; None when it names none. A number
-    past the column's range is no note's version: 0, which the conditional save never finds,
-    so the page is told that the note changed."""
-    text = request.POST.get("version") or ""
-    if not (text.isascii() and text.isdecimal()):
-        return None
-    return bounded_number(text, minimum=1, maximum=MAX_VERSION) or 0
-
-
-def _posted_themes(request: HttpRequest) -> list[Theme]:
-    """The active themes of this therapist named by the posted ``theme`` values; empty when any
-    of them is not one (a stale page, or a forged id)."""
-    ids = exact_theme_ids(request.POST.getlist("theme"))
-    if not ids:
-        return []
-    themes = Theme.objects.available_to(request.user).filter(active=True).in_bulk(ids)
-    return [themes[pk] for pk in ids] if len(themes) == len(ids) else []
-
-
-@sensitive_post_parameters()
-@require_http_methods(["POST"])
-def session_accept_theme(request: HttpRequest, pk) -> HttpResponse:
-    """Accept suggested themes on a draft (the no-JavaScript path): one, or all shown, at the
-    chosen intensity, each with the phrase that suggested it kept as evidence."""
-    session = get_object_or_404(_sessions(request), pk=pk)
-    if session.is_signed:
-        messages.error(request, "This note is signed; its themes can no longer change.")
-        return redirect(session)
-    themes = _posted_themes(request)
-    expected = _posted_version(request)
-    # Pages from before the choice of intensity posted none: they meant "mentioned".
-    intensity = request.POST.get("intensity") or str(Intensity.MENTIONED.value)
-    if not themes or expected is None or intensity not in {str(v) for v in Intensity.values}:
-        messages.error(request, "That suggestion could not be accepted. Reload the page.")
-        return redirect(session)
-    tagged = session.theme_intensities()
-    added = [theme for theme in themes if theme.pk not in tagged]
-    if added:
-        text = session.full_text()
-        links = [
-            _accepted_link(request, theme, int(intensity), text, len(themes)) for theme in added
-        ]
-        session.themes = [*session.themes, *links]
-        result = services.save_draft_session(session=session, expected_version=expected)
-        if result is not services.SaveResult.SAVED:
-            messages.error(request, "The note changed since you opened it; nothing was added.")
-            return redirect(session)
-        log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
-    label = Intensity(int(intensity)).label.lower()
-    if len(themes) == 1:
-        messages.success(request, f"The suggested theme was added as {label}.")
-    else:
-        messages.success(request, f"The suggested themes were added as {label}.")
-    return redirect(session)
-
-
-def _accepted_link(request, theme: Theme, intensity: int, note_text: str, count: int) -> dict:
-    link = {"theme": theme.pk, "intensity": intensity}
-    evidence = request.POST.get(f"evidence_{theme.pk}")
-    if evidence is None and count == 1:
-        evidence = request.POST.get("evidence")
-    evidence = (evidence or "")[:EVIDENCE_MAX_CHARS].strip()  # as the form strips it
-    # Evidence is a phrase of the note itself; anything else posted is dropped.
-    if evidence and _is_plain_text(evidence) and evidence in note_text:
-        link["evidence"] = evidence
-    return link
-
-
-@sensitive_post_parameters()
-@require_http_methods(["POST"])
-def session_dismiss_theme(request: HttpRequest, pk) -> HttpResponse:
-    """Dismiss a suggested theme on a draft (the no-JavaScript path): it is not offered again
-    for this note."""
-    session = get_object_or_404(_sessions(request), pk=pk)
-    if session.is_signed:
-        messages.error(request, "This note is signed; its suggestions no longer change.")
-        return redirect(session)
-    themes = _posted_themes(request)
-    expected = _posted_version(request)
-    if len(themes) != 1 or expected is None:
-        messages.error(request, "That suggestion could not be dismissed. Reload the page.")
-        return redirect(session)
-    [theme] = themes
-    if theme.pk not in session.dismissed_themes:
-        session.dismissed_themes = [*session.dismissed_themes, theme.pk]
-        result = services.save_draft_session(session=session, expected_version=expected)
-        if result is not services.SaveResult.SAVED:
-            messages.error(request, "The note changed since you opened it; nothing was dismissed.")
-            return redirect(session)
-        log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=session.client)
-    # No theme name in the message: messages travel in a cookie, which is not encrypted.
-    messages.info(request, "That theme will not be suggested again for this note.")
-    return redirect(session)
 
 
 @require_http_methods(["POST"])
@@ -464,7 +349,7 @@ def session_sign(request: HttpRequest, pk) -> HttpResponse:
     if session.is_signed:
         messages.info(request, "This note was already signed; nothing was changed.")
         return redirect(session)
-    expected = _posted_version(request)
+    expected = posted_version(request.POST)
     if expected is None:
         messages.error(request, "The sign request did not say which version to sign. Try again.")
         return redirect(session)
@@ -544,33 +429,19 @@ def _json_error(status: int, code: str, message: str) -> JsonResponse:
 @require_http_methods(["POST"])
 def autosave(request: HttpRequest, draft_key) -> JsonResponse:
     """Store the session form as typed. JSON answers; the page script shows them quietly."""
-    clients = Client.objects.for_therapist(request.user)
-    try:
-        client = clients.get(pk=uuid.UUID(request.POST.get("client", "")))
-        session_id = request.POST.get("session") or None
-        session = (
-            _sessions(request).get(pk=uuid.UUID(session_id), client=client) if session_id else None
-        )
-    except (ValueError, Client.DoesNotExist, TherapySession.DoesNotExist):
-        return _json_error(404, "not_found", "This note is not one of yours.")
-    if session is not None and session.status == NoteStatus.SIGNED:
-        return _json_error(409, "signed", "This note has been signed; it can no longer change.")
-    # Bounded by the columns (bigint, integer): a larger number would be a server error.
-    seq = bounded_number(request.POST.get("seq"), minimum=1, maximum=MAX_SEQ)
-    base_version = bounded_number(
-        request.POST.get("base_version") or "0", minimum=0, maximum=MAX_VERSION
-    )
-    if seq is None or base_version is None:
-        return _json_error(400, "invalid", "Autosave needs a positive sequence number.")
-    payload = draft_payload_from(request.POST, SessionForm.autosaved_field_names(client))
+    form = AutosaveForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _json_error(*form.refusal())
+    client, session = form.cleaned_data["client"], form.cleaned_data["session"]
+    seq = form.cleaned_data["seq"]
     outcome = services.autosave(
         draft_key=draft_key,
         author=request.user,
         client=client,
         session=session,
         seq=seq,
-        base_version=base_version,
-        payload=payload,
+        base_version=form.cleaned_data["base_version"],
+        payload=form.payload(),
     )
     if outcome.result is services.AutosaveResult.NOT_FOUND:
         return _json_error(404, "not_found", "This draft is not one of yours.")
@@ -595,9 +466,7 @@ def autosave(request: HttpRequest, draft_key) -> JsonResponse:
 def draft_detail(request: HttpRequest, draft_key) -> HttpResponse:
     """An autosaved text, read-only: for drafts that were overtaken by a later save."""
     draft = get_object_or_404(
-        SessionDraft.objects.filter(
-            author=request.user, client__therapist=request.user
-        ).select_related("client", "session"),
+        SessionDraft.objects.for_therapist(request.user).select_related("client", "session"),
         pk=draft_key,
     )
     form = SessionForm(draft.payload, client=draft.client, instance=draft.session)
@@ -614,9 +483,9 @@ def draft_detail(request: HttpRequest, draft_key) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def draft_discard(request: HttpRequest, draft_key) -> HttpResponse:
-    draft = get_object_or_404(SessionDraft.objects.filter(author=request.user), pk=draft_key)
+    draft = get_object_or_404(SessionDraft.objects.for_therapist(request.user), pk=draft_key)
     session_id, client_id = draft.session_id, draft.client_id
-    draft.delete()
+    services.discard_autosave(draft=draft)
     messages.info(request, "The autosaved text was discarded.")
     if request.POST.get("return_to") == "dashboard":
         return redirect("dashboard")

@@ -245,25 +245,16 @@ def note_flowables(session, themes, styles, options) -> list:
         f"{session.duration_minutes} min · {status}"
     )
     parts = [Paragraph(text(heading), styles["h3"])]
-    if session.mood_affect:
-        parts += [
-            Paragraph("Mood / affect", styles["label"]),
-            Paragraph(text(session.mood_affect), styles["base"]),
-        ]
-    for label, body in session.sections():
-        if body:
+    for part in session.text_parts():
+        if part.key == "risk_notes":
+            # Always there: the level is recorded every session, with or without notes.
+            risk = f"{session.get_risk_level_display()}. {part.text}".strip()
+            parts += [Paragraph("Risk", styles["label"]), Paragraph(text(risk), styles["base"])]
+        elif part.text:
             parts += [
-                Paragraph(text(label), styles["label"]),
-                Paragraph(text(body), styles["base"]),
+                Paragraph(text(part.label), styles["label"]),
+                Paragraph(text(part.text), styles["base"]),
             ]
-    for label, body in (
-        ("Plan / homework", session.plan),
-        ("Interventions", session.interventions),
-    ):
-        if body:
-            parts += [Paragraph(label, styles["label"]), Paragraph(text(body), styles["base"])]
-    risk = f"{session.get_risk_level_display()}. {session.risk_notes}".strip()
-    parts += [Paragraph("Risk", styles["label"]), Paragraph(text(risk), styles["base"])]
     names = _theme_names(session, themes)
     if names:
         parts += [Paragraph("Themes", styles["label"]), Paragraph(text(names), styles["base"])]

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import models
 
 from encryption.bulk import decrypt_values
+from sessions.links import read_links
 
 from .models import Category
 
@@ -108,12 +109,10 @@ class CaseloadRow:
 def parse_links(links: list) -> tuple[dict[int, int], dict[int, str]]:
     """{theme id: intensity} and {theme id: evidence} of a session's stored theme list."""
     intensities, evidence = {}, {}
-    for link in links or ():
-        theme_id = int(link["theme"])
-        intensities[theme_id] = int(link["intensity"])
-        text = link.get("evidence")
-        if isinstance(text, str) and text.strip():
-            evidence[theme_id] = text.strip()
+    for link in read_links(links):
+        intensities[link.theme_id] = link.intensity
+        if isinstance(link.evidence, str) and link.evidence.strip():
+            evidence[link.theme_id] = link.evidence.strip()
     return intensities, evidence
 
 
@@ -303,7 +302,7 @@ def caseload(
     )
     by_number: dict[int, list[set[int]]] = defaultdict(list)
     for (number, _, _, _), session_links in zip(rows, links, strict=True):
-        by_number[number].append({int(link["theme"]) for link in session_links})
+        by_number[number].append({link.theme_id for link in read_links(session_links)})
 
     # Ids for all; names (still sealed) decrypted below for the clients shown only. Not
     # filtered by status: a client discharged since the query above must not break the page.

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.utils.dateformat import format as format_date
 
+from sessions.links import Intensity
+
 from .analytics import Timeline
-from .models import Intensity
 
 
 @dataclass(frozen=True)

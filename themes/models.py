@@ -20,12 +20,6 @@ class Category(models.TextChoices):
     THERAPY_PROCESS = "therapy_process", "Therapy process"
 
 
-class Intensity(models.IntegerChoices):
-    MENTIONED = 1, "Mentioned"
-    EXPLORED = 2, "Explored"
-    CENTRAL = 3, "Central"
-
-
 class ThemeQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
@@ -50,7 +44,7 @@ class Theme(models.Model):
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=80)
-    category = models.CharField(max_length=20, choices=Category.choices)
+    category = models.CharField(max_length=20, choices=Category)
     description = models.CharField(max_length=240, blank=True)
     active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)

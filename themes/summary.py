@@ -1,18 +1,8 @@
 """Reading the encrypted theme links of sessions into something a page can show."""
 
-from dataclasses import dataclass
+from sessions.tagging import ShownTheme
 
-from .models import Intensity, Theme
-
-
-@dataclass(frozen=True)
-class ThemeLink:
-    theme: Theme
-    intensity: int
-
-    @property
-    def intensity_label(self) -> str:
-        return Intensity(self.intensity).label
+from .models import Theme
 
 
 def theme_map(user=None) -> dict[int, Theme]:
@@ -21,11 +11,9 @@ def theme_map(user=None) -> dict[int, Theme]:
     return themes.in_bulk()
 
 
-def links_for(session, themes: dict[int, Theme]) -> list[ThemeLink]:
+def links_for(session, themes: dict[int, Theme]) -> list[ShownTheme]:
     """The session's themes, strongest first; ids of since-deleted themes are skipped."""
-    links = [
-        ThemeLink(themes[theme_id], intensity)
-        for theme_id, intensity in session.theme_intensities().items()
-        if theme_id in themes
-    ]
-    return sorted(links, key=lambda link: (-link.intensity, link.theme.sort_order))
+    # One badge per theme, the last link winning, as theme_intensities() reads them.
+    unique = {link.theme_id: link for link in session.theme_links()}
+    links = [ShownTheme(themes[pk], link) for pk, link in unique.items() if pk in themes]
+    return sorted(links, key=lambda shown: (-shown.intensity, shown.theme.sort_order))

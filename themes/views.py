@@ -15,11 +15,12 @@ from audit.models import Action
 from audit.services import log_event
 from clients.models import Client
 from encryption.bulk import decrypt_values
+from sessions.links import Intensity
 from sessions.models import FORMAT_SECTIONS, SECTION_LABELS, TherapySession
 
 from . import analytics, heatstrip
 from .forms import CustomThemeForm, DeleteThemeForm
-from .models import Category, Intensity, Theme
+from .models import Category, Theme
 
 TREND_ARROWS = {"rising": "↗", "steady": "→", "fading": "↘", "new": "✦", "dormant": "·"}
 CASELOAD_NAMES_PER_ROW = 8

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from sessions.links import parse_theme_ids
 from themes.models import ClientThemeExclusion, Theme
 from themes.suggest import catalogue, suggest
 
@@ -42,18 +43,6 @@ def suggestions_for(
         if item.slug in offered
     ]
     return themes, result.risk
-
-
-# A note never has more dismissals than the taxonomy has themes; this bounds what is parsed.
-MAX_THEME_IDS = 1000
-
-
-def parse_theme_ids(value: str) -> list[int]:
-    """Theme ids from a form's hidden list ("12 40 7"), in order, without repeats; anything
-    that is not an id is dropped (the list is written by the page script, not typed)."""
-    words = str(value).split()[:MAX_THEME_IDS]
-    ids = (int(w) for w in words if w.isascii() and w.isdecimal() and len(w) <= 10)
-    return list(dict.fromkeys(pk for pk in ids if 0 < pk < 2**31))
 
 
 def exact_theme_ids(values: list[str]) -> list[int]:

@@ -8,12 +8,12 @@ import zipfile
 
 from django.utils import timezone
 
+from clients.models import Client
 from integrity.check import check_children
 from sessions.models import TherapySession
-from summaries.pdf import FullNotes, SummaryOptions, render_case_summary
 from themes.summary import theme_map
 
-from .models import Client
+from .pdf import FullNotes, SummaryOptions, render_case_summary
 
 SCHEMA_ID = "therapy-notes/client-export"
 SCHEMA_VERSION = 2  # 2: each theme's evidence phrase
@@ -79,7 +79,7 @@ def build_export(
 
 def _session(session: TherapySession, themes, *, include_process_notes: bool) -> dict:
     # The phrase of the note that suggested a theme, kept when the suggestion was accepted.
-    evidence = {int(link["theme"]): link.get("evidence") or None for link in session.themes or []}
+    evidence = {link.theme_id: link.evidence or None for link in session.theme_links()}
     data = {
         "id": str(session.pk),
         "date": _iso(session.date),

@@ -1,0 +1,25 @@
+"""What apps above clients add to the client page, without clients importing them.
+
+clients is at the bottom of the dependency order (docs/architecture.md). Its page lists the
+client's sessions; the themes app adds each session's theme badges and the client's recurring
+themes by registering a contributor when it is ready (themes/apps.py). A contributor is called
+with the request, the client and their sessions (newest first) and returns template context.
+"""
+
+from collections.abc import Callable
+
+_contributors: list[Callable[..., dict]] = []
+
+
+def add_to_client_page(contributor: Callable[..., dict]) -> Callable[..., dict]:
+    if contributor not in _contributors:
+        _contributors.append(contributor)
+    return contributor
+
+
+def client_page_context(request, *, client, sessions: list) -> dict:
+    """The page's own context (each session without badges), then each contributor's."""
+    context: dict = {"timeline": [(session, []) for session in sessions], "theme_counts": []}
+    for contributor in _contributors:
+        context.update(contributor(request=request, client=client, sessions=sessions))
+    return context
