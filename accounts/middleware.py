@@ -1,7 +1,10 @@
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
 from django.template import loader
@@ -79,3 +82,27 @@ def _redirect_with_next(url_name: str, request: HttpRequest) -> HttpResponse:
 def _minutes(seconds: int) -> str:
     minutes = max(1, round(seconds / 60))
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+class LoginRequiredMiddleware(_LoginRequired):
+    """Django's, except that the page to come back to keeps only opaque ids from the query
+    string (`?client=<uuid>`): any other parameter could carry words the therapist typed,
+    which would end up in the sign-in URL, the browser history and the proxy's log."""
+
+    def handle_no_permission(self, request, view_func):
+        return redirect_to_login(
+            path_with_opaque_ids(request),
+            self.get_login_url(view_func),
+            self.get_redirect_field_name(view_func),
+        )
+
+
+def path_with_opaque_ids(request: HttpRequest) -> str:
+    kept = []
+    for name, values in request.GET.lists():
+        for value in values:
+            try:
+                kept.append((name, str(uuid.UUID(value))))
+            except ValueError:
+                continue
+    return request.path + ("?" + urlencode(kept) if kept else "")

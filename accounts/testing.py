@@ -13,7 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import policy
+from . import policy, two_factor
 from .models import Account
 
 
@@ -57,17 +57,13 @@ def sign_in(client, user) -> None:
 
 
 def unused_code(device: TOTPDevice) -> str:
-    """A code the server will accept now: within its one-step tolerance and newer than the
-    last one used (a test may sign in twice within one 30-second step). The current step's
-    code, or the next one's, so that it is still accepted if a step ends before it is sent."""
+    """A code the server will accept now and has not accepted before (a test may sign in twice
+    within one 30-second step): accounts.two_factor.unused_code, after a fresh read."""
     device.refresh_from_db()
-    now_t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
-    t = max(now_t, device.last_t + 1)
-    if t > now_t + 1:
+    code = two_factor.unused_code(device)
+    if code is None:
         raise RuntimeError("every code of this time window was used; wait for the next one")
-    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
-    generator.time = device.t0 + t * device.step
-    return str(generator.token()).zfill(device.digits)
+    return code
 
 
 def sign_in_through_pages(client, username: str, password: str, **extra):

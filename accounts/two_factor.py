@@ -7,6 +7,7 @@ import secrets
 
 import segno
 from django.db import transaction
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -77,6 +78,19 @@ def confirm_authenticator(device: TOTPDevice, code: str) -> bool:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
     return True
+
+
+def unused_code(device: TOTPDevice) -> str | None:
+    """A code the device accepts now: the current time step's, or, when that one was already
+    used (a code works once), the next step's, which django-otp's one-step tolerance accepts.
+    None when both were used: the next one comes with the next step (30 seconds)."""
+    now_t = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    t = max(now_t, device.last_t + 1)
+    if t > now_t + device.tolerance:
+        return None
+    generator = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+    generator.time = device.t0 + t * device.step
+    return str(generator.token()).zfill(device.digits)
 
 
 def new_backup_codes(user) -> list[str]:

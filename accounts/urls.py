@@ -4,6 +4,7 @@ from . import admin_views, views
 
 urlpatterns = [
     path("login/", views.sign_in, name="login"),
+    path("logout/", views.sign_out, name="logout"),
     path("2fa/", views.two_factor_verify, name="two_factor_verify"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/manage/", views.two_factor_manage, name="two_factor_manage"),

@@ -276,3 +276,20 @@ password_change_done = practice_admin_allowed(
     )
 )
 sign_in = login_not_required(SignInView.as_view())
+
+_sign_out = auth_views.LogoutView.as_view()
+
+
+@before_two_factor
+@practice_admin_allowed
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out here and everywhere else, and have the browser drop its cache, cookies and
+    storage for the site."""
+    if request.method == "POST" and request.user.is_authenticated:
+        end_all_sessions(request.user)
+    response = _sign_out(request)
+    # Only a real sign-out (a POST with a valid CSRF token): a cross-site GET, e.g. an image,
+    # must not be able to wipe the site's data.
+    if request.method == "POST" and response.status_code < 400:
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

@@ -51,12 +51,12 @@ class AuditEvent(models.Model):
     # Plain columns, not a foreign key: deleting or renaming a user must not touch the log.
     user_id = models.BigIntegerField(null=True, blank=True)
     username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=32, choices=Action.choices)
+    action = models.CharField(max_length=32, choices=Action)
     object_type = models.CharField(max_length=32, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     client_code = models.CharField(max_length=16, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.OK)
+    outcome = models.CharField(max_length=8, choices=Outcome, default=Outcome.OK)
     # The previous entry's mac (64 zeros for the first) and this entry's HMAC-SHA256, in hex.
     prev_mac = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)

@@ -1,4 +1,3 @@
-from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpRequest, HttpResponse
 
 
@@ -76,7 +75,7 @@ class TrustedProxyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self.trusted and request.META.get("REMOTE_ADDR") in self.trusted:
-            forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+            forwarded = request.headers.get("x-forwarded-for", "")
             hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
             for hop in reversed(hops):
                 if hop not in self.trusted:
@@ -94,32 +93,3 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-class LoginRequiredMiddleware(_LoginRequired):
-    """Django's, except that the page to come back to keeps only opaque ids from the query
-    string (`?client=<uuid>`): any other parameter could carry words the therapist typed,
-    which would end up in the sign-in URL, the browser history and the proxy's log."""
-
-    def handle_no_permission(self, request, view_func):
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(
-            path_with_opaque_ids(request),
-            self.get_login_url(view_func),
-            self.get_redirect_field_name(view_func),
-        )
-
-
-def path_with_opaque_ids(request: HttpRequest) -> str:
-    import uuid
-    from urllib.parse import urlencode
-
-    kept = []
-    for name, values in request.GET.lists():
-        for value in values:
-            try:
-                kept.append((name, str(uuid.UUID(value))))
-            except ValueError:
-                continue
-    return request.path + ("?" + urlencode(kept) if kept else "")

@@ -22,7 +22,7 @@ class RowSeal(models.Model):
     parent_id = models.CharField(max_length=64, blank=True)
     # 1 for the first entry of a row, then +1 for each write and for the deletion.
     row_version = models.PositiveIntegerField()
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=8, choices=Kind)
     # A plain column worth naming when it changes (a session's status: draft / signed).
     state = models.CharField(max_length=16, blank=True)
     digest = models.CharField(max_length=64, blank=True)

@@ -3,7 +3,6 @@ a census of the whole database, and the checks, each returning its failures as l
 the negative controls can show a check failing without failing themselves)."""
 
 import hashlib
-import sys
 import uuid
 from collections import Counter
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from .access_matrix import (
     Route,
     path_for,
 )
+from .counts import report
 
 ALICE_SIGNED_NOTE = "okapi-Ж3-ξυλόφωνο slept badly before the anniversary"
 ALICE_ADDENDUM = "pangolin-Ю8 correction: the anniversary is in May"
@@ -62,6 +62,8 @@ ALICE_CANARIES = [
     "Narwhal-Ђ9",
 ]
 
+# Every request the checks below make, by kind ("bob POST"): each test asserts how many it made
+# (AttackCase.checks_made) and reports them for the run's summary (counts.py).
 CHECKS: Counter = Counter()
 
 
@@ -70,16 +72,9 @@ def count(what: str, n: int = 1) -> None:
 
 
 def report_counts(title: str, counter: Counter) -> None:
-    """Printed to stderr (pytest -s shows it; tests/security/counts.py sums it when present)."""
-    try:
-        from .counts import report
-    except ImportError:  # pragma: no cover - another engineer's helper, not yet committed
-        report = None
+    """Printed to stderr (pytest -s shows it) and summed at the end of the run (counts.py)."""
     for what, n in sorted(counter.items()):
-        if report is not None:
-            report(f"{title}: {what}", n)
-        else:
-            print(f"[security counts] {title}: {what}: {n}", file=sys.stderr)
+        report(f"{title}: {what}", n)
 
 
 def canaries_in(body: bytes | str) -> list[str]:
@@ -179,6 +174,8 @@ def rolled_back():
 
 class AttackCase(PersonaTestCase):
     password = PASSWORD
+    # The title of the suite's counts in the run's summary.
+    counts_title = "attacks"
 
     @classmethod
     def setUpTestData(cls):
@@ -220,6 +217,15 @@ class AttackCase(PersonaTestCase):
         for user in (cls.alice, cls.bob, cls.carol):
             totp_device(user)
             Account.for_user(user)
+
+    def setUp(self):
+        super().setUp()
+        self._checks_before = CHECKS.copy()
+        self.addCleanup(lambda: report_counts(self.counts_title, self.checks_made()))
+
+    def checks_made(self) -> Counter:
+        """The requests this test has checked so far, by kind (see ``count``)."""
+        return CHECKS - self._checks_before
 
     # personas: each a fresh django.test.Client -----------------------------------------------
 

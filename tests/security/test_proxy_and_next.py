@@ -5,8 +5,8 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLogi
 from django.test import Client, RequestFactory, TestCase, override_settings
 from django.urls import reverse
 
+from accounts.middleware import LoginRequiredMiddleware
 from audit.models import Action, AuditEvent
-from config.middleware import LoginRequiredMiddleware
 from tests.base import make_therapist
 
 PROXY = "10.0.0.2"
