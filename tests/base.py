@@ -1,15 +1,17 @@
 """Personas shared by the tests: alice (a therapist) and bob (another therapist, who must never
-see anything of alice's)."""
+see anything of alice's); and the makers of their records (therapists, clients, sessions)."""
 
 import datetime
 
 from django.contrib.auth import get_user_model
 from django.test import TestCase
+from django.utils import timezone
 
 from accounts.testing import sign_in
 from clients.models import Client
 from clients.services import create_client
-from sessions.models import TherapySession
+from sessions import services
+from sessions.models import NoteStatus, TherapySession
 from themes.models import Theme
 
 PASSWORD = "a-long-test-password-2026"
@@ -35,8 +37,19 @@ def make_session(client: Client, **fields) -> TherapySession:
     fields.setdefault("start_time", datetime.time(10, 0))
     fields.setdefault("note_format", "soap")
     fields.setdefault("note", {"subjective": "Reported a difficult week."})
+    # Through the one door for note writes, as the pages write them.
+    return services.create_session(session=TherapySession(**fields), client=client)
+
+
+def make_signed_session(client: Client, signer, **fields) -> TherapySession:
+    """A session stored as signed (signer, time and content hash), as the seeding code does."""
+    fields.setdefault("date", datetime.date(2026, 3, 9))
+    fields.setdefault("start_time", datetime.time(11, 0))
+    fields.setdefault("note", {"subjective": "Talked about the weekend."})
     session = TherapySession(client=client, **fields)
-    session.save()
+    session.apply_signature(signer, timezone.now())
+    services.import_sessions(sessions=[session])
+    assert TherapySession.objects.get(pk=session.pk).status == NoteStatus.SIGNED
     return session
 
 

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from audit.models import AuditEvent
 from audit.triggers import AUDIT_TABLE
+from tests.records import raw
 
 
 @contextmanager
@@ -41,12 +42,6 @@ def triggers_off() -> Iterator[None]:
             cursor.execute(f"ALTER TABLE {AUDIT_TABLE} DISABLE TRIGGER USER")
             yield
             cursor.execute(f"ALTER TABLE {AUDIT_TABLE} ENABLE TRIGGER USER")
-
-
-def raw(sql: str, params: list | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        return cursor.fetchall() if cursor.description else []
 
 
 def audit_rows() -> list[tuple]:

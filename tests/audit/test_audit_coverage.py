@@ -5,16 +5,30 @@ entry holds any of the content (names, note text, anything typed)."""
 import uuid
 
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.testing import sign_in
 from audit.models import Action, AuditEvent, Outcome
 from clients.models import Client
 from sessions.models import Addendum, ProcessNote, TherapySession
 from tests.audit.helpers import audit_rows, new_entries
-from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase, make_therapist
+from tests.base import (
+    ALICE_CANARY_NAME,
+    ALICE_CANARY_NOTE,
+    PersonaTestCase,
+    make_signed_session,
+    make_therapist,
+)
+from tests.builders import (
+    addendum_form,
+    client_form,
+    discharge_form,
+    erase_form,
+    export_form,
+    process_note_form,
+    session_edit_form,
+    session_form,
+)
 from tests.scanning import hits, new_canary
-from tests.sessions.helpers import edit_form, make_signed_session, session_form
 
 
 class AuditCoverageTests(PersonaTestCase):
@@ -70,13 +84,11 @@ class AuditCoverageTests(PersonaTestCase):
 
     # --- clients -------------------------------------------------------------------------------
     def client_post(self) -> dict[str, str]:
-        return {
-            "full_name": self.canary("Full Name"),
-            "preferred_name": self.canary("Preferred"),
-            "status": "active",
-            "intake_date": "2026-01-05",
-            "presenting_concerns": self.canary("concerns"),
-        }
+        return client_form(
+            full_name=self.canary("Full Name"),
+            preferred_name=self.canary("Preferred"),
+            presenting_concerns=self.canary("concerns"),
+        )
 
     def test_creating_a_client(self):
         with new_entries() as entries:
@@ -100,10 +112,7 @@ class AuditCoverageTests(PersonaTestCase):
         with new_entries() as entries:
             response = self.client.post(
                 reverse("client_discharge", args=[self.alice_client.pk]),
-                {
-                    "discharge_date": timezone.localdate().isoformat(),
-                    "closing_summary": self.canary("closing"),
-                },
+                discharge_form(closing_summary=self.canary("closing")),
             )
         self.assertEqual(response.status_code, 302)
         entry = self.only_entry(entries)
@@ -113,7 +122,7 @@ class AuditCoverageTests(PersonaTestCase):
         with new_entries() as entries:
             response = self.client.post(
                 reverse("client_export", args=[self.alice_client.pk]),
-                {"include_process_notes": "on", "reason": self.canary("reason")},
+                export_form(include_process_notes="on", reason=self.canary("reason")),
             )
         self.assertEqual(response.status_code, 200)
         entry = self.only_entry(entries)
@@ -123,7 +132,7 @@ class AuditCoverageTests(PersonaTestCase):
         client_id = self.alice_client.pk
         with new_entries() as entries:
             response = self.client.post(
-                reverse("client_erase", args=[client_id]), {"confirm_code": "C-0001"}
+                reverse("client_erase", args=[client_id]), erase_form(self.alice_client)
             )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(Client.objects.filter(pk=client_id).exists())
@@ -154,17 +163,17 @@ class AuditCoverageTests(PersonaTestCase):
         with new_entries() as entries:
             response = self.client.post(
                 reverse("session_edit", args=[self.alice_session.pk]),
-                edit_form(self.alice_session, **self.note_fields()),
+                session_edit_form(self.alice_session, **self.note_fields()),
             )
         self.assertEqual(response.status_code, 302)
         entry = self.only_entry(entries)
         self.assert_entry(entry, Action.EDIT_SESSION, "session", self.alice_session.pk)
 
     def test_a_refused_stale_save_is_a_denied_conflict(self):
-        stale = edit_form(self.alice_session, **self.note_fields())
+        stale = session_edit_form(self.alice_session, **self.note_fields())
         self.client.post(
             reverse("session_edit", args=[self.alice_session.pk]),
-            edit_form(self.alice_session, plan=self.canary("first save")),
+            session_edit_form(self.alice_session, plan=self.canary("first save")),
         )
         with new_entries() as entries:
             response = self.client.post(
@@ -191,7 +200,7 @@ class AuditCoverageTests(PersonaTestCase):
         with new_entries() as entries:
             self.client.post(
                 reverse("addendum_create", args=[self.signed.pk]),
-                {"text": self.canary("addendum")},
+                addendum_form(text=self.canary("addendum")),
             )
         addendum = Addendum.objects.get(session=self.signed)
         self.assert_entry(self.only_entry(entries), Action.ADD_ADDENDUM, "addendum", addendum.pk)
@@ -200,7 +209,7 @@ class AuditCoverageTests(PersonaTestCase):
         with new_entries() as entries:
             self.client.post(
                 reverse("process_note", args=[self.alice_session.pk]),
-                {"text": self.canary("process note")},
+                process_note_form(text=self.canary("process note")),
             )
         entry = self.only_entry(entries)
         self.assert_entry(entry, Action.EDIT_PROCESS_NOTE, "process_note", self.process.pk)

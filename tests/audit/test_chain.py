@@ -11,8 +11,9 @@ from audit.keys import generate_audit_key
 from audit.models import Action, AuditEvent
 from audit.services import log_event
 from audit.triggers import AUDIT_TABLE
-from tests.audit.helpers import raw, request_from, triggers_off
+from tests.audit.helpers import request_from, triggers_off
 from tests.base import make_client, make_therapist
+from tests.records import raw
 
 T = AUDIT_TABLE
 COLUMNS = (

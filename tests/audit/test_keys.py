@@ -18,11 +18,11 @@ from audit.keys import (
 )
 from config import devsetup
 from config.env import read_dotenv
-from tests.config.test_settings import (
+from tests.processes import (
     PRODUCTION,
-    _copy_checkout,
-    _run,
     configuration_error,
+    copy_checkout,
+    run_python,
     setup_django,
 )
 
@@ -132,7 +132,7 @@ def test_the_check_refuses_a_field_encryption_key_reused_as_audit_key():
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
-    return _copy_checkout(tmp_path_factory.mktemp("checkout"))
+    return copy_checkout(tmp_path_factory.mktemp("checkout"))
 
 
 def test_settings_refuse_to_start_without_an_audit_key(checkout):
@@ -144,7 +144,7 @@ def test_settings_refuse_to_start_without_an_audit_key(checkout):
 
 
 def test_manage_py_check_reports_a_malformed_audit_key(checkout):
-    result = _run(checkout, ["manage.py", "check"], **{**PRODUCTION, "AUDIT_HMAC_KEY": "abc"})
+    result = run_python(checkout, ["manage.py", "check"], **{**PRODUCTION, "AUDIT_HMAC_KEY": "abc"})
 
     assert result.returncode != 0
     assert "audit.E001" in result.stderr and "AUDIT_HMAC_KEY is not valid base64" in result.stderr

@@ -14,8 +14,9 @@ from audit.models import Action, AuditEvent
 from audit.services import log_event
 from audit.triggers import AUDIT_TABLE, PERMIT_TABLE, TRIGGERS, installed_triggers
 from integrity.triggers import ledger_triggers_missing
-from tests.audit.helpers import raw, request_from
+from tests.audit.helpers import request_from
 from tests.base import make_therapist
+from tests.records import raw
 
 T = AUDIT_TABLE
 

@@ -15,9 +15,18 @@ from clients.models import Client, Disclosure
 from encryption.fields import EncryptedField
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
 from tests.audit.helpers import audit_rows, new_entries
-from tests.base import ALICE_CANARY_NAME, PASSWORD, PersonaTestCase, make_client, make_therapist
+from tests.base import (
+    ALICE_CANARY_NAME,
+    PASSWORD,
+    PersonaTestCase,
+    make_client,
+    make_signed_session,
+    make_therapist,
+)
+from tests.builders import addendum_form, autosave_form, erase_form, process_note_form
+from tests.pages import export, messages_of
+from tests.records import raw_column
 from tests.scanning import blob_hits, hits, new_canary, raw_database_bytes
-from tests.sessions.helpers import export, make_signed_session, messages_of, raw_column
 
 
 def rows_of(client: Client) -> dict[str, set]:
@@ -70,17 +79,16 @@ def a_full_record(test, client, therapist) -> None:
         client=client, start_time="09:00", note={"subjective": new_canary("draft note")}
     )
     signed = make_signed_session(client, therapist, plan=new_canary("signed plan"))
-    test.client.post(reverse("addendum_create", args=[signed.pk]), {"text": new_canary("add")})
-    test.client.post(reverse("process_note", args=[draft.pk]), {"text": new_canary("process")})
+    test.client.post(
+        reverse("addendum_create", args=[signed.pk]), addendum_form(text=new_canary("add"))
+    )
+    test.client.post(
+        reverse("process_note", args=[draft.pk]), process_note_form(text=new_canary("process"))
+    )
     for session in (None, draft):
         test.client.post(
             reverse("draft_autosave", args=[uuid.uuid4()]),
-            {
-                "client": str(client.pk),
-                "session": str(session.pk) if session else "",
-                "seq": "1",
-                "plan": new_canary("autosaved"),
-            },
+            autosave_form(client=client, session=session, plan=new_canary("autosaved")),
         )
     export(test.client, client, include_process_notes="on", reason=new_canary("reason"))
 
@@ -139,7 +147,7 @@ class EraseTests(PersonaTestCase):
     def test_the_audit_log_keeps_content_free_entries_of_the_erased_client(self):
         self.client.get(self.alice_client.get_absolute_url())
         with new_entries() as entries:
-            self.client.post(self.url, {"confirm_code": "C-0001"})
+            self.client.post(self.url, erase_form(self.alice_client))
         self.assertEqual([e.action for e in entries], [Action.ERASE_CLIENT])
         event = entries[0]
         self.assertEqual(
@@ -157,7 +165,7 @@ class EraseTests(PersonaTestCase):
     def test_bob_cannot_erase_alices_client(self):
         sign_in(self.client, self.bob)
         self.assertEqual(self.client.get(self.url).status_code, 404)
-        self.assertEqual(self.client.post(self.url, {"confirm_code": "C-0001"}).status_code, 404)
+        self.assertEqual(self.client.post(self.url, erase_form(self.alice_client)).status_code, 404)
         self.assertEqual(rows_of(self.alice_client), self.before)
 
     def test_erasing_is_post_only(self):
@@ -203,9 +211,7 @@ class ErasedRecordLeavesNoTraceTests(TransactionTestCase):
         current = ciphertexts_of(erased)
         self.assertEqual(blob_hits(before, current), sorted(current))
 
-        response = self.client.post(
-            reverse("client_erase", args=[erased.pk]), {"confirm_code": erased.code}
-        )
+        response = self.client.post(reverse("client_erase", args=[erased.pk]), erase_form(erased))
         self.assertEqual(response.status_code, 302)
 
         after = raw_database_bytes()

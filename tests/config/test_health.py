@@ -17,7 +17,7 @@ from accounts import policy
 from accounts.models import Account
 from audit.models import AuditEvent
 from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase
-from tests.config.test_settings import PRODUCTION, _copy_checkout, _run
+from tests.processes import PRODUCTION, copy_checkout, run_python
 
 HEALTHY = {"status": "ok", "database": "ok", "migrations": "ok", "keys": "ok"}
 # Asks for /healthz over HTTPS through the real middleware, with the production settings.
@@ -194,8 +194,8 @@ def _paths_without_parameters(patterns=None, prefix="/"):
 
 def test_a_database_that_refuses_connections_is_503(tmp_path):
     """A real refused connection (PostgreSQL on a closed port), in production settings."""
-    checkout = _copy_checkout(tmp_path / "checkout")
-    result = _run(
+    checkout = copy_checkout(tmp_path / "checkout")
+    result = run_python(
         checkout,
         ["-c", REQUEST_SCRIPT],
         **PRODUCTION,

@@ -1,17 +1,12 @@
 """Settings read from the environment (config/settings.py, config/env.py).
 
 Settings are imported in subprocesses, from a copy of the ``config`` package in a temporary
-directory: ``config/settings.py`` reads ``BASE_DIR/.env``, and a developer checkout has one while
-a CI clone does not. In the copy there is no ``.env`` unless a test writes one, and the
-subprocess environment is built from scratch, so every variable is exactly what the test says.
-The other apps are imported from the real checkout through PYTHONPATH.
+directory (tests/processes.py): ``config/settings.py`` reads ``BASE_DIR/.env``, and a developer
+checkout has one while a CI clone does not. In the copy there is no ``.env`` unless a test writes
+one, and the subprocess environment is built from scratch, so every variable is exactly what the
+test says.
 """
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,87 +16,22 @@ from django.db import connection
 
 import config.settings
 from config.env import Environment, read_dotenv
-
-REPO = Path(__file__).resolve().parents[2]
-TEST_KEYS = "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="
-TEST_AUDIT_KEY = "dGVzdC1vbmx5LWF1ZGl0LWtleS1ub3Qtc2VjcmV0ISE="
-
-# Prints the settings that matter once django.setup() has succeeded.
-SETUP_SCRIPT = """
-import json, os, django
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-django.setup()
-from django.conf import settings as s
-print(json.dumps({
-    "DEBUG": s.DEBUG,
-    "dev_secret": s.SECRET_KEY.startswith("insecure-development-only"),
-    "SECRET_KEY_LENGTH": len(s.SECRET_KEY),
-    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
-    "FIELD_ENCRYPTION_KEYS_SET": bool(s.FIELD_ENCRYPTION_KEYS),
-    "FIELD_ENCRYPTION_KEY_FILE": s.FIELD_ENCRYPTION_KEY_FILE,
-    "BASE_DIR": str(s.BASE_DIR),
-}))
-"""
-
-PRODUCTION = {
-    "DJANGO_SECRET_KEY": "a-test-only-production-like-secret-key-0123456789",
-    "DJANGO_ALLOWED_HOSTS": "notes.example.org",
-    "FIELD_ENCRYPTION_KEYS": TEST_KEYS,
-    "AUDIT_HMAC_KEY": TEST_AUDIT_KEY,
-}
-
-
-def _copy_checkout(destination: Path) -> Path:
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(
-        REPO / "config", destination / "config", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copy2(REPO / "manage.py", destination / "manage.py")
-    (destination / "static").mkdir()  # STATICFILES_DIRS, so that `check` has nothing to say
-    return destination
+from tests.processes import (
+    PRODUCTION,
+    TEST_AUDIT_KEY,
+    TEST_KEYS,
+    configuration_error,
+    copy_checkout,
+    loaded,
+    run_python,
+    setup_django,
+)
 
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
     """A copy of the settings code with no .env (shared: tests must not write into it)."""
-    return _copy_checkout(tmp_path_factory.mktemp("checkout"))
-
-
-def _run(checkout: Path, args: list[str], **variables: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(checkout),
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": str(REPO),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        **variables,
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def setup_django(checkout: Path, **variables: str) -> subprocess.CompletedProcess:
-    return _run(checkout, ["-c", SETUP_SCRIPT], **variables)
-
-
-def loaded(result: subprocess.CompletedProcess) -> dict:
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def configuration_error(result: subprocess.CompletedProcess) -> str:
-    """The ImproperlyConfigured message of a failed start."""
-    assert result.returncode != 0, result.stdout
-    lines = [line for line in result.stderr.splitlines() if "ImproperlyConfigured" in line]
-    assert lines, result.stderr
-    return lines[-1]
+    return copy_checkout(tmp_path_factory.mktemp("checkout"))
 
 
 # --- outside development (DJANGO_DEBUG unset) ----------------------------------------------------
@@ -206,7 +136,7 @@ def test_development_still_requires_encryption_keys(checkout):
 def test_manage_py_check_reports_a_missing_secret_key_in_one_line(checkout):
     variables = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
 
-    result = _run(checkout, ["manage.py", "check"], **variables)
+    result = run_python(checkout, ["manage.py", "check"], **variables)
 
     assert result.returncode != 0
     assert result.stderr.splitlines() == [
@@ -226,7 +156,7 @@ def test_without_manage_py_the_same_error_is_a_traceback(checkout):
 
 
 def test_manage_py_check_reports_missing_keys_in_one_line(checkout):
-    result = _run(checkout, ["manage.py", "check"], DJANGO_DEBUG="true")
+    result = run_python(checkout, ["manage.py", "check"], DJANGO_DEBUG="true")
 
     assert result.returncode != 0
     assert len(result.stderr.splitlines()) == 1
@@ -234,7 +164,7 @@ def test_manage_py_check_reports_missing_keys_in_one_line(checkout):
 
 
 def test_manage_py_check_reports_a_malformed_keyring_as_encryption_e001(checkout):
-    result = _run(
+    result = run_python(
         checkout, ["manage.py", "check"], **{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": "1:abc"}
     )
 
@@ -245,7 +175,7 @@ def test_manage_py_check_reports_a_malformed_keyring_as_encryption_e001(checkout
 
 def test_manage_py_check_passes_with_a_complete_environment(checkout):
     # Control for the failing checks above.
-    result = _run(checkout, ["manage.py", "check"], **PRODUCTION)
+    result = run_python(checkout, ["manage.py", "check"], **PRODUCTION)
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -256,7 +186,7 @@ def test_manage_py_check_passes_with_a_complete_environment(checkout):
 
 @pytest.fixture
 def checkout_with_dotenv(tmp_path) -> Path:
-    copy = _copy_checkout(tmp_path / "checkout")
+    copy = copy_checkout(tmp_path / "checkout")
     (copy / ".env").write_text(
         "# development settings\n"
         "DJANGO_DEBUG=false\n"

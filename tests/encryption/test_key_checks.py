@@ -19,9 +19,15 @@ from encryption.keys import (
     reset_keyring,
     write_key_file,
 )
-from tests.config.test_settings import PRODUCTION, TEST_KEYS, _copy_checkout, _run, setup_django
+from tests.processes import (
+    PRODUCTION,
+    REPO,
+    TEST_KEYS,
+    copy_checkout,
+    run_python,
+    setup_django,
+)
 
-REPO = Path(__file__).resolve().parents[2]
 DOCS_KEY = re.compile(r"\b\d+:([A-Za-z0-9+/]{43}=)")
 
 
@@ -146,7 +152,7 @@ def test_the_system_check_reports_a_world_readable_key_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
-    return _copy_checkout(tmp_path_factory.mktemp("checkout"))
+    return copy_checkout(tmp_path_factory.mktemp("checkout"))
 
 
 def _without_inline_keys() -> dict:
@@ -156,7 +162,7 @@ def _without_inline_keys() -> dict:
 def test_manage_py_refuses_a_world_readable_key_file_in_one_line(checkout, tmp_path):
     path = key_file(tmp_path, 0o644)
 
-    result = _run(
+    result = run_python(
         checkout,
         ["manage.py", "migrate", "--plan"],
         **_without_inline_keys(),
@@ -174,7 +180,7 @@ def test_manage_py_starts_with_an_owner_only_key_file(checkout, tmp_path):
     # Control for the refusal above.
     path = key_file(tmp_path, 0o600)
 
-    result = _run(
+    result = run_python(
         checkout,
         ["manage.py", "check"],
         **_without_inline_keys(),
@@ -187,7 +193,7 @@ def test_manage_py_starts_with_an_owner_only_key_file(checkout, tmp_path):
 def test_manage_py_refuses_an_example_key_in_one_line(checkout):
     example = base64.b64encode(sorted(KNOWN_EXAMPLE_KEYS)[-1]).decode()
 
-    result = _run(
+    result = run_python(
         checkout, ["manage.py", "check"], **{**PRODUCTION, "FIELD_ENCRYPTION_KEYS": f"1:{example}"}
     )
 

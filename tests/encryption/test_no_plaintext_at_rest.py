@@ -26,6 +26,7 @@ from accounts.testing import sign_in_through_pages
 from clients.models import Client
 from sessions.models import TherapySession
 from tests.base import PASSWORD, make_therapist
+from tests.builders import client_form, session_form
 from tests.scanning import (
     ENCODINGS,
     MIN_CANARY_LENGTH,
@@ -56,12 +57,13 @@ PLAIN_BY_DESIGN = {
 
 
 def canaries_in(*typed: dict[str, str]) -> list[str]:
-    """The values typed into the encrypted fields of submitted forms."""
+    """The values typed into the encrypted fields of submitted forms (a field left empty holds
+    nothing typed)."""
     canaries = [
         value
         for data in typed
         for name, value in data.items()
-        if name not in PLAIN_BY_DESIGN and not name.startswith("theme_")
+        if value and name not in PLAIN_BY_DESIGN and not name.startswith("theme_")
     ]
     assert all(len(value) >= MIN_CANARY_LENGTH for value in canaries), canaries
     return canaries
@@ -106,41 +108,34 @@ class LeakScanTestCase(TransactionTestCase):
     def client_form_data(self) -> dict[str, str]:
         token_digits = str(secrets.randbelow(10**6)).zfill(6)
         birth = datetime.date(1930, 1, 1) + datetime.timedelta(days=secrets.randbelow(365 * 30))
-        return {
-            "full_name": new_canary("Quillfeather"),
-            "preferred_name": new_canary("Wren"),
-            "pronouns": new_canary("xe"),
-            "date_of_birth": birth.isoformat(),
-            "phone": f"+44 7700 {token_digits}",
-            "email": f"q{secrets.token_hex(6)}@example.org",
-            "address": new_canary("Lantern Row") + "\n" + new_canary("Bristol"),
-            "emergency_contact": new_canary("Sister Maud"),
-            "referral_source": new_canary("Dr Okonkwo"),
-            "status": "active",
-            "intake_date": timezone.localdate().isoformat(),
-            "discharge_date": "",
-            "presenting_concerns": new_canary("felt dismissed by her mother"),
-            "general_notes": new_canary("prefers mornings"),
-        }
+        return client_form(
+            full_name=new_canary("Quillfeather"),
+            preferred_name=new_canary("Wren"),
+            pronouns=new_canary("xe"),
+            date_of_birth=birth.isoformat(),
+            phone=f"+44 7700 {token_digits}",
+            email=f"q{secrets.token_hex(6)}@example.org",
+            address=new_canary("Lantern Row") + "\n" + new_canary("Bristol"),
+            emergency_contact=new_canary("Sister Maud"),
+            referral_source=new_canary("Dr Okonkwo"),
+            intake_date=timezone.localdate().isoformat(),
+            presenting_concerns=new_canary("felt dismissed by her mother"),
+            general_notes=new_canary("prefers mornings"),
+        )
 
     def session_form_data(self) -> dict[str, str]:
-        return {
-            "date": timezone.localdate().isoformat(),
-            "start_time": "10:00",
-            "duration_minutes": "50",
-            "session_type": "individual",
-            "modality": "in_person",
-            "note_format": "soap",
-            "mood_affect": new_canary("tearful"),
-            "section_subjective": new_canary("never good enough for her"),
-            "section_objective": new_canary("avoided eye contact"),
-            "section_assessment": new_canary("rejection re-activated"),
-            "risk_level": "high",
-            "risk_notes": new_canary("passive ideation"),
-            "interventions": new_canary("chair work"),
-            "plan": new_canary("notice self-criticism"),
-            f"theme_{self.rejection.pk}": "3",
-        }
+        return session_form(
+            date=timezone.localdate().isoformat(),
+            mood_affect=new_canary("tearful"),
+            section_subjective=new_canary("never good enough for her"),
+            section_objective=new_canary("avoided eye contact"),
+            section_assessment=new_canary("rejection re-activated"),
+            risk_level="high",
+            risk_notes=new_canary("passive ideation"),
+            interventions=new_canary("chair work"),
+            plan=new_canary("notice self-criticism"),
+            **{f"theme_{self.rejection.pk}": "3"},
+        )
 
     def alice_types_everything_through_the_forms(self) -> tuple[Client, list[str]]:
         """Client create, client edit and session create, as alice does them in a browser."""

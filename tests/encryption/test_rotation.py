@@ -27,8 +27,13 @@ from encryption.fields import binding_of
 from encryption.keys import reset_keyring
 from encryption.signals import values_rewritten
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
-from tests.base import ALICE_CANARY_NOTE, make_client, make_session, make_therapist
-from tests.sessions.helpers import make_signed_session
+from tests.base import (
+    ALICE_CANARY_NOTE,
+    make_client,
+    make_session,
+    make_signed_session,
+    make_therapist,
+)
 from themes.models import ClientThemeExclusion
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,5 +1,6 @@
 """Tampering as someone with write access to the database would: raw SQL through the app's
-connection, never the models' own write paths (which would write the ledger)."""
+connection, never the models' own write paths (which would write the ledger); and the test case
+that checks each tampered record is refused on its page and found by ``verify_records``."""
 
 import datetime
 from contextlib import contextmanager
@@ -9,20 +10,15 @@ from unittest import mock
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.urls import reverse
 
+from audit.models import Action, Outcome
 from integrity.specs import columns
-from tests.sessions.helpers import db_pk, immutability_triggers_off, raw
-
-__all__ = [
-    "immutability_triggers_off",
-    "ledger_check_off",
-    "raw",
-    "raw_delete",
-    "raw_insert",
-    "raw_row",
-    "raw_set",
-    "verify",
-]
+from sessions.models import TherapySession
+from tests.audit.helpers import new_entries
+from tests.base import PersonaTestCase
+from tests.builders import session_edit_form
+from tests.records import db_pk, raw
 
 
 def _prepared(model, name, value):
@@ -106,3 +102,46 @@ def ledger_check_off():
     finally:
         record_opened.connect(_opened, dispatch_uid="integrity-opened")
         rows_opened.connect(_rows, dispatch_uid="integrity-rows")
+
+
+PAGE_TEXT = "changed outside Therapy Notes"
+
+
+class TamperTestCase(PersonaTestCase):
+    def setUp(self):
+        self.sign_in(self.alice)
+        self.session = self.alice_session
+
+    def assert_refused(self, url: str) -> None:
+        with new_entries() as entries:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, PAGE_TEXT, status_code=409)
+        failures = [e for e in entries if e.action == Action.INTEGRITY_FAILURE]
+        self.assertEqual(len(failures), 1)
+        self.assertEqual(failures[0].outcome, Outcome.FAILED)
+
+    def assert_refused_post(self, url: str, data: dict) -> None:
+        with new_entries() as entries:
+            response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, PAGE_TEXT, status_code=409)
+        self.assertEqual(
+            [e.action for e in entries if e.action == Action.INTEGRITY_FAILURE],
+            [Action.INTEGRITY_FAILURE],
+        )
+
+    def assert_found(self, table_model, pk, kind: str) -> None:
+        status, output = verify()
+        self.assertEqual(status, 1, output)
+        self.assertIn(f"{table_model._meta.db_table} row {pk}: {kind}", output)
+
+    def session_url(self, session=None) -> str:
+        return reverse("session_detail", args=[(session or self.session).pk])
+
+    def edit(self, **changes) -> None:
+        session = TherapySession.objects.get(pk=self.session.pk)
+        response = self.client.post(
+            reverse("session_edit", args=[session.pk]), session_edit_form(session, **changes)
+        )
+        self.assertEqual(response.status_code, 302, getattr(response, "content", b"")[:400])

@@ -15,8 +15,8 @@ from clients.models import Client as LiveClient
 from encryption.envelope import seal_unbound, version_of
 from integrity.models import RowSeal
 from sessions.models import TherapySession
-from tests.integrity.helpers import immutability_triggers_off, raw_set, verify
-from tests.sessions.helpers import raw_column
+from tests.integrity.helpers import raw_set, verify
+from tests.records import immutability_triggers_off, raw_column
 
 BEFORE = [("integrity", "0002_append_only")]
 

@@ -9,19 +9,17 @@ from django.urls import reverse
 from clients.models import Client
 from integrity.models import RowSeal
 from sessions.models import Addendum, TherapySession
-from tests.base import make_session
+from tests.base import make_session, make_signed_session
+from tests.builders import addendum_form, summary_form
 from tests.integrity.helpers import (
-    immutability_triggers_off,
+    TamperTestCase,
     ledger_check_off,
-    raw,
     raw_delete,
     raw_row,
     raw_set,
     verify,
 )
-from tests.integrity.test_tampering import TamperTestCase
-from tests.sessions.helpers import make_signed_session
-from tests.summaries.test_views import form_data
+from tests.records import immutability_triggers_off, raw
 
 OLD = "Heronwing spoke of leaving the job."
 NEW = "Otterbank disclosed a plan; safety plan made."
@@ -53,7 +51,9 @@ class RolledBackNoteTests(TamperTestCase):
         self.assert_refused(url)
 
     def test_the_summary_and_the_export_refuse_it(self):
-        self.assert_refused_post(reverse("case_summary", args=[self.alice_client.pk]), form_data())
+        self.assert_refused_post(
+            reverse("case_summary", args=[self.alice_client.pk]), summary_form()
+        )
         self.assert_refused_post(reverse("client_export", args=[self.alice_client.pk]), {})
 
 
@@ -90,15 +90,19 @@ class DeletedRowsTests(TamperTestCase):
         raw_delete(TherapySession, signed.pk)
         self.assert_refused_post(reverse("client_export", args=[self.alice_client.pk]), {})
         self.assert_refused_post(
-            reverse("case_summary", args=[self.alice_client.pk]), form_data(date_from="2026-01-01")
+            reverse("case_summary", args=[self.alice_client.pk]),
+            summary_form(date_from="2026-01-01"),
         )
 
     def test_an_addendum_deleted_stops_the_summary(self):
         signed = make_signed_session(self.alice_client, self.alice)
-        self.client.post(reverse("addendum_create", args=[signed.pk]), {"text": "Correction."})
+        self.client.post(
+            reverse("addendum_create", args=[signed.pk]), addendum_form(text="Correction.")
+        )
         raw_delete(Addendum, Addendum.objects.get(session=signed).pk)
         self.assert_refused_post(
-            reverse("case_summary", args=[self.alice_client.pk]), form_data(date_from="2026-01-01")
+            reverse("case_summary", args=[self.alice_client.pk]),
+            summary_form(date_from="2026-01-01"),
         )
         self.assert_refused(self.session_url(signed))
 

@@ -13,17 +13,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from audit.models import Action, Outcome
 from clients.models import Client
-from clients.services import erase_client
 from encryption import fields as encryption_fields
 from integrity.models import RowSeal
 from sessions import services
 from sessions.models import ProcessNote, TherapySession
-from tests.audit.helpers import new_entries
-from tests.base import PersonaTestCase, make_client
+from sessions.services import erase_client
+from tests.base import make_client, make_signed_session
 from tests.integrity.helpers import (
-    immutability_triggers_off,
+    TamperTestCase,
     ledger_check_off,
     raw_delete,
     raw_insert,
@@ -31,49 +29,7 @@ from tests.integrity.helpers import (
     raw_set,
     verify,
 )
-from tests.sessions.helpers import edit_form, make_signed_session
-
-PAGE_TEXT = "changed outside Therapy Notes"
-
-
-class TamperTestCase(PersonaTestCase):
-    def setUp(self):
-        self.sign_in(self.alice)
-        self.session = self.alice_session
-
-    def assert_refused(self, url: str) -> None:
-        with new_entries() as entries:
-            response = self.client.get(url)
-        self.assertEqual(response.status_code, 409)
-        self.assertContains(response, PAGE_TEXT, status_code=409)
-        failures = [e for e in entries if e.action == Action.INTEGRITY_FAILURE]
-        self.assertEqual(len(failures), 1)
-        self.assertEqual(failures[0].outcome, Outcome.FAILED)
-
-    def assert_refused_post(self, url: str, data: dict) -> None:
-        with new_entries() as entries:
-            response = self.client.post(url, data)
-        self.assertEqual(response.status_code, 409)
-        self.assertContains(response, PAGE_TEXT, status_code=409)
-        self.assertEqual(
-            [e.action for e in entries if e.action == Action.INTEGRITY_FAILURE],
-            [Action.INTEGRITY_FAILURE],
-        )
-
-    def assert_found(self, table_model, pk, kind: str) -> None:
-        status, output = verify()
-        self.assertEqual(status, 1, output)
-        self.assertIn(f"{table_model._meta.db_table} row {pk}: {kind}", output)
-
-    def session_url(self, session=None) -> str:
-        return reverse("session_detail", args=[(session or self.session).pk])
-
-    def edit(self, **changes) -> None:
-        session = TherapySession.objects.get(pk=self.session.pk)
-        response = self.client.post(
-            reverse("session_edit", args=[session.pk]), edit_form(session, **changes)
-        )
-        self.assertEqual(response.status_code, 302, getattr(response, "content", b"")[:400])
+from tests.records import immutability_triggers_off, raw
 
 
 class UntouchedTests(TamperTestCase):
@@ -246,13 +202,9 @@ class LedgerTests(TamperTestCase):
             "DELETE FROM integrity_rowseal WHERE seq = %s",
         ):
             with self.assertRaises(IntegrityError), transaction.atomic():
-                from tests.integrity.helpers import raw
-
                 raw(statement, [entry.seq])
 
     def test_a_forged_ledger_entry_is_found(self):
-        from tests.integrity.helpers import raw
-
         self.edit(plan="Walks.")
         newest = RowSeal.objects.filter(row_id=str(self.session.pk)).order_by("-seq").first()
         from django.db import connection
@@ -272,8 +224,6 @@ class LedgerTests(TamperTestCase):
 
 class HeadTests(TamperTestCase):
     def test_the_head_written_down_catches_deleted_newest_entries(self):
-        from tests.integrity.helpers import raw
-
         self.edit(plan="First.")
         status, output = verify()
         self.assertEqual(status, 0, output)

@@ -11,8 +11,8 @@ from bench.workload import content_hash
 from integrity import ledger
 from sessions import services
 from sessions.models import SessionDraft, TherapySession
-from tests.base import make_client, make_session, make_therapist
-from tests.sessions.helpers import db_pk, immutability_triggers_off, make_signed_session, raw
+from tests.base import make_client, make_session, make_signed_session, make_therapist
+from tests.records import db_pk, immutability_triggers_off, raw
 
 pytestmark = pytest.mark.django_db
 

@@ -14,13 +14,12 @@ from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
 from accounts.testing import sign_in
-from clients.services import erase_client
 from search.index import registry
 from search.query import STOP_WORDS_MESSAGE, TRUNCATED_MESSAGE
 from search.services import NO_TERMS_MESSAGE
 from search.views import search_notes
 from sessions.models import TherapySession
-from sessions.services import add_addendum, save_draft_session, save_process_note
+from sessions.services import add_addendum, erase_client, save_draft_session, save_process_note
 from tests.base import ALICE_CANARY_NOTE, PersonaTestCase, make_client, make_session, make_therapist
 from themes.models import Theme
 
@@ -512,6 +511,7 @@ class ConsistencyTests(SearchTestCase):
         self.assertEqual(self.found(q="hedgehog"), [])
         self.assertEqual(self.found(q="porcupine"), [new.pk])
 
+        # No page deletes a single note; one deleted any other way is gone from search too.
         new.delete()
         self.assertEqual(self.found(q="porcupine"), [])
 

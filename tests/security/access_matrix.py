@@ -30,6 +30,18 @@ from dataclasses import dataclass, field
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.builders import (
+    addendum_form,
+    autosave_form,
+    client_form,
+    discharge_form,
+    erase_form,
+    process_note_form,
+    session_form,
+    summary_form,
+    theme_form,
+)
+
 PUBLIC = "public"
 SIGN_IN_STEP = "sign-in step"
 OWN_ACCOUNT = "own account"
@@ -85,40 +97,28 @@ def _today() -> str:
     return timezone.localdate().isoformat()
 
 
+# The bodies are the builders' (tests/builders.py); tests/security/test_form_charset.py posts
+# them encoded as latin-1, so they hold no character outside it.
 def _client_post(case) -> dict:
-    return {"full_name": "Posted Client", "status": "active", "intake_date": "2026-01-05"}
+    return client_form(full_name="Posted Client")
 
 
 def _session_post(case) -> dict:
-    return {
-        "date": _today(),
-        "start_time": "09:00",
-        "duration_minutes": "50",
-        "session_type": "individual",
-        "modality": "in_person",
-        "note_format": "soap",
-        "section_subjective": "Posted note.",
-        "risk_level": "none",
-    }
+    return session_form(date=_today(), start_time="09:00", section_subjective="Posted note.")
 
 
 def _autosave_post(case, client=None) -> dict:
-    return {
-        "client": str((client or case.alice_client).pk),
-        "seq": "99",
-        "base_version": "0",
-        "note_format": "soap",
-        "section_subjective": "Typed text, autosaved.",
-    }
+    return autosave_form(
+        client=client or case.alice_client,
+        seq=99,
+        base_version=0,
+        note_format="soap",
+        section_subjective="Typed text, autosaved.",
+    )
 
 
 def _theme_post(case) -> dict:
-    return {
-        "name": "Posted theme",
-        "category": "relational",
-        "description": "A theme posted by a test.",
-        "active": "on",
-    }
+    return theme_form(name="Posted theme", description="A theme posted by a test.")
 
 
 MATRIX: dict[str, Route] = {
@@ -233,7 +233,7 @@ MATRIX: dict[str, Route] = {
         THERAPIST_OBJECT,
         _m(GET, POST),
         ids=lambda case: [{"pk": case.alice_client.pk}],
-        data=lambda case: {"discharge_date": _today(), "closing_summary": "Ended well."},
+        data=lambda case: discharge_form(discharge_date=_today()),
         changes=True,
     ),
     "client_export": Route(
@@ -247,19 +247,17 @@ MATRIX: dict[str, Route] = {
         THERAPIST_OBJECT,
         _m(GET, POST),
         ids=lambda case: [{"pk": case.alice_client.pk}],
-        data=lambda case: {"confirm_code": case.alice_client.code},
+        data=lambda case: erase_form(case.alice_client),
         changes=True,
     ),
     "case_summary": Route(
         THERAPIST_OBJECT,
         _m(GET, POST),
         ids=lambda case: [{"client_pk": case.alice_client.pk}],
-        data=lambda case: {
-            "date_from": "2026-01-01",
-            "date_to": _today(),
-            "sections": ["demographics"],
-            "full_notes": "none",
-        },
+        # Not a section the form offers: the form with its error, no PDF to make.
+        data=lambda case: summary_form(
+            date_from="2026-01-01", date_to=_today(), sections=["demographics"], full_notes="none"
+        ),
         note="POST answers the PDF (or the form with errors)",
     ),
     "client_themes": Route(
@@ -354,14 +352,14 @@ MATRIX: dict[str, Route] = {
         THERAPIST_OBJECT,
         _m(POST),
         ids=lambda case: [{"pk": case.alice_signed.pk}],
-        data=lambda case: {"text": "A posted addendum."},
+        data=lambda case: addendum_form(text="A posted addendum."),
         changes=True,
     ),
     "process_note": Route(
         THERAPIST_OBJECT,
         _m(GET, POST),
         ids=lambda case: [{"pk": case.alice_signed.pk}, {"pk": case.alice_session.pk}],
-        data=lambda case: {"text": "A posted process note."},
+        data=lambda case: process_note_form(text="A posted process note."),
         changes=True,
     ),
     "draft_autosave": Route(

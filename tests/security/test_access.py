@@ -12,16 +12,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.testing import password_works, sign_in_through_pages, totp_device, unused_code
 from clients.models import Client
 from sessions.models import TherapySession
 from tests.base import (
     ALICE_CANARY_NAME,
     ALICE_CANARY_NOTE,
-    PASSWORD,
     PersonaTestCase,
     make_session,
 )
+from tests.builders import client_form, session_form
 
 ALICE_EMAIL = "quillfeather@example.org"
 # Whole values and the distinctive pieces of them, compared case-insensitively.
@@ -41,15 +40,17 @@ BOB_CLIENT_NAME = "Bob's Own Client"
 PUBLIC_URL_NAMES = {"login"}
 
 
-def _named_routes(patterns=None, namespace=""):
-    """(full name, URLPattern) of every named route, walking included URLconfs."""
+def _named_routes(patterns=None, namespace="", converters=None):
+    """(full name, converters of its path) of every named route, walking included URLconfs
+    (a parameter may be in the prefix of an include)."""
     patterns = get_resolver().url_patterns if patterns is None else patterns
     for entry in patterns:
+        found = {**(converters or {}), **entry.pattern.converters}
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _named_routes(entry.url_patterns, inner)
+            yield from _named_routes(entry.url_patterns, inner, found)
         elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}", entry
+            yield f"{namespace}{entry.name}", found
 
 
 def _canaries_in(html: str) -> list[str]:
@@ -80,7 +81,7 @@ class AccessTestCase(PersonaTestCase):
             cls.bob_client, date=today, note={"subjective": "Bob's client had a calm week."}
         )
 
-    def kwargs_for(self, name: str, route: URLPattern) -> dict:
+    def kwargs_for(self, name: str, converters: dict) -> dict:
         """Real ids for the app's routes; plausible values for any route added later."""
         real = {
             "client_detail": {"pk": self.alice_client.pk},
@@ -92,7 +93,7 @@ class AccessTestCase(PersonaTestCase):
         if name in real:
             return real[name]
         kwargs = {}
-        for key, converter in route.pattern.converters.items():
+        for key, converter in converters.items():
             kind = type(converter).__name__
             kwargs[key] = {"UUIDConverter": self.alice_client.pk, "IntConverter": 1}.get(kind, "x")
         return kwargs
@@ -102,10 +103,10 @@ class SignInRequiredTests(AccessTestCase):
     def test_every_page_except_login_redirects_an_anonymous_visitor_to_the_login_page(self):
         login = reverse("login")
         checked = []
-        for name, route in _named_routes():
+        for name, converters in _named_routes():
             if name.startswith("admin:") or name in PUBLIC_URL_NAMES:
                 continue
-            path = reverse(name, kwargs=self.kwargs_for(name, route))
+            path = reverse(name, kwargs=self.kwargs_for(name, converters))
             with self.subTest(name=name, path=path):
                 response = self.client.get(path)
                 self.assertRedirects(
@@ -174,23 +175,14 @@ class OtherTherapistsRecordsTests(AccessTestCase):
     """bob, signed in, asks for alice's records by their real ids."""
 
     def valid_client_post(self) -> dict:
-        return {
-            "full_name": "Bob was here",
-            "status": "active",
-            "intake_date": "2026-01-05",
-        }
+        return client_form(full_name="Bob was here")
 
     def valid_session_post(self) -> dict:
-        return {
-            "date": timezone.localdate().isoformat(),
-            "start_time": "09:00",
-            "duration_minutes": "50",
-            "session_type": "individual",
-            "modality": "in_person",
-            "note_format": "soap",
-            "section_subjective": "Bob wrote this.",
-            "risk_level": "none",
-        }
+        return session_form(
+            date=timezone.localdate().isoformat(),
+            start_time="09:00",
+            section_subjective="Bob wrote this.",
+        )
 
     def alice_requests(self) -> list[tuple[str, str, dict | None]]:
         client, session = self.alice_client, self.alice_session
@@ -337,98 +329,3 @@ class OwnListsTests(AccessTestCase):
         self.assertEqual(
             [(e["client"], e["count"]) for e in seen], [(self.alice_client, in_window)]
         )
-
-
-class AccountPagesTests(AccessTestCase):
-    def test_login_page_shows_a_crispy_form(self):
-        response = self.client.get(reverse("login"))
-        self.assertContains(response, 'id="div_id_username"')
-        self.assertContains(response, 'id="div_id_password"')
-        self.assertContains(response, "form-control")
-
-    def test_signing_in_with_the_right_password_and_code_opens_the_dashboard(self):
-        response = sign_in_through_pages(self.client, "alice", PASSWORD)
-        self.assertRedirects(response, reverse("dashboard"), fetch_redirect_response=False)
-        response = self.client.get(response.url)
-        self.assertContains(response, "Dashboard")
-        self.assertContains(response, ALICE_CANARY_NAME)
-
-    def test_signing_in_with_a_wrong_password_shows_an_error_and_keeps_the_username(self):
-        response = self.client.post(reverse("login"), {"username": "alice", "password": "wrong"})
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Please enter a correct username and password")
-        self.assertContains(response, 'value="alice"')
-        self.assertContains(response, "alert-danger")
-        self.assertRedirects(
-            self.client.get(reverse("dashboard")),
-            f"{reverse('login')}?next=/",
-            fetch_redirect_response=False,
-        )
-
-    def test_signing_in_returns_to_the_page_asked_for(self):
-        path = reverse("client_detail", args=[self.alice_client.pk])
-        totp_device(self.alice)
-        response = self.client.post(
-            f"{reverse('login')}?next={quote(path)}",
-            {"username": "alice", "password": PASSWORD, "next": path},
-        )
-        # The path travels through the second step.
-        self.assertRedirects(
-            response,
-            f"{reverse('two_factor_verify')}?next={quote(path, safe='')}",
-            fetch_redirect_response=False,
-        )
-        response = self.client.post(
-            response.url, {"otp_token": unused_code(totp_device(self.alice))}
-        )
-        self.assertRedirects(response, path, fetch_redirect_response=False)
-
-    def test_signing_out_by_post_ends_the_session(self):
-        self.sign_in(self.alice)
-        self.assertEqual(self.client.get(reverse("dashboard")).status_code, 200)
-        response = self.client.post(reverse("logout"))
-        self.assertRedirects(response, reverse("login"), fetch_redirect_response=False)
-        after = self.client.get(reverse("client_list"))
-        self.assertRedirects(
-            after, f"{reverse('login')}?next=/clients/", fetch_redirect_response=False
-        )
-
-    def test_password_change_page_shows_a_crispy_form(self):
-        self.sign_in(self.alice)
-        response = self.client.get(reverse("password_change"))
-        self.assertEqual(response.status_code, 200)
-        for name in ("old_password", "new_password1", "new_password2"):
-            self.assertContains(response, f'id="div_id_{name}"')
-        self.assertContains(response, "form-control")
-
-    def test_changing_the_password_works_and_the_old_one_stops_working(self):
-        self.sign_in(self.alice)
-        new_password = "another-long-test-password-2027"
-        response = self.client.post(
-            reverse("password_change"),
-            {
-                "old_password": PASSWORD,
-                "new_password1": new_password,
-                "new_password2": new_password,
-            },
-            follow=True,
-        )
-        self.assertEqual(response.redirect_chain[-1][0], reverse("password_change_done"))
-        self.assertContains(response, "Password changed")
-        self.client.post(reverse("logout"))
-        self.assertFalse(password_works("alice", PASSWORD))
-        self.assertTrue(password_works("alice", new_password))
-
-    def test_changing_the_password_with_a_wrong_old_password_shows_an_error(self):
-        self.sign_in(self.alice)
-        response = self.client.post(
-            reverse("password_change"),
-            {
-                "old_password": "not-it",
-                "new_password1": "another-long-test-password-2027",
-                "new_password2": "another-long-test-password-2027",
-            },
-        )
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Your old password was entered incorrectly")
-        self.assertTrue(password_works("alice", PASSWORD))

@@ -13,23 +13,17 @@ the session table (idle clock, messages), and django-otp's last-used time of a d
 """
 
 from django.conf import settings
-from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.test import override_settings
 
 from tests.security import attack
 from tests.security.access_matrix import (
     MATRIX,
-    PRACTICE_ADMIN,
-    PUBLIC,
-    SIGN_IN_STEP,
-    Route,
 )
 from tests.security.attack import AttackCase, census, census_changes, rolled_back
-from tests.security.test_route_inventory import LEAKY_MATRIX, LEAKY_URLS
+from tests.security.csrf import POSTING, CsrfCase, new_token
+from tests.security.leaky_urls import LEAKY_MATRIX, LEAKY_URLS
 
 WITHOUT_CSRF = [m for m in settings.MIDDLEWARE if m != "django.middleware.csrf.CsrfViewMiddleware"]
-POSTING = {key: route for key, route in MATRIX.items() if "POST" in route.methods}
 NEGATIVE_SAMPLE = (
     "logout",
     "search",
@@ -44,55 +38,9 @@ def _lines(failures: list[str]) -> str:
     return "\n".join(failures)
 
 
-def new_token() -> tuple[str, str]:
-    """(cookie secret, masked form token): what the site hands a browser with a form."""
-    request = HttpRequest()
-    token = get_token(request)
-    return request.META["CSRF_COOKIE"], token
-
-
-class CsrfCase(AttackCase):
-    def poster(self, key: str, route: Route):
-        """A client that enforces CSRF, as the persona the route is for."""
-        if route.kind == PUBLIC:
-            return self.anonymous(enforce_csrf_checks=True)
-        if route.kind == SIGN_IN_STEP and key != "logout":
-            return self.password_only(self.alice, enforce_csrf_checks=True)
-        if route.kind == PRACTICE_ADMIN:
-            return self.signed_in(self.carol, enforce_csrf_checks=True)
-        return self.signed_in(self.alice, enforce_csrf_checks=True)
-
-    def refusal_failures(self, matrix: dict[str, Route]) -> list[str]:
-        """POSTs without a valid token: no cookie and no token, a cookie and no token, a token
-        that is not the cookie's. Each must be a 403 that changes nothing at all."""
-        failures = []
-        for key, route in matrix.items():
-            if "POST" not in route.methods:
-                continue
-            path, data = self.targets(key, route)[0]
-            client = self.poster(key, route)
-            secret, _ = new_token()
-            _, foreign_token = new_token()
-            attempts = {
-                "no cookie, no token": (None, {}),
-                "cookie, no token": (secret, {}),
-                "cookie, another token": (secret, {"csrfmiddlewaretoken": foreign_token}),
-            }
-            for what, (cookie, token) in attempts.items():
-                if cookie:
-                    client.cookies[settings.CSRF_COOKIE_NAME] = cookie
-                with rolled_back():  # without the protection, the POST must not pile up
-                    before = census()
-                    response = client.post(path, {**(data or {}), **token})
-                    changed = census_changes(before, census(), strict=True)
-                attack.count("CSRF refusals")
-                if response.status_code != 403:
-                    failures.append(f"POST {path} ({key}), {what}: {response.status_code}")
-                failures += [f"POST {path} ({key}), {what}: changed {c}" for c in changed]
-        return failures
-
-
 class CsrfTests(CsrfCase):
+    counts_title = "CSRF and safe methods"
+
     def test_every_post_route_is_in_the_suite(self):
         self.assertGreaterEqual(len(POSTING), 25)
         self.assertLessEqual(
@@ -103,6 +51,8 @@ class CsrfTests(CsrfCase):
     def test_every_post_without_a_valid_token_is_refused_and_changes_nothing(self):
         failures = self.refusal_failures(POSTING)
         self.assertEqual(failures, [], _lines(failures))
+        # Three tokenless POSTs to each route (refusal_failures).
+        self.assertEqual(self.checks_made()["CSRF refusals"], 3 * len(POSTING))
 
     def test_with_a_valid_token_the_same_posts_are_accepted_positive_control(self):
         failures = []
@@ -128,6 +78,7 @@ class CsrfTests(CsrfCase):
             if route.changes and not changed:
                 failures.append(f"POST {path} ({key}) with a valid token stored nothing")
         self.assertEqual(failures, [], _lines(failures))
+        self.assertEqual(self.checks_made()["CSRF accepted"], len(POSTING))
 
     def test_the_token_in_the_header_is_accepted_too_autosave_positive_control(self):
         route = MATRIX["draft_autosave"]
@@ -157,20 +108,28 @@ class CsrfTests(CsrfCase):
 
 
 class SafeMethodTests(AttackCase):
+    counts_title = "CSRF and safe methods"
+
     def get_census_failures(self, matrix, client) -> list[str]:
         return attack.get_census_failures(self, matrix, client)
+
+    def assert_every_route_got(self) -> None:
+        self.assertGreaterEqual(self.checks_made()["GET census"], len(MATRIX))
 
     def test_no_get_by_alice_changes_the_database(self):
         failures = self.get_census_failures(MATRIX, self.signed_in(self.alice))
         self.assertEqual(failures, [], _lines(failures))
+        self.assert_every_route_got()
 
     def test_no_get_by_an_anonymous_visitor_changes_the_database(self):
         failures = self.get_census_failures(MATRIX, self.anonymous())
         self.assertEqual(failures, [], _lines(failures))
+        self.assert_every_route_got()
 
     def test_no_get_by_the_practice_administrator_changes_the_database(self):
         failures = self.get_census_failures(MATRIX, self.signed_in(self.carol))
         self.assertEqual(failures, [], _lines(failures))
+        self.assert_every_route_got()
 
     def test_viewing_a_record_appends_to_the_audit_log_positive_control(self):
         """The census sees a write: the audit table grows on viewing (and is allowed to), and
@@ -193,7 +152,3 @@ class SafeMethodTests(AttackCase):
         self.assertTrue(failures, "the GET that writes went unnoticed")
         self.assertTrue(all("(leaky_writes_on_get)" in f for f in failures), _lines(failures))
         self.assertIn("(leaky_writes_on_get) changed clients_client", failures[0])
-
-    def test_zz_report_counts(self):
-        attack.report_counts("CSRF and safe methods", attack.CHECKS)
-        attack.CHECKS.clear()

@@ -11,10 +11,11 @@ from django.views.debug import ExceptionReporter
 from accounts.testing import sign_in
 from clients import views as client_views
 from config import urls as config_urls
+from sessions import erasure_views
 from sessions import views as session_views
 from summaries import views as summary_views
 from tests.base import ALICE_CANARY_NOTE, PersonaTestCase
-from themes import suggest_views
+from themes import note_views, suggest_views
 
 from .helpers import csp_directives
 
@@ -58,12 +59,12 @@ class SensitivePostParameterTests(PersonaTestCase):
         (client_views.client_create, {}),
         (client_views.client_edit, {"pk": uuid.uuid4()}),
         (client_views.client_discharge, {"pk": uuid.uuid4()}),
-        (client_views.client_export, {"pk": uuid.uuid4()}),
-        (client_views.client_erase, {"pk": uuid.uuid4()}),
+        (summary_views.client_export, {"pk": uuid.uuid4()}),
+        (erasure_views.client_erase, {"pk": uuid.uuid4()}),
         (session_views.session_create, {"client_pk": uuid.uuid4()}),
         (session_views.session_edit, {"pk": uuid.uuid4()}),
-        (session_views.session_accept_theme, {"pk": uuid.uuid4()}),
-        (session_views.session_dismiss_theme, {"pk": uuid.uuid4()}),
+        (note_views.session_accept_theme, {"pk": uuid.uuid4()}),
+        (note_views.session_dismiss_theme, {"pk": uuid.uuid4()}),
         (session_views.addendum_create, {"pk": uuid.uuid4()}),
         (session_views.process_note, {"pk": uuid.uuid4()}),
         (session_views.autosave, {"draft_key": uuid.uuid4()}),

@@ -7,7 +7,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.base import PersonaTestCase
-from tests.sessions.helpers import export
+from tests.builders import summary_form
+from tests.pages import export
 
 from .helpers import csp_directives
 
@@ -125,12 +126,7 @@ class NoStoreTests(PersonaTestCase):
         self.sign_in(self.alice)
         response = self.client.post(
             reverse("case_summary", args=[self.alice_client.pk]),
-            {
-                "date_from": "2026-01-01",
-                "date_to": datetime.date.today().isoformat(),
-                "sections": ["identification", "concerns", "themes", "risk", "log"],
-                "full_notes": "all",
-            },
+            summary_form(date_from="2026-01-01", date_to=datetime.date.today().isoformat()),
         )
         self.assertEqual(response["Content-Type"], "application/pdf")
         self.assertNoStore(response)

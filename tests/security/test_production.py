@@ -1,12 +1,12 @@
 """Production settings, loaded in a subprocess from an environment built from scratch (see
-tests/config/test_settings.py for why the settings code is copied)."""
+tests/processes.py for why the settings code is copied)."""
 
 import json
 import secrets
 
 import pytest
 
-from tests.config.test_settings import PRODUCTION, REPO, _copy_checkout, _run
+from tests.processes import PRODUCTION, REPO, copy_checkout, run_python
 
 # Serves the sign-in page over HTTPS through the real middleware; no database is touched.
 REQUEST_SCRIPT = """
@@ -37,7 +37,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    checkout = _copy_checkout(tmp_path_factory.mktemp("checkout"))
+    checkout = copy_checkout(tmp_path_factory.mktemp("checkout"))
     (checkout / "templates").symlink_to(REPO / "templates")
     return checkout
 
@@ -48,13 +48,13 @@ def production(**overrides: str) -> dict[str, str]:
 
 
 def served(checkout, **overrides: str) -> dict:
-    result = _run(checkout, ["-c", REQUEST_SCRIPT], **production(**overrides))
+    result = run_python(checkout, ["-c", REQUEST_SCRIPT], **production(**overrides))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_check_deploy_passes_at_warning_level(checkout):
-    result = _run(
+    result = run_python(
         checkout, ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **production()
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -63,7 +63,7 @@ def test_check_deploy_passes_at_warning_level(checkout):
 
 def test_check_deploy_fails_when_cookies_are_not_secure(checkout):
     # Negative control: the check above would notice a weakened configuration.
-    result = _run(
+    result = run_python(
         checkout,
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         **production(DJANGO_SECURE_COOKIES="false"),

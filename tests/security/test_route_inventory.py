@@ -19,24 +19,19 @@ from django.test import override_settings
 
 from tests.security import access_matrix, attack
 from tests.security.access_matrix import (
+    CLINICAL,
     MATRIX,
+    PRACTICE_ADMIN,
+    PUBLIC,
     THERAPIST_OBJECT,
-    Route,
-    _m,
+    THERAPIST_PAGE,
+    TRIED_METHODS,
     inventory,
     inventory_problems,
 )
 from tests.security.attack import AttackCase
+from tests.security.leaky_urls import LEAKY_MATRIX, LEAKY_URLS
 
-LEAKY_URLS = "tests.security.leaky_urls"
-LEAKY_MATRIX = {
-    "leaky_client_detail": Route(
-        THERAPIST_OBJECT, _m("GET"), ids=lambda case: [{"pk": case.alice_client.pk}]
-    ),
-    "leaky_writes_on_get": Route(
-        THERAPIST_OBJECT, _m("GET"), ids=lambda case: [{"pk": case.alice_client.pk}]
-    ),
-}
 # A few clinical routes are enough to show a check failing (the whole matrix is slow without
 # the middleware: every view then runs).
 SAMPLE = {
@@ -52,7 +47,20 @@ def _lines(failures: list[str]) -> str:
     return "\n".join(failures)
 
 
-class InventoryTests(AttackCase):
+def routes(kinds, method: str | None = None) -> int:
+    """How many routes of the matrix are of one of ``kinds`` (and accept ``method``)."""
+    return sum(
+        1
+        for route in MATRIX.values()
+        if route.kind in kinds and (method is None or method in route.methods)
+    )
+
+
+class RouteInventoryCase(AttackCase):
+    counts_title = "route inventory"
+
+
+class InventoryTests(RouteInventoryCase):
     def test_every_url_pattern_has_an_entry_in_the_access_matrix(self):
         self.assertEqual(inventory_problems(), [], _lines(inventory_problems()))
 
@@ -67,7 +75,7 @@ class InventoryTests(AttackCase):
         )
         self.assertEqual(prefixes, ["admin/"])
         self.assertFalse([key for key in keys if key.startswith("admin:")])
-        attack.report_counts("route inventory", {"routes": len(found), "prefixes": 1})
+        attack.report_counts("route inventory", {"routes": len(found), "prefixes": len(prefixes)})
 
     def test_a_url_without_an_entry_fails_the_inventory_negative_control(self):
         with override_settings(ROOT_URLCONF=LEAKY_URLS):
@@ -93,16 +101,23 @@ class InventoryTests(AttackCase):
                     self.assertTrue(ids, "an object route tried without an id proves nothing")
 
 
-class AnonymousTests(AttackCase):
+class AnonymousTests(RouteInventoryCase):
     def test_every_route_and_method_sends_an_anonymous_visitor_to_sign_in(self):
         failures = anonymous = attack.anonymous_failures(self, MATRIX)
         self.assertEqual(anonymous, [], _lines(failures))
+        tried = self.checks_made()
+        for method in TRIED_METHODS:
+            self.assertGreaterEqual(tried[f"anonymous {method}"], len(MATRIX), method)
 
 
-class TwoFactorStepTests(AttackCase):
+class TwoFactorStepTests(RouteInventoryCase):
     def test_every_route_and_method_sends_a_password_only_user_to_the_2fa_step(self):
         failures = attack.password_only_failures(self, MATRIX)
         self.assertEqual(failures, [], _lines(failures))
+        tried = self.checks_made()
+        signed_in_routes = len(MATRIX) - routes({PUBLIC})
+        for method in TRIED_METHODS:
+            self.assertGreaterEqual(tried[f"password only {method}"], signed_in_routes, method)
 
     def test_without_the_account_middleware_the_check_fails_negative_control(self):
         with override_settings(MIDDLEWARE=WITHOUT_ACCOUNT_SECURITY):
@@ -113,14 +128,21 @@ class TwoFactorStepTests(AttackCase):
         self.assertIn("password only GET /admin/", failed)
 
 
-class OtherTherapistTests(AttackCase):
+class OtherTherapistTests(RouteInventoryCase):
     def test_bob_gets_404_for_each_of_alices_ids_and_changes_nothing(self):
         failures = attack.bob_failures(self, MATRIX)
         self.assertEqual(failures, [], _lines(failures))
+        tried = self.checks_made()
+        objects = routes({THERAPIST_OBJECT, PRACTICE_ADMIN})
+        self.assertGreaterEqual(tried["bob GET"], objects + routes({THERAPIST_PAGE}, "GET"))
+        for method in TRIED_METHODS[1:]:
+            self.assertGreaterEqual(tried[f"bob {method}"], objects, method)
 
     def test_alice_reaches_the_same_routes_with_the_same_ids_positive_control(self):
         failures = attack.owner_failures(self, MATRIX)
         self.assertEqual(failures, [], _lines(failures))
+        owned = routes(CLINICAL | {PRACTICE_ADMIN}, "GET")
+        self.assertGreaterEqual(self.checks_made()["owner GET"], owned)
 
     def test_alice_sees_her_canaries_so_the_leak_check_can_fire_positive_control(self):
         client = self.signed_in(self.alice)
@@ -146,10 +168,13 @@ class OtherTherapistTests(AttackCase):
         self.assertTrue(any("alice's data shown" in f for f in leaky), _lines(failures))
 
 
-class PracticeAdministratorTests(AttackCase):
+class PracticeAdministratorTests(RouteInventoryCase):
     def test_an_administrator_gets_403_on_every_clinical_route_and_sees_nothing(self):
         failures = attack.practice_admin_failures(self, MATRIX)
         self.assertEqual(failures, [], _lines(failures))
+        tried = self.checks_made()
+        for method in TRIED_METHODS:
+            self.assertGreaterEqual(tried[f"practice admin {method}"], routes(CLINICAL), method)
 
     def test_without_the_account_middleware_the_check_fails_negative_control(self):
         with override_settings(MIDDLEWARE=WITHOUT_ACCOUNT_SECURITY):
@@ -157,12 +182,3 @@ class PracticeAdministratorTests(AttackCase):
         failed = " ".join(failures)
         self.assertIn("(dashboard): 200", failed)
         self.assertIn("(client_list): 200", failed)
-
-
-class CountsTests(AttackCase):
-    """Last in the file: prints how many route x method x persona requests were checked."""
-
-    def test_zz_report_counts(self):
-        attack.report_counts("route inventory", attack.CHECKS)
-        attack.CHECKS.clear()
-        self.assertTrue(True)

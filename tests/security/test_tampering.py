@@ -60,9 +60,14 @@ from integrity.models import RowSeal
 from integrity.specs import spec_of
 from sessions import services as session_services
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
-from tests.base import PersonaTestCase, make_client, make_session, make_therapist
-from tests.security.test_bad_input import client_post
-from tests.sessions.helpers import make_signed_session
+from tests.base import (
+    PersonaTestCase,
+    make_client,
+    make_session,
+    make_signed_session,
+    make_therapist,
+)
+from tests.builders import client_form
 from themes.models import ClientThemeExclusion
 from themes.suggest.service import exclude_theme
 
@@ -664,7 +669,7 @@ class SaveOverTamperedValueTests(TransactionTestCase):
         sign_in(http, alice)
 
         response = http.post(
-            reverse("client_edit", args=[client.pk]), client_post(full_name="Renamed")
+            reverse("client_edit", args=[client.pk]), client_form(full_name="Renamed")
         )
 
         self.assertContains(response, UNREADABLE_TEXT, status_code=UNREADABLE_STATUS)

@@ -20,6 +20,16 @@ from sessions.forms import AddendumForm, ProcessNoteForm, SessionForm
 from themes.forms import CustomThemeForm
 
 from ..base import make_therapist
+from ..builders import (
+    addendum_form,
+    client_form,
+    discharge_form,
+    export_form,
+    process_note_form,
+    session_form,
+    summary_form,
+    theme_form,
+)
 from .xss_check import StoredTexts, check_page, elements, parse
 from .xss_payloads import CONTROL_CHARACTER_PAYLOADS, PAYLOADS
 from .xss_world import CORPUS, PER_RECORD_CLIENTS, pack
@@ -126,13 +136,13 @@ class StoredXSSTests(TestCase):
         # An export reason too long to accept comes back in the form.
         response = self.client.post(
             reverse("client_export", args=[main.pk]),
-            {"include_process_notes": "on", "reason": CORPUS},
+            export_form(include_process_notes="on", reason=CORPUS),
         )
         self.assert_clean(response, [CORPUS], name="export form, reason refused")
         # An invalid discharge form brings the closing summary back.
         response = self.client.post(
             reverse("client_discharge", args=[main.pk]),
-            {"discharge_date": "1800-01-01", "closing_summary": CORPUS},
+            discharge_form(discharge_date="1800-01-01", closing_summary=CORPUS),
         )
         self.assert_clean(response, [CORPUS], name="discharge form, date refused")
         # An invalid client form brings every field back.
@@ -183,22 +193,19 @@ class StoredXSSTests(TestCase):
     def test_session_form_with_errors_and_conflict_page(self):
         world = self.world
         session = world.sessions["dap"]
-        data = {
-            "date": session.date.isoformat(),
-            "start_time": "10:00",
-            "duration_minutes": "50",
-            "session_type": "individual",
-            "modality": "in_person",
-            "note_format": "dap",
-            "mood_affect": session.mood_affect,
-            "risk_level": "",  # refused: the form comes back with every value
-            "risk_notes": CORPUS,
-            "plan": CORPUS,
-            "section_data": CORPUS,
-            "section_assessment": CORPUS,
-            "version": str(session.version),
-            "draft_key": str(uuid.uuid4()),
-        }
+        data = session_form(
+            date=session.date.isoformat(),
+            note_format="dap",
+            mood_affect=session.mood_affect,
+            risk_level="",  # refused: the form comes back with every value
+            risk_notes=CORPUS,
+            plan=CORPUS,
+            section_subjective="",
+            section_data=CORPUS,
+            section_assessment=CORPUS,
+            version=str(session.version),
+            draft_key=str(uuid.uuid4()),
+        )
         response = self.client.post(reverse("session_edit", args=[session.pk]), data)
         self.assert_clean(response, [CORPUS], name="session form with errors")
         # A stale version: the conflict page shows both versions side by side.
@@ -214,7 +221,7 @@ class StoredXSSTests(TestCase):
     def test_addendum_form_with_errors(self):
         session = self.world.sessions["soap"]
         response = self.client.post(
-            reverse("addendum_create", args=[session.pk]), {"text": CORPUS * 7}
+            reverse("addendum_create", args=[session.pk]), addendum_form(text=CORPUS * 7)
         )
         self.assert_clean(response, [CORPUS], name="addendum form, too long")
 
@@ -234,7 +241,9 @@ class StoredXSSTests(TestCase):
         # A refused edit brings the typed name back.
         response = self.client.post(
             reverse("theme_edit", args=[theme.pk]),
-            {"name": self.world.themes[1].name, "category": "coping", "description": CORPUS},
+            theme_form(
+                name=self.world.themes[1].name, category="coping", description=CORPUS, active=None
+            ),
         )
         self.assert_clean(response, [self.world.themes[1].name, CORPUS], name="theme form")
 
@@ -326,14 +335,14 @@ class StoredXSSTests(TestCase):
         for reason in [pack(2000)[0], CORPUS]:
             response = self.client.post(
                 reverse("case_summary", args=[main.pk]),
-                {
-                    "date_from": "2020-01-01",
-                    "date_to": "2030-01-01",
-                    "full_notes": "none",  # refused with process notes: the form comes back
-                    "sections": ["identification"],
-                    "include_process_notes": "on",
-                    "process_notes_reason": reason,
-                },
+                summary_form(
+                    date_from="2020-01-01",
+                    date_to="2030-01-01",
+                    full_notes="none",  # refused with process notes: the form comes back
+                    sections=["identification"],
+                    include_process_notes="on",
+                    process_notes_reason=reason,
+                ),
             )
             self.assert_clean(response, [reason], name="case summary form")
 
@@ -346,7 +355,12 @@ class CaseSummaryPdfTests(TestCase):
         from clients.forms import ClientForm
         from clients.services import create_client
         from sessions.models import TherapySession
-        from sessions.services import add_addendum, save_process_note, sign_session
+        from sessions.services import (
+            add_addendum,
+            create_session,
+            save_process_note,
+            sign_session,
+        )
 
         alice = make_therapist("alice")
         # Only payloads the embedded font can draw; the others print as blanks.
@@ -354,43 +368,42 @@ class CaseSummaryPdfTests(TestCase):
         corpus = " ~ ".join(p.text for p in printable)
         names = pack(200, printable)
         form = ClientForm(
-            {
-                "full_name": names[0],
-                "preferred_name": pack(100, printable)[1],
-                "status": "active",
-                "intake_date": "2026-01-01",
-                "presenting_concerns": corpus,
-            }
+            client_form(
+                full_name=names[0],
+                preferred_name=pack(100, printable)[1],
+                intake_date="2026-01-01",
+                presenting_concerns=corpus,
+            )
         )
         self.assertTrue(form.is_valid(), form.errors)
         client = create_client(therapist=alice, client=form.save(commit=False))
-        theme = CustomThemeForm({"name": pack(80, printable)[0], "category": "coping"}, owner=alice)
+        theme = CustomThemeForm(
+            theme_form(
+                name=pack(80, printable)[0], category="coping", description=None, active=None
+            ),
+            owner=alice,
+        )
         self.assertTrue(theme.is_valid(), theme.errors)
         theme = theme.save()
         chunk = pack(2000, printable)
-        session_form = SessionForm(
-            {
-                "date": "2026-02-02",
-                "start_time": "10:00",
-                "duration_minutes": "50",
-                "session_type": "individual",
-                "modality": "in_person",
-                "note_format": "soap",
-                "mood_affect": pack(500, printable)[2],
-                "risk_level": "low",
-                "risk_notes": chunk[1],
-                "interventions": chunk[2],
-                "plan": chunk[3],
-                "section_subjective": chunk[4],
-                "section_objective": chunk[5],
-                "section_assessment": chunk[6],
-                f"theme_{theme.pk}": "2",
-            },
+        typed_session = SessionForm(
+            session_form(
+                date="2026-02-02",
+                mood_affect=pack(500, printable)[2],
+                risk_level="low",
+                risk_notes=chunk[1],
+                interventions=chunk[2],
+                plan=chunk[3],
+                section_subjective=chunk[4],
+                section_objective=chunk[5],
+                section_assessment=chunk[6],
+                **{f"theme_{theme.pk}": "2"},
+            ),
             client=client,
             instance=TherapySession(client=client),
         )
-        self.assertTrue(session_form.is_valid(), session_form.errors)
-        session = session_form.save()
+        self.assertTrue(typed_session.is_valid(), typed_session.errors)
+        session = create_session(session=typed_session.save(commit=False), client=client)
         sign_session(session=session, signer=alice, expected_version=session.version)
         session.refresh_from_db()
         add_addendum(session=session, author=alice, text=chunk[7])
@@ -398,14 +411,12 @@ class CaseSummaryPdfTests(TestCase):
         sign_in(self.client, alice)
         response = self.client.post(
             reverse("case_summary", args=[client.pk]),
-            {
-                "date_from": "2020-01-01",
-                "date_to": "2030-01-01",
-                "full_notes": "all",
-                "sections": ["identification", "concerns", "themes", "risk", "log"],
-                "include_process_notes": "on",
-                "process_notes_reason": chunk[0],
-            },
+            summary_form(
+                date_from="2020-01-01",
+                date_to="2030-01-01",
+                include_process_notes="on",
+                process_notes_reason=chunk[0],
+            ),
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "application/pdf")
@@ -438,10 +449,13 @@ class RefusedPayloadTests(TestCase):
 
         for payload in CONTROL_CHARACTER_PAYLOADS:
             forms = [
-                ClientForm({"full_name": payload, "status": "active", "intake_date": "2026-01-01"}),
-                AddendumForm({"text": payload}),
-                ProcessNoteForm({"text": payload}),
-                CustomThemeForm({"name": payload, "category": "coping"}, owner=alice),
+                ClientForm(client_form(full_name=payload, intake_date="2026-01-01")),
+                AddendumForm(addendum_form(text=payload)),
+                ProcessNoteForm(process_note_form(text=payload)),
+                CustomThemeForm(
+                    theme_form(name=payload, category="coping", description=None, active=None),
+                    owner=alice,
+                ),
             ]
             for form in forms:
                 self.assertFalse(form.is_valid(), f"{type(form).__name__} took {payload!r}")
@@ -494,12 +508,11 @@ class NegativeControls(TestCase):
         from clients.services import create_client
 
         form = ClientForm(
-            {
-                "full_name": "<img src=x onerror=__xss('XSSM999') id=XSSM999>",
-                "status": "active",
-                "intake_date": "2026-01-01",
-                "general_notes": CORPUS,
-            }
+            client_form(
+                full_name="<img src=x onerror=__xss('XSSM999') id=XSSM999>",
+                intake_date="2026-01-01",
+                general_notes=CORPUS,
+            )
         )
         self.assertTrue(form.is_valid(), form.errors)
         client = create_client(therapist=alice, client=form.save(commit=False))

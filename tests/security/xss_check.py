@@ -15,6 +15,7 @@ The page is parsed with html5lib, which follows the WHATWG parsing algorithm lik
 as one attribute value, so no payload swallowed part of the page or turned into markup.
 """
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -123,7 +124,9 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1].lower() if isinstance(name, str) else ""
 
 
+@functools.lru_cache(maxsize=4)  # a test often checks a page, then reads elements of it
 def parse(html: str):
+    """The page's tree, as a browser builds it; shared between callers, who only read it."""
     return html5lib.parse(html, treebuilder="etree", namespaceHTMLElements=False)
 
 

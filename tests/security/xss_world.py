@@ -20,7 +20,16 @@ from clients.models import Client
 from clients.services import create_client, discharge_client
 from sessions.forms import AddendumForm, ProcessNoteForm, SessionForm
 from sessions.models import FORMAT_SECTIONS, NoteFormat, TherapySession
-from sessions.services import add_addendum, save_process_note, sign_session
+from sessions.services import add_addendum, create_session, save_process_note, sign_session
+from tests.builders import (
+    addendum_form,
+    autosave_form,
+    client_form,
+    discharge_form,
+    process_note_form,
+    session_form,
+    theme_form,
+)
 from themes.forms import CustomThemeForm
 from themes.models import Theme
 
@@ -91,12 +100,11 @@ def build_world(alice, *, compact: bool = False) -> World:
     for index, name in enumerate(names):
         form = _valid(
             CustomThemeForm(
-                {
-                    "name": name,
-                    "category": "coping",
-                    "description": descriptions[index % len(descriptions)],
-                    "active": "on",
-                },
+                theme_form(
+                    name=name,
+                    category="coping",
+                    description=descriptions[index % len(descriptions)],
+                ),
                 owner=alice,
             )
         )
@@ -117,12 +125,12 @@ def build_world(alice, *, compact: bool = False) -> World:
     count = 4 if compact else len(short["full_name"])
     clients = []
     for index in range(count):
-        data = {name: chunks[index % len(chunks)] for name, chunks in short.items()} | {
-            "status": "active",
-            "intake_date": (today - datetime.timedelta(days=200)).isoformat(),
-            "presenting_concerns": CORPUS if index < 2 else "",
-            "general_notes": CORPUS if index < 2 else "",
-        }
+        data = client_form(
+            **{name: chunks[index % len(chunks)] for name, chunks in short.items()},
+            intake_date=(today - datetime.timedelta(days=200)).isoformat(),
+            presenting_concerns=CORPUS if index < 2 else "",
+            general_notes=CORPUS if index < 2 else "",
+        )
         form = _valid(ClientForm(data))
         clients.append(create_client(therapist=alice, client=form.save(commit=False)))
     main, discharged = clients[0], clients[1]
@@ -138,44 +146,39 @@ def build_world(alice, *, compact: bool = False) -> World:
     mood_chunks, intervention_chunks, evidence_chunks = pack(500), pack(5000), pack(300)
     sessions: dict[str, TherapySession] = {}
     for offset, note_format in enumerate(NoteFormat):
-        data = {
-            "date": (today - datetime.timedelta(days=10 - offset)).isoformat(),
-            "start_time": "10:00",
-            "duration_minutes": "50",
-            "session_type": "individual",
-            "modality": "in_person",
-            "note_format": note_format.value,
-            "mood_affect": mood_chunks[offset % len(mood_chunks)],
-            "risk_level": "low",
-            "risk_notes": CORPUS,
-            "interventions": intervention_chunks[offset % len(intervention_chunks)],
-            "plan": CORPUS,
-        }
+        data = session_form(
+            date=(today - datetime.timedelta(days=10 - offset)).isoformat(),
+            note_format=note_format.value,
+            mood_affect=mood_chunks[offset % len(mood_chunks)],
+            risk_level="low",
+            risk_notes=CORPUS,
+            interventions=intervention_chunks[offset % len(intervention_chunks)],
+            plan=CORPUS,
+            section_subjective="",
+        )
         for key in FORMAT_SECTIONS[note_format]:
             data[f"section_{key}"] = CORPUS
         for index, theme in enumerate(themes):
             data[f"theme_{theme.pk}"] = str(index % 3 + 1)
             data[f"evidence_{theme.pk}"] = evidence_chunks[index % len(evidence_chunks)]
         form = _valid(SessionForm(data, client=main, instance=TherapySession(client=main)))
-        sessions[note_format.value] = form.save()
+        sessions[note_format.value] = create_session(session=form.save(commit=False), client=main)
     stored += mood_chunks + intervention_chunks + evidence_chunks
     # A short session for a few other clients, so their names reach the session pages.
     for index, client in enumerate(clients[2:PER_RECORD_CLIENTS], start=2):
-        data = {
-            "date": (today - datetime.timedelta(days=index)).isoformat(),
-            "start_time": "11:00",
-            "duration_minutes": "50",
-            "session_type": "individual",
-            "modality": "phone",
-            "note_format": "narrative",
-            "mood_affect": "",
-            "risk_level": "none",
-            "section_narrative": client.full_name,
-        }
+        data = session_form(
+            date=(today - datetime.timedelta(days=index)).isoformat(),
+            start_time="11:00",
+            modality="phone",
+            note_format="narrative",
+            mood_affect="",
+            section_subjective="",
+            section_narrative=client.full_name,
+        )
         if themes:
             data[f"theme_{themes[index % len(themes)].pk}"] = "2"
         form = _valid(SessionForm(data, client=client, instance=TherapySession(client=client)))
-        form.save()
+        create_session(session=form.save(commit=False), client=client)
 
     # --- the signed SOAP note: addendum and process note -------------------------------------
     signed = sessions["soap"]
@@ -184,21 +187,22 @@ def build_world(alice, *, compact: bool = False) -> World:
     add_addendum(
         session=signed,
         author=alice,
-        text=_valid(AddendumForm({"text": CORPUS})).cleaned_data["text"],
+        text=_valid(AddendumForm(addendum_form(text=CORPUS))).cleaned_data["text"],
     )
     save_process_note(
         session=signed,
-        text=_valid(ProcessNoteForm({"text": CORPUS})).cleaned_data["text"],
+        text=_valid(ProcessNoteForm(process_note_form(text=CORPUS))).cleaned_data["text"],
     )
     save_process_note(
         session=sessions["dap"],
-        text=_valid(ProcessNoteForm({"text": CORPUS})).cleaned_data["text"],
+        text=_valid(ProcessNoteForm(process_note_form(text=CORPUS))).cleaned_data["text"],
     )
 
     # --- discharge: closing summary --------------------------------------------------------------
     form = _valid(
         DischargeForm(
-            {"discharge_date": today.isoformat(), "closing_summary": CORPUS}, client=discharged
+            discharge_form(discharge_date=today.isoformat(), closing_summary=CORPUS),
+            client=discharged,
         )
     )
     discharge_client(
@@ -221,24 +225,21 @@ def build_world(alice, *, compact: bool = False) -> World:
     http = HttpClient()
     sign_in(http, alice)
     draft_key = str(uuid.uuid4())
-    draft_data = {
-        "seq": "1",
-        "client": str(main.pk),
-        "session": "",
-        "base_version": "0",
-        "date": today.isoformat(),
-        "start_time": "10:00",
-        "duration_minutes": "50",
-        "note_format": "soap",
-        "mood_affect": mood_chunks[0],
-        "risk_level": "moderate",
-        "risk_notes": CORPUS,
-        "plan": CORPUS,
-        "interventions": CORPUS,
-        "section_subjective": CORPUS,
-        "section_objective": CORPUS,
-        "section_assessment": CORPUS,
-    }
+    draft_data = autosave_form(
+        client=main,
+        date=today.isoformat(),
+        start_time="10:00",
+        duration_minutes="50",
+        note_format="soap",
+        mood_affect=mood_chunks[0],
+        risk_level="moderate",
+        risk_notes=CORPUS,
+        plan=CORPUS,
+        interventions=CORPUS,
+        section_subjective=CORPUS,
+        section_objective=CORPUS,
+        section_assessment=CORPUS,
+    )
     response = http.post(reverse("draft_autosave", args=[draft_key]), draft_data)
     assert response.status_code == 200, response.content
     world.draft_key = draft_key

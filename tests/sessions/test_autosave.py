@@ -21,16 +21,16 @@ from hypothesis.stateful import (
 
 from accounts.testing import sign_in, sign_in_through_pages
 from sessions.models import SessionDraft, TherapySession
-from tests.base import PASSWORD, PersonaTestCase, make_client, make_session
-from tests.scanning import hits, new_canary
-from tests.sessions.helpers import (
-    edit_form,
-    make_signed_session,
-    messages_of,
-    raw_column,
+from tests.base import PASSWORD, PersonaTestCase, make_client, make_session, make_signed_session
+from tests.builders import (
+    as_browser_would_post,
+    autosave_form,
+    session_edit_form,
     session_form,
 )
-from tests.sessions.test_session_pages import as_browser_would_post
+from tests.pages import messages_of
+from tests.records import raw_column
+from tests.scanning import hits, new_canary
 
 RESTORED = "Restored your unsaved text, autosaved at"
 
@@ -40,14 +40,13 @@ class AutosaveTestCase(PersonaTestCase):
         self.sign_in(self.alice)
 
     def autosave(self, key, *, seq, client=None, session=None, base_version="0", **fields):
-        data = {
-            "client": str((client or self.alice_client).pk),
-            "session": str(session.pk) if session else "",
-            "base_version": base_version,
+        data = autosave_form(
+            client=client or self.alice_client,
+            session=session,
+            seq=seq,
+            base_version=base_version,
             **fields,
-        }
-        if seq is not None:
-            data["seq"] = str(seq)
+        )
         return self.client.post(reverse("draft_autosave", args=[key]), data)
 
     def stored(self, key) -> SessionDraft:
@@ -155,7 +154,7 @@ class SequenceTests(AutosaveTestCase):
         self.assertEqual((draft.seq, draft.payload), (6, {"section_subjective": "six"}))
 
     def test_a_missing_zero_or_garbage_sequence_number_is_refused_and_changes_nothing(self):
-        for seq in (None, "", "0", "-3", "six", "6.5", "0x10", "9" * 30, str(2**63)):
+        for seq in (None, "", "0", "-3", "six", "6.5", "0x10", "9" * 30, str(2**63), " 9 "):
             with self.subTest(seq=seq):
                 response = self.autosave(self.key, seq=seq, section_subjective="garbage")
                 self.assertEqual(response.status_code, 400)
@@ -163,7 +162,7 @@ class SequenceTests(AutosaveTestCase):
                 self.assert_unchanged()
 
     def test_a_garbage_base_version_is_refused_and_changes_nothing(self):
-        for base_version in ("-1", "one", "9" * 30):
+        for base_version in ("-1", "one", "9" * 30, " 1"):
             with self.subTest(base_version=base_version):
                 response = self.autosave(
                     self.key, seq=9, base_version=base_version, section_subjective="garbage"
@@ -217,6 +216,16 @@ class OwnershipTests(AutosaveTestCase):
         response = self.client.post(reverse("draft_discard", args=[alices_key]))
         self.assertEqual(response.status_code, 404)
         self.assertTrue(SessionDraft.objects.filter(pk=alices_key).exists())
+
+    def test_a_blank_or_padded_id_is_no_note_and_stores_nothing(self):
+        key = uuid.uuid4()
+        for field, value in (("session", "   "), ("client", f" {self.alice_client.pk} ")):
+            with self.subTest(field=field):
+                data = autosave_form(client=self.alice_client, seq=1, plan="x")
+                data[field] = value
+                response = self.client.post(reverse("draft_autosave", args=[key]), data)
+                self.assertEqual(response.status_code, 404)
+                self.assertFalse(SessionDraft.objects.filter(pk=key).exists())
 
     def test_alice_may_save_into_her_own_draft_key_control(self):
         key = uuid.uuid4()
@@ -276,7 +285,7 @@ class SavingAndKeepingTests(AutosaveTestCase):
         self.autosave(other_key, seq=1, plan="a new note elsewhere")
         response = self.client.post(
             reverse("session_edit", args=[session.pk]),
-            edit_form(session, plan="edited", draft_key=str(key)),
+            session_edit_form(session, plan="edited", draft_key=str(key)),
         )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(SessionDraft.objects.filter(pk=key).exists())
@@ -309,7 +318,7 @@ class SavingAndKeepingTests(AutosaveTestCase):
         typed = new_canary("invalid edit")
         response = self.client.post(
             reverse("session_edit", args=[session.pk]),
-            edit_form(session, duration_minutes="-5", plan=typed, draft_key=str(key)),
+            session_edit_form(session, duration_minutes="-5", plan=typed, draft_key=str(key)),
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.stored(key).payload["plan"], typed)
@@ -329,7 +338,9 @@ class RestoredDraftOnAnOlderVersionTests(AutosaveTestCase):
         self.edit_url = reverse("session_edit", args=[self.session.pk])
 
     def other_device_saves(self, text: str) -> None:
-        response = self.client.post(self.edit_url, edit_form(self.session, section_subjective=text))
+        response = self.client.post(
+            self.edit_url, session_edit_form(self.session, section_subjective=text)
+        )
         self.assertEqual(response.status_code, 302)
 
     def test_saving_a_restored_draft_typed_on_an_older_version_shows_the_conflict(self):
@@ -366,7 +377,7 @@ class RestoredDraftOnAnOlderVersionTests(AutosaveTestCase):
 
     def test_an_invalid_form_kept_after_someone_saved_still_conflicts_when_reopened(self):
         key = uuid.uuid4()
-        stale = edit_form(self.session, duration_minutes="0", plan="Typed on version 1.")
+        stale = session_edit_form(self.session, duration_minutes="0", plan="Typed on version 1.")
         self.other_device_saves("Saved on the laptop.")
         response = self.client.post(self.edit_url, {**stale, "draft_key": str(key)})
         self.assertEqual(response.status_code, 200)
@@ -463,13 +474,13 @@ class TwoEditorsMachine(RuleBasedStateMachine):
         key = page["key"]
         response = self.http.post(
             reverse("draft_autosave", args=[key]),
-            {
-                "client": str(self.patient.pk),
-                "session": str(self.session.pk),
-                "seq": str(seq),
-                "base_version": page["base_attr"],
-                "section_subjective": text,
-            },
+            autosave_form(
+                client=self.patient,
+                session=self.session,
+                seq=seq,
+                base_version=page["base_attr"],
+                section_subjective=text,
+            ),
         )
         stored = self.drafts.get(key)
         if stored is None or seq > stored["seq"]:

@@ -11,7 +11,7 @@ from django.test import TransactionTestCase
 from django.utils import timezone
 
 from sessions.models import TherapySession
-from tests.sessions.helpers import raw_column
+from tests.records import raw_column
 
 BEFORE = [("therapy_sessions", "0004_key_rotation_permit")]
 AFTER = [("therapy_sessions", "0005_dismissed_themes")]

@@ -21,9 +21,8 @@ from accounts.testing import sign_in
 from sessions.forms import EVIDENCE_FIELD_PREFIX, THEME_FIELD_PREFIX
 from sessions.models import SessionDraft, TherapySession
 from tests.base import PersonaTestCase
+from tests.builders import posted_by_browser
 from themes.models import Theme
-
-from .helpers import posted_by_browser
 
 THEMES = 600
 NOTE = "She spoke about her sister's wedding for the first time. каракатица"

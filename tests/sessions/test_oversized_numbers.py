@@ -13,9 +13,9 @@ from django.urls import reverse
 from accounts.testing import sign_in
 from sessions.models import SessionDraft, TherapySession
 from tests.base import PersonaTestCase
+from tests.builders import autosave_form, session_edit_form
+from tests.pages import follow_messages, messages_of
 from tests.security.integers import unbounded_integers
-
-from .helpers import edit_form, follow_messages, messages_of, sign_url
 
 HUGE = [str(2**31), str(2**63), str(10**30)]
 TYPED = "Typed after lunch: she named the fear for the first time."
@@ -31,7 +31,7 @@ class EditFormTests(PersonaTestCase):
         for version in HUGE:
             with self.subTest(version=version):
                 SessionDraft.objects.all().delete()
-                data = edit_form(
+                data = session_edit_form(
                     self.alice_session, version=version, risk_level="", section_subjective=TYPED
                 )
                 response = self.http.post(self.url, data)
@@ -49,14 +49,14 @@ class EditFormTests(PersonaTestCase):
 
     def test_the_largest_version_that_fits_is_kept_with_the_draft(self):
         largest = str(2**31 - 1)
-        data = edit_form(self.alice_session, version=largest, risk_level="")
+        data = session_edit_form(self.alice_session, version=largest, risk_level="")
         self.assertEqual(self.http.post(self.url, data).status_code, 200)
         self.assertEqual(SessionDraft.objects.get().base_version, 2**31 - 1)
 
     def test_a_huge_duration_is_a_form_error(self):
         for minutes in HUGE:
             with self.subTest(minutes=minutes):
-                data = edit_form(self.alice_session, duration_minutes=minutes)
+                data = session_edit_form(self.alice_session, duration_minutes=minutes)
                 response = self.http.post(self.url, data)
                 self.assertEqual(response.status_code, 200)
                 self.assertIn("less than or equal to 600", response.content.decode())
@@ -70,14 +70,13 @@ class AutosaveTests(PersonaTestCase):
 
     def post(self, **numbers):
         key = "5b7f3f1c-3f52-4b33-9d1e-0c4b2a9e1a11"
-        data = {
-            "client": str(self.alice_client.pk),
-            "session": str(self.alice_session.pk),
-            "seq": "1",
-            "base_version": "1",
-            "section_subjective": TYPED,
+        numbers = {"seq": "1", "base_version": "1", **numbers}
+        data = autosave_form(
+            client=self.alice_client,
+            session=self.alice_session,
+            section_subjective=TYPED,
             **numbers,
-        }
+        )
         return self.http.post(reverse("draft_autosave", args=[key]), data)
 
     def test_huge_sequence_numbers_and_versions_are_refused(self):
@@ -107,7 +106,9 @@ class VersionedButtonsTests(PersonaTestCase):
     def test_a_huge_version_signs_nothing_and_says_the_note_changed(self):
         for version in HUGE:
             with self.subTest(version=version):
-                response = self.http.post(sign_url(self.alice_session), {"version": version})
+                response = self.http.post(
+                    reverse("session_sign", args=[self.alice_session.pk]), {"version": version}
+                )
                 [message] = follow_messages(self.http, response)
                 self.assertTrue(message.startswith("The note changed since you opened it"))
         self.assertEqual(TherapySession.objects.get(pk=self.alice_session.pk).status, "draft")
@@ -115,7 +116,9 @@ class VersionedButtonsTests(PersonaTestCase):
     def test_a_version_that_is_no_number_is_refused_with_a_message(self):
         for version in ("-1", "1e9", "\u0661\u0662", " 1"):  # ١٢: Arabic-Indic digits
             with self.subTest(version=version):
-                response = self.http.post(sign_url(self.alice_session), {"version": version})
+                response = self.http.post(
+                    reverse("session_sign", args=[self.alice_session.pk]), {"version": version}
+                )
                 self.assertEqual(
                     follow_messages(self.http, response),
                     ["The sign request did not say which version to sign. Try again."],

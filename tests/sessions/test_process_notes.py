@@ -16,17 +16,11 @@ from encryption.fields import binding_of
 from sessions.models import ProcessNote, TherapySession
 from tests.audit.helpers import new_entries
 from tests.base import PersonaTestCase
+from tests.builders import process_note_form
+from tests.pages import export, exported_record, unzip
+from tests.pdfs import PDFTOTEXT, ascii_canary, pdf_text
+from tests.records import db_pk, raw_column
 from tests.scanning import hits
-from tests.sessions.helpers import (
-    PDFTOTEXT,
-    ascii_canary,
-    db_pk,
-    export,
-    exported_record,
-    pdf_text,
-    raw_column,
-    unzip,
-)
 
 LABEL = "therapy_sessions.processnote.text"
 
@@ -37,7 +31,9 @@ class ProcessNoteTestCase(PersonaTestCase):
         self.session = self.alice_session
         self.url = reverse("process_note", args=[self.session.pk])
         self.private = ascii_canary("privateprocess")
-        response = self.client.post(self.url, {"text": f"Countertransference: {self.private}"})
+        response = self.client.post(
+            self.url, process_note_form(text=f"Countertransference: {self.private}")
+        )
         self.assertRedirects(response, self.url, fetch_redirect_response=False)
         self.note = ProcessNote.objects.get(session=self.session)
 
@@ -200,13 +196,15 @@ class ProcessNoteAccessTests(ProcessNoteTestCase):
     def test_bob_gets_404_and_changes_nothing(self):
         sign_in(self.client, self.bob)
         self.assertEqual(self.client.get(self.url).status_code, 404)
-        self.assertEqual(self.client.post(self.url, {"text": "Bob's view."}).status_code, 404)
+        self.assertEqual(
+            self.client.post(self.url, process_note_form(text="Bob's view.")).status_code, 404
+        )
         self.assertEqual(
             ProcessNote.objects.get(pk=self.note.pk).text, f"Countertransference: {self.private}"
         )
 
     def test_an_invalid_process_note_keeps_the_text_and_changes_nothing(self):
-        response = self.client.post(self.url, {"text": "Bell\x07 in the text"})
+        response = self.client.post(self.url, process_note_form(text="Bell\x07 in the text"))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Nothing you typed has been lost")
         self.assertContains(response, "Remove the control character (code U+0007)")

@@ -17,23 +17,19 @@ from encryption.fields import binding_of
 from integrity import ledger
 from sessions.models import Addendum, NoteStatus, SignedNoteError, TherapySession
 from tests.audit.helpers import new_entries
-from tests.base import PASSWORD, PersonaTestCase
-from tests.sessions.helpers import (
-    db_pk,
-    edit_form,
-    follow_messages,
-    immutability_triggers_off,
-    make_signed_session,
-    messages_of,
-    raw,
-    session_form,
-    sign_url,
-)
+from tests.base import PASSWORD, PersonaTestCase, make_signed_session
+from tests.builders import addendum_form, erase_form, session_edit_form, session_form
+from tests.pages import follow_messages, messages_of
+from tests.records import db_pk, immutability_triggers_off, raw
 
 SIGNED_BADGE = '<span class="badge text-bg-success align-middle fs-6">Signed</span>'
 DRAFT_BADGE = '<span class="badge text-bg-warning align-middle fs-6">Draft</span>'
 SESSION_TABLE = TherapySession._meta.db_table
 ADDENDUM_TABLE = Addendum._meta.db_table
+
+
+def sign_url(session) -> str:
+    return reverse("session_sign", args=[session.pk])
 
 
 def snapshot(session) -> dict:
@@ -116,7 +112,7 @@ class SigningTests(SignTestCase):
         # Another tab saved an edit: version 2. This tab's sign button still says version 1.
         response = self.client.post(
             reverse("session_edit", args=[self.draft.pk]),
-            edit_form(self.draft, plan="Added in the other tab."),
+            session_edit_form(self.draft, plan="Added in the other tab."),
         )
         self.assertEqual(follow_messages(self.client, response), ["Session updated."])
         before = snapshot(self.draft)
@@ -161,9 +157,11 @@ class SignedNoteViewsTests(SignTestCase):
     def test_a_crafted_edit_post_to_a_signed_note_changes_nothing(self):
         before = snapshot(self.signed)
         attempts = {
-            "right version": edit_form(self.signed, plan="Rewritten history."),
+            "right version": session_edit_form(self.signed, plan="Rewritten history."),
             "no version": session_form(plan="Rewritten history."),
-            "future version": edit_form(self.signed, plan="Rewritten history.", version="99"),
+            "future version": session_edit_form(
+                self.signed, plan="Rewritten history.", version="99"
+            ),
         }
         for what, data in attempts.items():
             with self.subTest(what):
@@ -180,7 +178,7 @@ class SignedNoteViewsTests(SignTestCase):
     def test_the_same_edit_post_to_a_draft_changes_it_control(self):
         response = self.client.post(
             reverse("session_edit", args=[self.draft.pk]),
-            edit_form(self.draft, plan="Rewritten while still a draft."),
+            session_edit_form(self.draft, plan="Rewritten while still a draft."),
         )
         self.assertEqual(response.status_code, 302)
         self.assertEqual(
@@ -293,7 +291,7 @@ class ImmutabilityTests(SignTestCase):
             session=self.signed, author=self.alice, text="A later correction.", content_hash="0"
         )
         response = self.client.post(
-            reverse("client_erase", args=[self.alice_client.pk]), {"confirm_code": "C-0001"}
+            reverse("client_erase", args=[self.alice_client.pk]), erase_form(self.alice_client)
         )
         self.assertRedirects(response, reverse("client_list"), fetch_redirect_response=False)
         self.assertFalse(TherapySession.objects.filter(pk=self.signed.pk).exists())
@@ -302,7 +300,9 @@ class ImmutabilityTests(SignTestCase):
 
 class AddendumTests(SignTestCase):
     def add(self, session, text: str):
-        return self.client.post(reverse("addendum_create", args=[session.pk]), {"text": text})
+        return self.client.post(
+            reverse("addendum_create", args=[session.pk]), addendum_form(text=text)
+        )
 
     def test_an_addendum_is_appended_under_the_note_with_author_and_time(self):
         before_note = snapshot(self.signed)
@@ -461,7 +461,9 @@ class IntegrityTests(SignTestCase):
         self.assertEqual(actions.count(Action.INTEGRITY_FAILURE), 1)
 
     def forge_addendum(self) -> Addendum:
-        self.client.post(reverse("addendum_create", args=[self.signed.pk]), {"text": "Original."})
+        self.client.post(
+            reverse("addendum_create", args=[self.signed.pk]), addendum_form(text="Original.")
+        )
         addendum = Addendum.objects.get(session=self.signed)
         forged = seal(
             b"Forged addendum.",

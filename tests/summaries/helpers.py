@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from sessions.models import ProcessNote
 from sessions.services import add_addendum
-from tests.base import PersonaTestCase, make_session
-from tests.sessions.helpers import ascii_canary, make_signed_session
+from tests.base import PersonaTestCase, make_session, make_signed_session
+from tests.pdfs import ascii_canary
 from themes.models import Theme
 
 QPDF = shutil.which("qpdf")

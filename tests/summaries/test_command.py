@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from audit.models import Action, AuditEvent
 from clients.models import Disclosure
 from tests.base import make_client
-from tests.sessions.helpers import pdf_text
+from tests.pdfs import pdf_text
 
 from .helpers import SummaryTestCase, needs_poppler
 

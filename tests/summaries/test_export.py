@@ -18,17 +18,16 @@ from audit.models import Action, AuditEvent
 from clients.models import Disclosure
 from sessions.services import add_addendum
 from tests.audit.helpers import new_entries
-from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, PersonaTestCase, make_session
-from tests.security.test_bad_input import client_post
-from tests.sessions.helpers import (
-    PDFTOTEXT,
-    ascii_canary,
-    export,
-    exported_record,
+from tests.base import (
+    ALICE_CANARY_NAME,
+    ALICE_CANARY_NOTE,
+    PersonaTestCase,
+    make_session,
     make_signed_session,
-    pdf_text,
-    unzip,
 )
+from tests.builders import client_form
+from tests.pages import export, exported_record, unzip
+from tests.pdfs import PDFTOTEXT, ascii_canary, pdf_text
 
 SCHEMA = json.loads((Path(settings.BASE_DIR) / "docs" / "export-schema.json").read_text())
 MARKUP = '<b>&<img src="x">'
@@ -174,7 +173,7 @@ class RecordJsonTests(ExportTestCase):
 
     def test_typed_text_loses_its_surrounding_white_space_as_the_schema_says(self):
         """Issue 13, item 8: stripping is kept, and documented for each stripped field."""
-        data = client_post(full_name="  Wren\u00a0Ashby \n", general_notes="\t Line one\n  two  ")
+        data = client_form(full_name="  Wren\u00a0Ashby \n", general_notes="\t Line one\n  two  ")
         response = self.client.post(reverse("client_edit", args=[self.alice_client.pk]), data)
         self.assertEqual(response.status_code, 302)
         client = exported_record(self.download())["client"]

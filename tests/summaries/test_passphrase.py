@@ -17,10 +17,10 @@ from django.urls import reverse
 from clients.models import Disclosure
 from summaries import passphrase as rules
 from summaries.pdf import encrypt
-from tests.sessions.helpers import PDFTOTEXT
+from tests.builders import summary_form
+from tests.pdfs import PDFTOTEXT
 
 from .helpers import QPDF, SummaryTestCase, needs_poppler, needs_qpdf
-from .test_views import form_data
 
 # The edges of what is accepted: the shortest and longest, every punctuation mark, spaces at
 # the start, in the middle (doubled) and at the end, a leading dash (read as an option by a
@@ -66,7 +66,7 @@ class PassphraseCase(SummaryTestCase):
 
     def post(self, passphrase: str, confirm: str | None = None, **overrides):
         confirm = passphrase if confirm is None else confirm
-        data = form_data(passphrase=passphrase, passphrase_confirm=confirm, **overrides)
+        data = summary_form(passphrase=passphrase, passphrase_confirm=confirm, **overrides)
         return self.client.post(self.url, data)
 
     def download(self, passphrase: str) -> bytes:

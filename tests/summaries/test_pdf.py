@@ -15,7 +15,7 @@ from sessions.models import TherapySession
 from summaries.pdf import FullNotes, SummaryOptions, render_case_summary
 from summaries.services import build_case_summary, page_size
 from tests.base import ALICE_CANARY_NAME, ALICE_CANARY_NOTE, make_session
-from tests.sessions.helpers import PDFTOTEXT, pdf_text
+from tests.pdfs import PDFTOTEXT, pdf_text
 from themes.summary import theme_map
 
 from .helpers import (

@@ -10,23 +10,10 @@ from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Disclosure, DisclosureKind
 from tests.audit.helpers import new_entries
-from tests.sessions.helpers import pdf_text
+from tests.builders import summary_form
+from tests.pdfs import pdf_text
 
 from .helpers import SummaryTestCase, metadata, needs_poppler
-
-
-def form_data(**overrides) -> dict:
-    data = {
-        "date_from": "2026-01-12",
-        "date_to": "2026-11-26",
-        "sections": ["identification", "concerns", "themes", "risk", "log"],
-        "full_notes": "all",
-        "process_notes_reason": "",
-        "passphrase": "",
-        "passphrase_confirm": "",
-    }
-    data.update(overrides)
-    return data
 
 
 class SummaryPageTests(SummaryTestCase):
@@ -53,7 +40,7 @@ class SummaryPageTests(SummaryTestCase):
     @needs_poppler
     def test_a_valid_post_downloads_an_opaque_uncached_pdf_and_records_it(self):
         with new_entries() as entries:
-            response = self.client.post(self.url, form_data())
+            response = self.client.post(self.url, summary_form())
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "application/pdf")
         today = timezone.localdate().isoformat()
@@ -71,13 +58,13 @@ class SummaryPageTests(SummaryTestCase):
 
     @needs_poppler
     def test_process_notes_need_a_reason_which_is_kept_with_the_disclosure(self):
-        response = self.client.post(self.url, form_data(include_process_notes="on"))
+        response = self.client.post(self.url, summary_form(include_process_notes="on"))
         self.assertEqual(response.status_code, 200)
         self.assertIn("process_notes_reason", response.context["form"].errors)
         self.assertFalse(Disclosure.objects.exists())
         response = self.client.post(
             self.url,
-            form_data(include_process_notes="on", process_notes_reason="Requested by court"),
+            summary_form(include_process_notes="on", process_notes_reason="Requested by court"),
         )
         self.assertIn(f"Private {self.process_word}", pdf_text(response.content))
         disclosure = Disclosure.objects.get()
@@ -86,10 +73,10 @@ class SummaryPageTests(SummaryTestCase):
 
     @needs_poppler
     def test_picked_sessions_only(self):
-        response = self.client.post(self.url, form_data(full_notes="picked"))
+        response = self.client.post(self.url, summary_form(full_notes="picked"))
         self.assertIn("picked", response.context["form"].errors)
         response = self.client.post(
-            self.url, form_data(full_notes="picked", picked=[str(self.markup_session.pk)])
+            self.url, summary_form(full_notes="picked", picked=[str(self.markup_session.pk)])
         )
         text = pdf_text(response.content)
         self.assertIn(self.draft_word, text)
@@ -98,7 +85,7 @@ class SummaryPageTests(SummaryTestCase):
     def test_an_invalid_form_keeps_what_was_typed_except_passphrases(self):
         response = self.client.post(
             self.url,
-            form_data(
+            summary_form(
                 date_from="2026-05-01",
                 date_to="2026-04-01",
                 passphrase="short",
@@ -117,7 +104,7 @@ class SummaryPageTests(SummaryTestCase):
     def test_passphrases_must_match(self):
         response = self.client.post(
             self.url,
-            form_data(passphrase="a long passphrase", passphrase_confirm="another passphrase"),
+            summary_form(passphrase="a long passphrase", passphrase_confirm="another passphrase"),
         )
         self.assertIn("passphrase_confirm", response.context["form"].errors)
 
@@ -125,7 +112,7 @@ class SummaryPageTests(SummaryTestCase):
     def test_a_passphrase_encrypts_the_download(self):
         passphrase = "a long passphrase 2026"
         response = self.client.post(
-            self.url, form_data(passphrase=passphrase, passphrase_confirm=passphrase)
+            self.url, summary_form(passphrase=passphrase, passphrase_confirm=passphrase)
         )
         self.assertIn(b"/AESV3", response.content)
         self.assertEqual(metadata(response.content, passphrase)["/Title"], "Case summary C-0001")
@@ -134,7 +121,7 @@ class SummaryPageTests(SummaryTestCase):
         sign_in(self.client, self.bob)
         with new_entries() as entries:
             self.assertEqual(self.client.get(self.url).status_code, 404)
-            response = self.client.post(self.url, form_data())
+            response = self.client.post(self.url, summary_form())
         self.assertEqual(response.status_code, 404)
         self.assertNotIn(b"%PDF", response.content)
         self.assertEqual(entries, [])

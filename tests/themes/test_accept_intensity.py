@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from sessions.models import TherapySession
 from tests.base import make_session
-from tests.sessions.helpers import follow_messages, session_form
-from tests.themes.test_suggest_views import (
+from tests.builders import session_form
+from tests.pages import follow_messages
+from tests.themes.helpers import (
     DISMISSIVE_MOTHER,
     SuggestTestCase,
     engine_evidence,

@@ -7,11 +7,13 @@ import datetime
 from django.urls import reverse
 
 from audit.models import Action, AuditEvent
-from clients.services import erase_client
+from sessions.services import erase_client
 from tests.audit.helpers import audit_rows, new_entries
 from tests.base import make_client, make_session
-from tests.sessions.helpers import follow_messages, messages_of, raw_column, session_form
-from tests.themes.test_suggest_views import DISMISSIVE_MOTHER, SuggestTestCase, suggestion_ids
+from tests.builders import session_form
+from tests.pages import follow_messages, messages_of
+from tests.records import raw_column
+from tests.themes.helpers import DISMISSIVE_MOTHER, SuggestTestCase, suggestion_ids
 from themes.models import ClientThemeExclusion
 from themes.suggest.service import exclude_theme, excluded_theme_ids
 

@@ -8,14 +8,10 @@ import re
 from django.urls import reverse
 
 from sessions.models import TherapySession
-from tests.base import PersonaTestCase, make_client, make_session
-from tests.sessions.helpers import (
-    edit_form,
-    follow_messages,
-    make_signed_session,
-    raw_column,
-    session_form,
-)
+from tests.base import PersonaTestCase, make_client, make_session, make_signed_session
+from tests.builders import session_edit_form, session_form, theme_form
+from tests.pages import follow_messages
+from tests.records import raw_column
 from themes.models import Theme
 
 
@@ -30,17 +26,6 @@ def selected_value(page: str, name: str) -> str | None:
     assert options is not None, f"no <select name={name!r}> on the page"
     found = re.findall(r'<option value="([^"]*)"\s+selected', options)
     return found[0] if len(found) == 1 else None
-
-
-def theme_form(**overrides) -> dict[str, str]:
-    data = {
-        "name": "Sibling rivalry",
-        "category": "relational",
-        "description": "Competing with a brother or sister for a parent's attention.",
-        "active": "on",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 class CustomThemeTestCase(PersonaTestCase):
@@ -310,7 +295,7 @@ class ArchiveTests(CustomThemeTestCase):
         self.assertEqual(selected_value(page, f"theme_{self.rivalry.pk}"), "2")
         response = self.client.post(
             reverse("session_edit", args=[session.pk]),
-            edit_form(session, **{f"theme_{self.rivalry.pk}": "3"}),
+            session_edit_form(session, **{f"theme_{self.rivalry.pk}": "3"}),
         )
         self.assertRedirects(response, session.get_absolute_url())
         stored = TherapySession.objects.get(pk=session.pk)
@@ -323,7 +308,7 @@ class ArchiveTests(CustomThemeTestCase):
         self.assertIsNone(select_of(page, f"theme_{self.rivalry.pk}"))
         self.client.post(
             reverse("session_edit", args=[other.pk]),
-            edit_form(other, **{f"theme_{self.rivalry.pk}": "2"}),
+            session_edit_form(other, **{f"theme_{self.rivalry.pk}": "2"}),
         )
         self.assertEqual(TherapySession.objects.get(pk=other.pk).theme_intensities(), {})
 

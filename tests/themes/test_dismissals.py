@@ -13,9 +13,11 @@ from django.urls import reverse
 from audit.models import Action
 from sessions.models import TherapySession
 from tests.audit.helpers import new_entries
-from tests.base import make_session
-from tests.sessions.helpers import follow_messages, make_signed_session, raw_column, session_form
-from tests.themes.test_suggest_views import DISMISSIVE_MOTHER, SuggestTestCase, suggestion_ids
+from tests.base import make_session, make_signed_session
+from tests.builders import autosave_form, session_form
+from tests.pages import follow_messages
+from tests.records import raw_column
+from tests.themes.helpers import DISMISSIVE_MOTHER, SuggestTestCase, suggestion_ids
 
 
 def hidden_value(page: str, name: str) -> str:
@@ -65,14 +67,11 @@ class DismissalsOnTheFormTests(DismissalTestCase):
         # What autosave.js sends after a Dismiss: the whole form, the hidden list included.
         response = self.client.post(
             reverse("draft_autosave", args=[key]),
-            {
-                "client": str(self.alice_client.pk),
-                "session": "",
-                "seq": "1",
-                "base_version": "0",
-                "section_subjective": DISMISSIVE_MOTHER,
-                "dismissed_themes": self.rejection_id,
-            },
+            autosave_form(
+                client=self.alice_client,
+                section_subjective=DISMISSIVE_MOTHER,
+                dismissed_themes=self.rejection_id,
+            ),
         )
         self.assertEqual(response.json()["status"], "saved")
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from tests.base import make_session
-from tests.sessions.helpers import session_form
-from tests.themes.test_suggest_views import SuggestTestCase, risk_panel
+from tests.builders import session_form
+from tests.themes.helpers import SuggestTestCase, risk_panel
 from themes.suggest import suggest
 from themes.suggest.service import risk_notices
 

@@ -15,22 +15,21 @@ from django.utils.html import escape
 
 from audit.models import AuditEvent
 from sessions.models import TherapySession
-from tests.base import PersonaTestCase, make_session
-from tests.sessions.helpers import (
-    follow_messages,
-    make_signed_session,
-    raw,
-    raw_column,
-    session_form,
+from tests.base import make_session, make_signed_session
+from tests.builders import session_form
+from tests.pages import follow_messages
+from tests.records import raw, raw_column
+from tests.themes.helpers import (
+    DISMISSIVE_MOTHER,
+    SuggestTestCase,
+    engine_evidence,
+    risk_panel,
+    suggestion_ids,
 )
 from themes.models import Theme
-from themes.suggest import ThemeSuggestion, service, suggest
+from themes.suggest import ThemeSuggestion, service
 
 PROJECT_APPS = ["encryption", "themes", "clients", "therapy_sessions", "summaries", "audit"]
-DISMISSIVE_MOTHER = (
-    "She described her mother as dismissive whenever she phoned. At home she works "
-    "hard to please her partner and rarely says what she needs."
-)
 SUGGEST_CANARY = "marmoset-Ω4-перепёлка said her mother was dismissive"
 
 
@@ -55,34 +54,6 @@ def engine_also_suggesting(slug: str):
         return result
 
     return mock.patch.object(service, "suggest", fake)
-
-
-def engine_evidence(text: str, slug: str) -> list[str]:
-    """The phrases the suggestion engine quotes for a theme: what the pages must show, whatever
-    the engine's wording of the day."""
-    [found] = [item for item in suggest(text).themes if item.slug == slug]
-    assert found.evidence and all(phrase in text for phrase in found.evidence), found
-    return list(found.evidence)
-
-
-def suggestion_ids(page: str) -> list[str]:
-    """The theme ids of the suggestions shown on a session form or page (not the template the
-    page script clones, which has none)."""
-    page = re.sub(r"<template.*?</template>", "", page, flags=re.S)
-    return re.findall(r'class="suggestion [^"]*" data-theme-id="(\d+)"', page) + re.findall(
-        r'<form method="post" action="[^"]*/themes/accept/" class="suggestion .*?'
-        r'name="theme" value="(\d+)"',
-        page,
-        re.S,
-    )
-
-
-def risk_panel(page: str) -> str:
-    """The risk notices of a session form or page, without the page script's templates."""
-    found = re.search(
-        r'<div[^>]*id="risk-prompts"[^>]*>(.*?)</div>\s*(?:<template|</section|<p)', page, re.S
-    )
-    return found.group(1) if found else ""
 
 
 def select_of(page: str, name: str) -> str:
@@ -113,30 +84,6 @@ def accept_forms(page: str) -> list[dict[str, str]]:
         {name: value for name, value in hidden.findall(form) if name != "csrfmiddlewaretoken"}
         for form in forms
     ]
-
-
-class SuggestTestCase(PersonaTestCase):
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.people_pleasing = Theme.objects.get(slug="people-pleasing")
-        cls.shame = Theme.objects.get(slug="shame")
-        cls.bob_theme = Theme.objects.create(
-            owner=cls.bob,
-            slug=f"u{cls.bob.pk}-dismissive-mothers",
-            name="Bob's dismissive mothers",
-            category="attachment",
-        )
-
-    def suggest_json(self, text: str, user=None) -> dict:
-        self.sign_in(user or self.alice)
-        response = self.client.post(reverse("theme_suggest"), {"text": text})
-        self.assertEqual(response.status_code, 200)
-        self.assertEqual(response["Content-Type"], "application/json")
-        return response.json()
-
-    def suggested(self, text: str, user=None) -> dict[str, dict]:
-        return {item["slug"]: item for item in self.suggest_json(text, user)["themes"]}
 
 
 class SuggestEndpointTests(SuggestTestCase):

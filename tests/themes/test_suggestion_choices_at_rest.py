@@ -12,8 +12,8 @@ from django.urls import reverse
 from accounts.testing import sign_in_through_pages
 from sessions.models import TherapySession
 from tests.base import PASSWORD, make_client, make_session, make_therapist
+from tests.builders import session_form
 from tests.scanning import hits, raw_database_bytes
-from tests.sessions.helpers import session_form
 from themes.models import Theme
 from themes.suggest.service import excluded_theme_ids
 

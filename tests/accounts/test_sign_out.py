@@ -1,3 +1,5 @@
+"""Signing out: POST only, it ends the session and clears what the browser kept."""
+
 from django.urls import reverse
 
 from tests.base import PersonaTestCase
@@ -23,3 +25,13 @@ class SignOutTests(PersonaTestCase):
         response = self.client.get(reverse("logout"))
         self.assertEqual(response.status_code, 405)
         self.assertNotIn("Clear-Site-Data", response)
+
+    def test_signing_out_by_post_ends_the_session(self):
+        self.sign_in(self.alice)
+        self.assertEqual(self.client.get(reverse("dashboard")).status_code, 200)
+        response = self.client.post(reverse("logout"))
+        self.assertRedirects(response, reverse("login"), fetch_redirect_response=False)
+        after = self.client.get(reverse("client_list"))
+        self.assertRedirects(
+            after, f"{reverse('login')}?next=/clients/", fetch_redirect_response=False
+        )

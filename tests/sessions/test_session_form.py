@@ -1,89 +1,15 @@
-"""Logging and reading sessions as a therapist does it: the form, the note formats, themes,
-the client's timeline and the dashboard."""
+"""Logging and editing a session as a therapist does it: the new session form, the note formats
+(switching between them on the edit form), and themes (archived ones too)."""
 
-import datetime
-import re
-from html import unescape
-
-from django.test import TestCase
-from django.urls import resolve, reverse
-from django.utils import dateformat, timezone
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.testing import sign_in
 from sessions.models import FORMAT_SECTIONS, NoteFormat, TherapySession
-from tests.base import make_client, make_session, make_therapist
-from themes.models import Theme
-
-
-def as_browser_would_post(form) -> dict[str, str]:
-    """The fields of a rendered form, as a browser submits them untouched (hidden ones too)."""
-    data = {}
-    for bound in form:
-        value = bound.field.widget.format_value(bound.value())
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        data[bound.html_name] = "" if value is None else str(value)
-    return data
-
-
-def _badges(response) -> list[tuple[str, str]]:
-    """(theme name, intensity) of each theme badge on a session page, as shown, in order."""
-    html = response.content.decode()
-    found = re.findall(
-        r'class="badge theme-badge[^"]*"[^>]*>([^<]+)<span class="visually-hidden"> \((\w+)\)',
-        html,
-    )
-    return [(unescape(name), intensity) for name, intensity in found]
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-class SessionPagesTestCase(TestCase):
-    @classmethod
-    def setUpTestData(cls):
-        cls.dana = make_therapist("dana")
-        cls.client_obj = make_client(
-            cls.dana, full_name="Henrietta Lowestoft", date_of_birth=datetime.date(1990, 2, 14)
-        )
-        cls.rejection = Theme.objects.get(slug="maternal-rejection")
-        cls.pleasing = Theme.objects.get(slug="people-pleasing")
-        cls.guilt = Theme.objects.get(slug="guilt")
-
-    def setUp(self):
-        sign_in(self.client, self.dana)
-
-    def new_session_url(self) -> str:
-        return reverse("session_create", args=[self.client_obj.pk])
-
-    def session_post(self, **overrides) -> dict[str, str]:
-        data = {
-            "date": timezone.localdate().isoformat(),
-            "start_time": "10:00",
-            "duration_minutes": "50",
-            "session_type": "individual",
-            "modality": "video",
-            "note_format": "soap",
-            "mood_affect": "Tearful, then brighter",
-            "section_subjective": "Said her mother never once praised her.",
-            "section_objective": "Spoke quickly, avoided eye contact when describing the visit.",
-            "section_assessment": "Old rejection re-activated by the new baby.",
-            "risk_level": "moderate",
-            "risk_notes": "Passive thoughts, no plan; safety plan reviewed.",
-            "interventions": "Psychoeducation on attachment",
-            "plan": "Notice moments of self-criticism this week.",
-            f"theme_{self.rejection.pk}": "3",
-            f"theme_{self.pleasing.pk}": "1",
-        }
-        data.update(overrides)
-        return data
-
-    def log(self, **overrides) -> TherapySession:
-        response = self.client.post(self.new_session_url(), self.session_post(**overrides))
-        self.assertEqual(response.status_code, 302, getattr(response, "context", None))
-        return TherapySession.objects.get(pk=resolve(response["Location"]).kwargs["pk"])
+from tests.base import make_session
+from tests.builders import as_browser_would_post
+from tests.pages import messages_of
+from tests.sessions.helpers import SessionPagesTestCase, theme_badges
 
 
 class LogSessionTests(SessionPagesTestCase):
@@ -102,7 +28,7 @@ class LogSessionTests(SessionPagesTestCase):
         session = TherapySession.objects.get(client=self.client_obj)
         self.assertEqual(response.redirect_chain, [(session.get_absolute_url(), 302)])
         self.assertEqual(
-            _messages(response),
+            messages_of(response),
             [f"Session of {timezone.localdate():%d %b %Y} saved as a draft."],
         )
         self.assertEqual(session.status, "draft")
@@ -116,7 +42,7 @@ class LogSessionTests(SessionPagesTestCase):
         self.assertContains(response, "Moderate")
         self.assertContains(response, "Passive thoughts, no plan")
         self.assertEqual(
-            _badges(response),
+            theme_badges(response),
             [(self.rejection.name, "Central"), (self.pleasing.name, "Mentioned")],
         )
         self.assertNotContains(response, self.guilt.name)
@@ -131,95 +57,6 @@ class LogSessionTests(SessionPagesTestCase):
         self.assertEqual(session.theme_intensities(), {self.rejection.pk: 3, self.pleasing.pk: 1})
         self.assertEqual(session.risk_level, "moderate")
         self.assertEqual(session.duration_minutes, 50)
-
-    def test_the_client_timeline_lists_sessions_newest_first_with_format_risk_and_themes(self):
-        today = timezone.localdate()
-        earlier = today - datetime.timedelta(days=7)
-        self.log(
-            date=earlier.isoformat(),
-            note_format="narrative",
-            section_subjective="",
-            section_objective="",
-            section_assessment="",
-            section_narrative="A quieter session about work.",
-            risk_level="low",
-            **{f"theme_{self.pleasing.pk}": "", f"theme_{self.guilt.pk}": "2"},
-        )
-        self.log()
-        response = self.client.get(self.client_obj.get_absolute_url())
-        html = response.content.decode()
-        newest = dateformat.format(today, "D j M Y")
-        older = dateformat.format(earlier, "D j M Y")
-        self.assertLess(html.index(newest), html.index(older))
-        self.assertContains(response, "SOAP")
-        self.assertContains(response, "Free narrative")
-        self.assertContains(response, "Moderate")
-        self.assertContains(response, "Low")
-        self.assertContains(response, "Sessions <span")
-        self.assertContains(response, "(2)")
-        self.assertContains(response, '<span class="badge text-bg-warning">Draft</span>', count=2)
-        timeline = response.context["timeline"]
-        self.assertEqual([s.date for s, _ in timeline], [today, earlier])
-        self.assertEqual(
-            [[link.theme for link in links] for _, links in timeline],
-            [[self.rejection, self.pleasing], [self.rejection, self.guilt]],
-        )
-
-    def test_recurring_themes_count_the_sessions_that_touched_each_theme(self):
-        today = timezone.localdate()
-        earlier = today - datetime.timedelta(days=14)
-        self.log(date=earlier.isoformat(), **{f"theme_{self.pleasing.pk}": ""})
-        self.log()
-        response = self.client.get(self.client_obj.get_absolute_url())
-        counts = {
-            row["theme"]: (row["sessions"], row["last_seen"])
-            for row in response.context["theme_counts"]
-        }
-        self.assertEqual(counts, {self.rejection: (2, today), self.pleasing: (1, today)})
-        self.assertContains(response, "Recurring themes")
-        # Two sessions are too few for the recurring rule (at least 3): no badge yet.
-        self.assertEqual(
-            [row["recurring"] for row in response.context["theme_counts"]], [False] * 2
-        )
-        self.assertContains(response, "Sessions that touched each theme, of 2.")
-        html = response.content.decode()
-        section = html[html.index("Recurring themes</a>") :]
-        section = section[: section.index("</section>")]
-        self.assertIn(self.rejection.name, section)
-        self.assertIn('<span class="badge text-bg-secondary">2</span>', section)
-        self.assertIn('<span class="badge text-bg-secondary">1</span>', section)
-        self.assertIn(f"last {dateformat.format(today, 'j M Y')}", section)
-        self.assertLess(section.index(self.rejection.name), section.index(self.pleasing.name))
-
-    def test_the_dashboard_lists_the_session_and_the_client_seen_recently(self):
-        session = self.log()
-        response = self.client.get(reverse("dashboard"))
-        self.assertContains(response, session.get_absolute_url())
-        # Recent, seen, picker, and the unsigned-notes list (it is still a draft).
-        self.assertContains(response, "Henrietta Lowestoft", count=4)
-        self.assertEqual([s for s, _ in response.context["recent"]], [session])
-        self.assertEqual([row["session"] for row in response.context["unsigned"]], [session])
-        seen = response.context["recently_seen"]
-        self.assertEqual([(e["client"], e["count"]) for e in seen], [(self.client_obj, 1)])
-        html = response.content.decode()
-        seen_part = html[html.index("Seen in the last 30 days") :]
-        self.assertIn("Henrietta Lowestoft", seen_part)
-
-    def test_a_session_older_than_30_days_is_recent_but_not_seen_recently(self):
-        self.log(date=(timezone.localdate() - datetime.timedelta(days=45)).isoformat())
-        response = self.client.get(reverse("dashboard"))
-        self.assertEqual(len(response.context["recent"]), 1)
-        self.assertEqual(response.context["recently_seen"], [])
-        self.assertContains(response, "Nobody in the last 30 days")
-
-    def test_the_dashboard_shortcut_opens_the_new_session_form_for_the_chosen_client(self):
-        response = self.client.get(reverse("session_start"), {"client": self.client_obj.pk})
-        self.assertRedirects(response, self.new_session_url())
-
-    def test_the_dashboard_shortcut_without_a_client_asks_to_choose_one(self):
-        response = self.client.get(reverse("session_start"), follow=True)
-        self.assertEqual(response.redirect_chain, [(reverse("dashboard"), 302)])
-        self.assertEqual(_messages(response), ["Choose a client to log a session for."])
 
 
 class NoteFormatTests(SessionPagesTestCase):
@@ -346,7 +183,8 @@ class ArchivedThemeTests(SessionPagesTestCase):
         self.guilt.save()
         detail = self.client.get(session.get_absolute_url())
         self.assertEqual(
-            _badges(detail), [(self.guilt.name, "Explored"), (self.rejection.name, "Mentioned")]
+            theme_badges(detail),
+            [(self.guilt.name, "Explored"), (self.rejection.name, "Mentioned")],
         )
         edit_url = reverse("session_edit", args=[session.pk])
         response = self.client.get(edit_url)

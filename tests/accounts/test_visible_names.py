@@ -18,7 +18,7 @@ from accounts.models import Account
 from accounts.testing import sign_in
 from clients.models import Client
 from tests.base import PersonaTestCase, make_therapist
-from tests.security.test_bad_input import client_post
+from tests.builders import client_form, theme_form
 from themes.models import Theme
 
 ERROR = "Type a name that can be seen"
@@ -44,7 +44,7 @@ class ClientNameTests(PersonaTestCase):
     def test_an_invisible_full_name_is_refused_and_the_form_keeps_what_was_typed(self):
         for name in INVISIBLE:
             with self.subTest(name=repr(name)):
-                data = client_post(full_name=name)
+                data = client_form(full_name=name, email="ottilie@example.org")
                 response = self.client.post(reverse("client_create"), data)
                 self.assertEqual(response.status_code, 200)
                 self.assertTrue(response.context["form"].errors["full_name"][0].startswith(ERROR))
@@ -53,14 +53,14 @@ class ClientNameTests(PersonaTestCase):
         self.assertEqual(Client.objects.filter(therapist=self.alice).count(), 1)
 
     def test_an_invisible_preferred_name_is_refused_an_empty_one_is_not(self):
-        response = self.client.post(reverse("client_create"), client_post(preferred_name="\u200b"))
+        response = self.client.post(reverse("client_create"), client_form(preferred_name="\u200b"))
         self.assertIn("preferred_name", response.context["form"].errors)
-        response = self.client.post(reverse("client_create"), client_post(preferred_name=""))
+        response = self.client.post(reverse("client_create"), client_form(preferred_name=""))
         self.assertEqual(response.status_code, 302)
 
     def test_an_edit_to_an_invisible_name_is_refused(self):
         url = reverse("client_edit", args=[self.alice_client.pk])
-        response = self.client.post(url, client_post(full_name="\u200b"))
+        response = self.client.post(url, client_form(full_name="\u200b"))
         self.assertContains(response, ERROR)
         self.alice_client.refresh_from_db()
         self.assertNotEqual(self.alice_client.full_name, "\u200b")
@@ -68,13 +68,13 @@ class ClientNameTests(PersonaTestCase):
     def test_names_in_any_script_are_accepted(self):
         for name in VISIBLE:
             with self.subTest(name=name):
-                response = self.client.post(reverse("client_create"), client_post(full_name=name))
+                response = self.client.post(reverse("client_create"), client_form(full_name=name))
                 self.assertEqual(response.status_code, 302)
                 self.assertEqual(Client.objects.latest("created_at").full_name, name)
 
     def test_without_the_check_a_zero_width_space_is_a_name_negative_control(self):
         with mock.patch.object(names, "is_visible", return_value=True):
-            response = self.client.post(reverse("client_create"), client_post(full_name="\u200b"))
+            response = self.client.post(reverse("client_create"), client_form(full_name="\u200b"))
         self.assertEqual(response.status_code, 302)
 
 
@@ -85,7 +85,7 @@ class ThemeNameTests(PersonaTestCase):
     def test_an_invisible_theme_name_is_refused(self):
         for name in INVISIBLE:
             with self.subTest(name=repr(name)):
-                data = {"name": name, "category": "relational", "description": "Kept."}
+                data = theme_form(name=name, description="Kept.", active=None)
                 response = self.client.post(reverse("theme_create"), data)
                 self.assertEqual(response.status_code, 200)
                 self.assertIn("name", response.context["form"].errors)

@@ -1,4 +1,5 @@
-"""Password rules, through the password change form a therapist uses."""
+"""The password change page, and the password rules through it: length, common passwords, any
+script; stored as Argon2."""
 
 from django.contrib.auth import get_user_model
 from django.test import override_settings
@@ -76,3 +77,45 @@ class HashingTests(PersonaTestCase):
             self.assertRedirects(response, reverse("password_change_done"))
             stored = get_user_model().objects.get(pk=self.alice.pk).password
         self.assertTrue(stored.startswith("argon2$argon2id$"), stored[:20])
+
+
+class PasswordChangePageTests(PersonaTestCase):
+    def test_password_change_page_shows_a_crispy_form(self):
+        self.sign_in(self.alice)
+        response = self.client.get(reverse("password_change"))
+        self.assertEqual(response.status_code, 200)
+        for name in ("old_password", "new_password1", "new_password2"):
+            self.assertContains(response, f'id="div_id_{name}"')
+        self.assertContains(response, "form-control")
+
+    def test_changing_the_password_works_and_the_old_one_stops_working(self):
+        self.sign_in(self.alice)
+        new_password = "another-long-test-password-2027"
+        response = self.client.post(
+            reverse("password_change"),
+            {
+                "old_password": PASSWORD,
+                "new_password1": new_password,
+                "new_password2": new_password,
+            },
+            follow=True,
+        )
+        self.assertEqual(response.redirect_chain[-1][0], reverse("password_change_done"))
+        self.assertContains(response, "Password changed")
+        self.client.post(reverse("logout"))
+        self.assertFalse(password_works("alice", PASSWORD))
+        self.assertTrue(password_works("alice", new_password))
+
+    def test_changing_the_password_with_a_wrong_old_password_shows_an_error(self):
+        self.sign_in(self.alice)
+        response = self.client.post(
+            reverse("password_change"),
+            {
+                "old_password": "not-it",
+                "new_password1": "another-long-test-password-2027",
+                "new_password2": "another-long-test-password-2027",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Your old password was entered incorrectly")
+        self.assertTrue(password_works("alice", PASSWORD))

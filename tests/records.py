@@ -1,0 +1,62 @@
+"""The database as stored, below the models: raw SQL, a primary key or one column as the
+database holds it, and the signed-note triggers taken away (as someone with the database
+owner's rights could, to tamper)."""
+
+from contextlib import contextmanager
+
+from django.db import connection
+
+from sessions.models import TherapySession
+
+
+def db_pk(model, pk):
+    """A primary key as the database stores it (SQLite keeps UUIDs as 32 hex digits)."""
+    return model._meta.pk.get_db_prep_value(pk, connection)
+
+
+def raw(sql: str, params=()) -> list[tuple]:
+    """The rows of ``sql`` run through the app's connection (none for a write)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params or ()))
+        return cursor.fetchall() if cursor.description else []
+
+
+def raw_column(model, column: str, pk) -> bytes:
+    """The stored bytes of one column of one row, as the database holds them."""
+    table = model._meta.db_table
+    (value,) = raw(f"SELECT {column} FROM {table} WHERE id = %s", [db_pk(model, pk)])[0]  # noqa: S608
+    return bytes(value)
+
+
+@contextmanager
+def immutability_triggers_off():
+    """Take the signed-note triggers away, as someone with the database's owner rights could,
+    and put the same triggers back (their current definitions, whatever migration made them)."""
+    tables = [TherapySession._meta.db_table, "therapy_sessions_addendum"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name IN (%s, %s) AND name LIKE 'therapy_%%'",
+                tables,
+            )
+            saved = cursor.fetchall()
+            for name, _sql in saved:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        else:
+            # Deferred foreign-key checks of the test's transaction would block the ALTER.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in tables:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                for _name, sql in saved:
+                    cursor.execute(sql)
+            else:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
