@@ -16,11 +16,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# `make run PORT=8010` when 8000 is taken.
+PORT ?= 8000
+
 run: install
 	$(PY) -m config.devsetup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The production configuration tried locally (docs/deploy.md): DEBUG off, compressed static
 # files from collectstatic, gunicorn (config/gunicorn.conf.py) on 127.0.0.1:$PORT (8000 unless
@@ -35,12 +38,18 @@ serve: install
 	$(SERVE_ENV) $(PY) manage.py migrate --noinput
 	$(SERVE_ENV) $(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
 
+# The suite runs on TEST_WORKERS xdist workers ("auto": one more than the cores; tests/conftest.py
+# says how the work is split, each worker has its own test database), under branch coverage of
+# every app: the total is printed, and the run fails below [tool.coverage.report] fail_under in
+# pyproject.toml (`.venv/bin/coverage report -m` afterwards lists what was missed).
+TEST_WORKERS ?= auto
+
 test: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --cov --cov-report=
 
 bench: install
 	@$(PY) bench/run.py

@@ -39,8 +39,8 @@ def seed(out: str, therapists: int, clients: int, sessions: int) -> None:
     from django.contrib.auth import get_user_model
 
     from accounts.testing import totp_device
-    from clients.demo.generator import BENCH_PASSWORD, seed_bench_therapists
     from clients.models import Client
+    from demo.generator import BENCH_PASSWORD, seed_bench_therapists
 
     report = seed_bench_therapists(
         therapists=therapists, clients=clients, sessions=sessions, seed=1

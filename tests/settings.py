@@ -1,7 +1,9 @@
 """Test settings: fixed test-only keys, a file-backed SQLite test database (so that tests can
 scan the raw file for plaintext), and fast password hashing."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -31,7 +33,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# One directory per process: each xdist worker (and each subprocess a test starts) has its own,
+# removed when the process ends. A TEST_DB_DIR given in the environment is the caller's to keep.
 TEST_DB_DIR = Path(os.environ.get("TEST_DB_DIR") or tempfile.mkdtemp(prefix="therapy-notes-"))
+if not os.environ.get("TEST_DB_DIR"):
+    atexit.register(shutil.rmtree, TEST_DB_DIR, ignore_errors=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `manage.py check` and `makemigrations --check` under these settings open the default
     # database: keep it in the temp dir too, so `make test` never leaves an empty db.sqlite3

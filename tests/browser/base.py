@@ -105,6 +105,23 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
 
 
+def require_browser():
+    """Playwright's sync_playwright, if chromium and playwright are there; otherwise the test
+    class is skipped, or fails when $REQUIRE_BROWSER_TESTS is set."""
+    if not chromium_available():
+        reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER_TESTS"):
+            raise RuntimeError(reason + "; REQUIRE_BROWSER_TESTS is set")
+        raise SkipTest(reason)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - playwright is a dev dependency
+        if os.environ.get("REQUIRE_BROWSER_TESTS"):
+            raise
+        raise SkipTest(f"playwright is not installed: {exc}") from None
+    return sync_playwright
+
+
 def totp_code_from_secret(secret_text: str, *, step_offset: int = 0) -> str:
     """What an authenticator app shows for the base32 secret printed on the set-up page."""
     compact = "".join(secret_text.split()).upper()
@@ -135,17 +152,9 @@ class BrowserTestCase(StaticLiveServerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not chromium_available():
-            reason = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-            if os.environ.get("REQUIRE_BROWSER_TESTS"):
-                raise RuntimeError(reason + "; REQUIRE_BROWSER_TESTS is set")
-            raise SkipTest(reason)
-        try:
-            from playwright.sync_api import expect, sync_playwright
-        except ImportError as exc:  # pragma: no cover - playwright is a dev dependency
-            if os.environ.get("REQUIRE_BROWSER_TESTS"):
-                raise
-            raise SkipTest(f"playwright is not installed: {exc}") from None
+        sync_playwright = require_browser()
+        from playwright.sync_api import expect
+
         # Sync Playwright runs an event loop in this thread; the ORM calls the tests make
         # between browser steps are synchronous and safe.
         cls._async_unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")

@@ -6,6 +6,7 @@ import datetime
 import threading
 from unittest import mock
 
+import pytest
 from django.db import connections
 from django.test import TransactionTestCase
 from django.urls import reverse
@@ -19,6 +20,7 @@ from sessions.models import TherapySession
 from tests.base import make_client, make_therapist
 
 
+@pytest.mark.slow  # started first on a worker (tests/conftest.py)
 class StaleReadTests(TransactionTestCase):
     serialized_rollback = True
 

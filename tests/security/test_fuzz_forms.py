@@ -32,6 +32,7 @@ from http.cookies import SimpleCookie
 from unittest import mock
 from urllib.parse import quote_plus
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.signals import got_request_exception
 from django.http import QueryDict
@@ -830,6 +831,7 @@ def _is_id(text: str) -> bool:
     return True
 
 
+@pytest.mark.slow  # started first on a worker (tests/conftest.py)
 class OversizedIntegerTests(FuzzTestCase):
     """Issue 13, item 4: every integer field of every form (a field whose valid value is a
     number) gets each of OVERSIZED, alone and with the words of the form blanked (so that the

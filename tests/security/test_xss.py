@@ -10,6 +10,7 @@ import uuid
 from unittest import mock
 
 import pypdf
+import pytest
 from django.template import Context, Template
 from django.test import TestCase
 from django.urls import reverse
@@ -42,6 +43,7 @@ BASE_PAGE = (
 )
 
 
+@pytest.mark.slow  # started first on a worker (tests/conftest.py)
 class StoredXSSTests(TestCase):
     """One therapist whose record holds the corpus in every field; every page rendered."""
 

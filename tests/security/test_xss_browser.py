@@ -6,11 +6,10 @@ inline handlers and styles. The page gets an init script recording ``__xss`` cal
 violations; dialogs and off-site requests are recorded too. A CSP violation counts as a
 failure of escaping: the payload reached the DOM as code and only the policy stopped it.
 
-Needs /usr/bin/chromium (CI installs it; Playwright never downloads a browser).
+Needs /usr/bin/chromium (CI installs it; Playwright never downloads a browser): skipped without
+it, failing instead when $REQUIRE_BROWSER_TESTS is set (tests/browser/base.py).
 """
 
-import os
-import shutil
 import unittest
 
 from django.conf import settings
@@ -20,20 +19,10 @@ from django.urls import reverse
 from accounts.testing import sign_in
 
 from ..base import make_therapist
-from ..browser.base import BrowserTestCase
+from ..browser.base import CHROMIUM, CHROMIUM_ARGS, BrowserTestCase, require_browser
 from .xss_payloads import MARKER_RE
 from .xss_world import CORPUS, build_world, pack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 INIT_SCRIPT = """
 window.__xss_hits = [];
 window.__csp = [];
@@ -57,19 +46,6 @@ POKE_SCRIPT = """
 COLLECT_SCRIPT = "() => ({hits: window.__xss_hits || [], csp: window.__csp || []})"
 
 
-def _playwright():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the dev dependencies include it
-        return None
-    return sync_playwright
-
-
-@unittest.skipUnless(
-    shutil.which(CHROMIUM) or os.path.exists(CHROMIUM),
-    f"Chromium is not installed at {CHROMIUM} (CI installs it: apt-get install chromium)",
-)
-@unittest.skipIf(_playwright() is None, "playwright is not installed")
 class BrowserXSSTests(BrowserTestCase):
     """The shared browser harness: chromium per class, and the test data (built-in themes,
     content types) restored after each test's flush, whatever ran before."""
@@ -227,17 +203,13 @@ class BrowserXSSTests(BrowserTestCase):
             self.visit(name, f"{reverse(route)}?{urlencode(params)}")
 
 
-@unittest.skipUnless(
-    shutil.which(CHROMIUM) or os.path.exists(CHROMIUM),
-    f"Chromium is not installed at {CHROMIUM}",
-)
-@unittest.skipIf(_playwright() is None, "playwright is not installed")
 class BrowserCheckNegativeControls(unittest.TestCase):
     """The browser check notices a payload that runs, and one that only CSP stopped."""
 
     @classmethod
     def setUpClass(cls):
-        cls.pw = _playwright()().start()
+        # Skipped without chromium, failing instead when $REQUIRE_BROWSER_TESTS is set.
+        cls.pw = require_browser()().start()
         cls.browser = cls.pw.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

@@ -4,6 +4,7 @@ autosave never overwrites a newer one, and two editors never silently overwrite 
 import re
 import uuid
 
+import pytest
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -553,6 +554,7 @@ class TwoEditorsMachine(RuleBasedStateMachine):
         assert note.note.get("subjective") == self.saved_text
 
 
+@pytest.mark.slow  # started first on a worker (tests/conftest.py)
 class TwoEditorsTests(PersonaTestCase):
     def test_two_editors_never_overwrite_each_other_and_late_autosaves_never_win(self):
         sign_in(self.client, self.alice)
