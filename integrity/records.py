@@ -32,6 +32,23 @@ class SealedRecord:
     save.alters_data = True
 
 
+def _joined(instances, selected) -> list:
+    """The related instances a select_related query loaded along with ``instances`` (a nested
+    dict of field names, or True for Django's "every non-null foreign key")."""
+    if not selected:
+        return []
+    found = []
+    for instance in instances:
+        cache = instance._state.fields_cache
+        names = selected.items() if isinstance(selected, dict) else ((n, True) for n in cache)
+        for name, deeper in names:
+            related = cache.get(name)
+            if isinstance(related, models.Model):
+                found.append(related)
+                found += _joined([related], deeper if isinstance(deeper, dict) else None)
+    return found
+
+
 class SealedQuerySet(models.QuerySet):
     def _fetch_all(self):
         # The rows of a list are checked against the ledger together, in two queries, rather
@@ -39,7 +56,10 @@ class SealedQuerySet(models.QuerySet):
         fresh = self._result_cache is None
         super()._fetch_all()
         if fresh and self._iterable_class is ModelIterable and self._result_cache:
-            check.check_loaded(self._result_cache, as_loaded=True)
+            # With the rows the query joined in (select_related: each note's client), which
+            # would otherwise be checked one at a time when first decrypted.
+            loaded = [*self._result_cache, *_joined(self._result_cache, self.query.select_related)]
+            check.check_loaded(loaded, as_loaded=True)
 
     def update(self, **kwargs):
         with transaction.atomic(using=self.db):
