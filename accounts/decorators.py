@@ -14,6 +14,14 @@ def practice_admin_allowed(view):
     return view
 
 
+def secret_address(view):
+    """The address itself is the key (the calendar feed): the view ignores who is signed in.
+    The account checks never act on it, so that no redirect puts the address in ``next``
+    and it never counts as activity."""
+    view.secret_address = True
+    return view
+
+
 def keeps_idle_clock(view):
     """Requests to this view do not count as activity (the page asking how long is left)."""
     view.keeps_idle_clock = True

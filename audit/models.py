@@ -31,6 +31,16 @@ class Action(models.TextChoices):
     ACCOUNT_DEACTIVATED = "account_deactivated", "Deactivated account"
     ACCOUNT_REACTIVATED = "account_reactivated", "Reactivated account"
     TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor sign-in"
+    CREATE_APPOINTMENT = "create_appointment", "Made appointment"
+    EDIT_APPOINTMENT = "edit_appointment", "Changed appointment"
+    VIEW_APPOINTMENT = "view_appointment", "Viewed appointment"
+    APPOINTMENT_STATUS = "appointment_status", "Set appointment status"
+    FEED_FETCHED = "feed_fetched", "Fetched calendar feed"
+    FEED_RENEWED = "feed_renewed", "Made calendar feed address"
+    FEED_REVOKED = "feed_revoked", "Turned off calendar feed"
+    CALENDAR_IMPORTED = "calendar_imported", "Imported calendar"
+    PRINT_SESSION = "print_session", "Printed session"
+    EDIT_WRITING_AID = "edit_writing_aid", "Changed note template or snippet"
 
 
 class Outcome(models.TextChoices):

@@ -15,6 +15,9 @@ BENCHMARKS = [
     "bench.bench_search",
     "bench.bench_summary",
     "bench.bench_integrity",
+    "bench.bench_calendar_feed",
+    "bench.bench_calendar_import",
+    "bench.bench_dashboard",
     "bench.loadtest",  # gunicorn under 20 therapists, SQLite and PostgreSQL
     "bench.crashtest",  # SIGKILL mid-write, 50 runs per database
 ]

@@ -47,6 +47,8 @@ forwarded_allow_ips = env.get("FORWARDED_ALLOW_IPS") or ""
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# The calendar feed's address is its secret: logged as /calendar/[secret].ics.
+logger_class = "config.gunicorn_logging.RedactingLogger"
 
 # Request limits: a note is at most NOTE_MAX_CHARS; headers and request lines stay small.
 limit_request_line = 8190

@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "integrity",
     "themes",
     "clients",
+    "appointments",
     "sessions.apps.TherapySessionsConfig",
+    "writing",
     "summaries",
     "search",
     "audit",
@@ -304,9 +306,32 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # (plus a traceback on errors, without local variables). Error e-mails (mail_admins) are off:
 # ADMINS is empty. Should they be turned on, SafeExceptionReporterFilter hides the POST values
 # and local variables of the views marked sensitive_post_parameters / sensitive_variables.
+# The calendar feed's secret never reaches a log (config/log_filters.py): filtered where the
+# records that name a request's path are made, and again by the handlers.
+_HIDE_FEED_SECRET = ["hide_feed_secret"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hide_feed_secret": {"()": "config.log_filters.HideFeedSecret"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": _HIDE_FEED_SECRET},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": _HIDE_FEED_SECRET,
+        },
+    },
+    "loggers": {
+        name: {"filters": _HIDE_FEED_SECRET}
+        for name in ("django.request", "django.security.csrf", "encryption.integrity")
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

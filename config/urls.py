@@ -13,6 +13,12 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
+    path("appointments/import/", include("appointments.import_urls")),
+    path("appointments/", include("appointments.urls")),
+    # The calendar feed's page (appointments/feed/) and its address (calendar/<token>.ics).
+    path("", include("appointments.feed_urls")),
+    # The note of an appointment is the sessions app's: it sits above appointments.
+    path("appointments/<uuid:pk>/note/", include("sessions.appointment_urls")),
     path("clients/", include("clients.urls")),
     # Pages under a client's or a note's address that belong to an app above clients or
     # sessions in the dependency order (docs/architecture.md): erasure is a write to the
@@ -22,6 +28,7 @@ urlpatterns = [
     path("sessions/<uuid:pk>/themes/", include("themes.note_urls")),
     path("themes/", include("themes.urls")),
     path("search/", include("search.urls")),
+    path("writing/", include("writing.urls")),
     path("summaries/", include("summaries.urls")),
     path("", include("sessions.urls")),
 ]

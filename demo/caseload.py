@@ -7,10 +7,13 @@ checked before anything is written, so that a bad file seeds nothing.
 import datetime
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from appointments import clock
+from appointments.models import Appointment
 from clients.models import Client, ClientStatus
 from clients.services import create_client
 from sessions.links import ThemeLink, stored_links
@@ -19,7 +22,8 @@ from sessions.services import import_sessions
 from themes.models import Theme
 
 from .datafiles import DemoDataError
-from .stories import load_stories, load_therapist
+from .schedule import book_client, book_today, day_shift, load_diary, settle
+from .stories import load_stories, load_therapist, story_names
 
 
 @dataclass
@@ -31,6 +35,7 @@ class DemoReport:
     seeded: bool
     clients: int
     sessions: int
+    appointments: int = 0
 
 
 def shift_to_weekday(day: datetime.date) -> datetime.date:
@@ -100,6 +105,22 @@ def _build_sessions(
     return rows
 
 
+def _shifted(story: dict, days: int) -> dict:
+    """The story with every date ``days`` further back (fewer when negative)."""
+    sessions = [
+        {**session, "days_ago": session["days_ago"] + days} for session in story["sessions"]
+    ]
+    return {**story, "intake_days_ago": story["intake_days_ago"] + days, "sessions": sessions}
+
+
+def _install_writing_aids(user) -> None:
+    """The starter templates and snippets, when the writing app is installed."""
+    if apps.is_installed("writing"):
+        from writing.services import install_starters
+
+        install_starters(user)
+
+
 def _sign_like_a_clinician(rows: list[TherapySession], user, *, unsigned_latest: bool) -> None:
     """Notes are signed the evening after the session; the newest one of the first client is
     left as a draft so the dashboard shows an unsigned note."""
@@ -111,14 +132,23 @@ def _sign_like_a_clinician(rows: list[TherapySession], user, *, unsigned_latest:
         )
 
 
-def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
-    """Create the ``demo`` therapist and the hand-written caseload, unless already there."""
-    today = today or timezone.localdate()
+def seed_demo_therapist(
+    *, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> DemoReport:
+    """Create the ``demo`` therapist, the hand-written caseload and its diary (the appointments
+    around ``today``, settled as of ``now``), unless the therapist already has clients."""
+    if now is None:
+        now = timezone.now() if today is None else clock.aware(today, timezone.localtime().time())
+    today = today or timezone.localdate(now)
     theme_ids = dict(Theme.objects.values_list("slug", "pk"))
     if not theme_ids:
         raise DemoDataError("The theme taxonomy is missing: run `manage.py migrate` first.")
     therapist = load_therapist()
     stories = load_stories(theme_ids)
+    names = story_names()
+    diary = load_diary(
+        [name for name, story in zip(names, stories, strict=True) if story["status"] == "active"]
+    )
     User = get_user_model()
     username, password = therapist["username"], therapist["password"]
     with transaction.atomic():
@@ -145,8 +175,14 @@ def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
         if Client.objects.filter(therapist=user).exists():
             report.clients = Client.objects.filter(therapist=user).count()
             report.sessions = TherapySession.objects.filter(client__therapist=user).count()
+            report.appointments = Appointment.objects.for_therapist(user).count()
             return report
-        for story in stories:
+        clients = {}
+        for name, story in zip(names, stories, strict=True):
+            slot = diary.slots.get(name)
+            if slot is not None:
+                shift = day_shift(slot.weekday, story["sessions"][-1]["days_ago"], today)
+                story = _shifted(story, shift)
             last = story["sessions"][-1]
             discharged = story["status"] == ClientStatus.DISCHARGED
             client = create_client(
@@ -158,10 +194,17 @@ def seed_demo_therapist(*, today: datetime.date | None = None) -> DemoReport:
                     **story["client"],
                 ),
             )
+            clients[name] = client
             rows = _build_sessions(story, client, theme_ids, today)
-            _sign_like_a_clinician(rows, user, unsigned_latest=story is stories[0])
+            if slot is not None:
+                book_client(therapist=user, client=client, rows=rows, slot=slot, today=today)
+            _sign_like_a_clinician(rows, user, unsigned_latest=name == names[0])
             import_sessions(sessions=rows)
             report.clients += 1
             report.sessions += len(rows)
+        book_today(therapist=user, clients=clients, extras=diary.today, today=today)
+        settle(therapist=user, clients=clients, diary=diary, today=today, now=now)
+        report.appointments = Appointment.objects.for_therapist(user).count()
+        _install_writing_aids(user)
         report.seeded = True
     return report

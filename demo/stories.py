@@ -18,7 +18,10 @@ Dates are offsets in days back from today, so that the demo always looks current
 falls on a Saturday moves back to the Friday before, one on a Sunday forward to the Monday after
 (``demo.caseload.shift_to_weekday``). Sessions are therefore at least two days apart (two dates
 a day apart could land on the same Monday) and at least a day ago (a Sunday moved forward is
-then never later than today).
+then never later than today). An active client's dates are first moved back or forward by the
+same few days (at most three) so that the last session falls on the client's weekday in
+``data/schedule.toml`` (``demo.schedule.day_shift``); its latest sessions then record
+appointments of that client's series.
 
 Long texts are multi-line strings whose lines end in a backslash (the line break and the next
 line's indentation are not part of the text); a blank line is a paragraph break. A single line
@@ -113,6 +116,12 @@ def load_stories(theme_slugs: Collection[str], directory: Path | None = None) ->
             raise DemoDataError(f"{display_path(path)}: {exc}") from None
         stories.append(story)
     return stories
+
+
+def story_names(directory: Path | None = None) -> list[str]:
+    """The story files' names without ``.toml``, in the order ``load_stories`` reads them."""
+    directory = directory or STORIES_DIR
+    return [path.stem for path in sorted(directory.glob("*.toml"))]
 
 
 def check_story(story: dict, theme_slugs: Collection[str]) -> None:

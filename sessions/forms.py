@@ -3,9 +3,11 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
+from appointments.models import Appointment
 from clients.models import Client
 from encryption.validators import validate_plain_text
 
@@ -90,6 +92,8 @@ class SessionForm(forms.ModelForm):
     # Ids of the theme suggestions dismissed on this note, space-separated (the page script
     # adds to it), so that they are not offered again after a reload, a restore or an edit.
     dismissed_themes = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The appointment a new note records (the dashboard's *Write note*), kept through autosave.
+    appointment = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, client, fields_dropped: int = 0, **kwargs):
         given_initial = kwargs.get("initial") or {}
@@ -207,6 +211,30 @@ class SessionForm(forms.ModelForm):
         """The dismissed suggestions as submitted (or as stored), valid or not."""
         return parse_theme_ids(self["dismissed_themes"].value() or "")
 
+    def clean_appointment(self) -> Appointment | None:
+        """A new note's appointment: one of this client's, without a note yet. An edited note
+        keeps the one it has, whatever is posted."""
+        if not self.instance._state.adding:
+            return self.instance.appointment
+        value = (self.cleaned_data.get("appointment") or "").strip()
+        if not value:
+            return None
+        try:
+            appointment = Appointment.objects.filter(client=self.client, pk=value).first()
+        except ValidationError:
+            appointment = None
+        if appointment is None:
+            raise forms.ValidationError(
+                "The appointment this note was started from is not one of this client's. "
+                "Start the note again from the dashboard."
+            )
+        if TherapySession.objects.filter(appointment=appointment).exists():
+            raise forms.ValidationError(
+                "That appointment already has a note: open it from the dashboard or the "
+                "schedule. What you typed is kept as an autosaved draft."
+            )
+        return appointment
+
     def clean_version(self):
         version = self.cleaned_data.get("version")
         if not self.instance._state.adding and version is None:
@@ -258,6 +286,15 @@ class SessionForm(forms.ModelForm):
         next_appointment = cleaned.get("next_appointment")
         if start and next_appointment and next_appointment.date() < start:
             self.add_error("next_appointment", "The next appointment is before this session.")
+        elif (
+            start
+            and next_appointment
+            and next_appointment.date() > start + datetime.timedelta(days=LATEST_FUTURE_DAYS)
+        ):
+            self.add_error(
+                "next_appointment",
+                "The next appointment is more than a year after this session: check the year.",
+            )
         if self.fields_dropped:
             self.add_error(
                 None,
@@ -288,6 +325,8 @@ class SessionForm(forms.ModelForm):
             if name.startswith(THEME_FIELD_PREFIX) and self.cleaned_data.get(name)
         )
         session.dismissed_themes = self.cleaned_data.get("dismissed_themes") or []
+        if session._state.adding:
+            session.appointment = self.cleaned_data.get("appointment")
         if commit:
             raise ValueError("Notes are written by sessions.services: save(commit=False).")
         return session
@@ -402,6 +441,16 @@ class AddendumForm(forms.Form):
         max_length=100_000,
         validators=[validate_plain_text],
         help_text="Dated and signed with your name when you add it. It cannot be changed later.",
+    )
+    # Posted only by the confirmation step's button (the same step as signing a note): an
+    # addendum is signed as it is added, so it is never added without it.
+    confirm = forms.BooleanField(
+        required=True,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Confirm that the addendum is complete: it is signed as it is added, "
+            "and cannot be changed afterwards."
+        },
     )
 
 

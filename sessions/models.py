@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments.models import Appointment, Modality
 from audit.keys import record_seal_key
 from clients.models import Client
 from encryption.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
@@ -35,12 +36,6 @@ class SessionType(models.TextChoices):
     COUPLE = "couple", "Couple"
     FAMILY = "family", "Family"
     GROUP = "group", "Group"
-
-
-class Modality(models.TextChoices):
-    IN_PERSON = "in_person", "In person"
-    VIDEO = "video", "Video"
-    PHONE = "phone", "Phone"
 
 
 class NoteFormat(models.TextChoices):
@@ -169,6 +164,12 @@ class TherapySession(SealedRecord, models.Model):
     modality = models.CharField(max_length=12, choices=Modality, default=Modality.IN_PERSON)
     note_format = models.CharField(max_length=12, choices=NoteFormat, default=NoteFormat.SOAP)
     next_appointment = models.DateTimeField(null=True, blank=True)
+    # The appointment this note records (one note per appointment; a note logged without one
+    # has none). RESTRICT: an appointment with a note is never deleted, except with the whole
+    # record of its client. Not part of the signed content: it is the schedule's link.
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.RESTRICT, null=True, blank=True, related_name="notes"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     status = models.CharField(max_length=8, choices=NoteStatus, default=NoteStatus.DRAFT)
@@ -212,6 +213,11 @@ class TherapySession(SealedRecord, models.Model):
                 condition=models.Q(duration_minutes__gte=1)
                 & models.Q(duration_minutes__lte=MAX_DURATION_MINUTES),
                 name="session_duration_in_range",
+            ),
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(appointment__isnull=False),
+                name="one_note_per_appointment",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="draft")

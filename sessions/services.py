@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from appointments import services as appointment_services
 from clients import services as client_services
 
 from .links import ThemeLink
@@ -66,6 +67,10 @@ def _written(session: TherapySession, change: Change) -> None:
     )
 
 
+class AppointmentTaken(Exception):
+    """Another note was saved for the same appointment first (two tabs, a double submit)."""
+
+
 class SaveResult(Enum):
     SAVED = "saved"
     CONFLICT = "conflict"
@@ -76,14 +81,46 @@ class SaveResult(Enum):
 def create_session(*, session: TherapySession, client) -> TherapySession:
     """Save a new note (a draft) for ``client``, built by the session form."""
     session.client = client
-    session.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            session.save(force_insert=True)
+    except IntegrityError:
+        taken = TherapySession.objects.filter(appointment_id=session.appointment_id)
+        if session.appointment_id is not None and taken.exists():
+            raise AppointmentTaken from None
+        raise
+    if session.appointment_id is not None:
+        appointment_services.mark_attended(appointment=session.appointment)
+    _book_next(session)
     _written(session, Change.CREATED)
     return session
+
+
+def _book_next(session: TherapySession, *, before=None) -> None:
+    """A note's "next appointment" is in the schedule: booked, or moved from the time the note
+    said before (``before``)."""
+    if session.next_appointment is None or session.next_appointment == before:
+        return
+    client = session.client
+    appointment_services.book_next(
+        therapist=client.therapist,
+        client=client,
+        start=session.next_appointment,
+        details=appointment_services.Details(
+            duration_minutes=session.duration_minutes, modality=session.modality
+        ),
+        replacing=before,
+    )
 
 
 @transaction.atomic
 def save_draft_session(*, session: TherapySession, expected_version: int) -> SaveResult:
     """Write an edited draft if nobody saved it since ``expected_version`` was read."""
+    before = (
+        TherapySession.objects.filter(pk=session.pk)
+        .values_list("next_appointment", flat=True)
+        .first()
+    )
     written = _update_where(
         session,
         SESSION_CONTENT_FIELDS,
@@ -93,6 +130,7 @@ def save_draft_session(*, session: TherapySession, expected_version: int) -> Sav
     )
     if written:
         session.version = expected_version + 1
+        _book_next(session, before=before)
         _written(session, Change.EDITED)
         return SaveResult.SAVED
     current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
@@ -118,6 +156,29 @@ def sign_session(*, session: TherapySession, signer, expected_version: int) -> S
         return SaveResult.SAVED
     current = TherapySession.objects.filter(pk=session.pk).values_list("status", flat=True).first()
     return SaveResult.SIGNED if current == NoteStatus.SIGNED else SaveResult.CONFLICT
+
+
+@transaction.atomic
+def save_and_sign_session(
+    *, session: TherapySession, client, signer, expected_version: int | None = None
+) -> SaveResult:
+    """The note form's *Save and sign*: save the note the form built (a new one when
+    ``expected_version`` is None, else an edited draft) and sign it, in one transaction, so
+    that both happen or neither does."""
+    if expected_version is None:
+        create_session(session=session, client=client)
+    else:
+        saved = save_draft_session(session=session, expected_version=expected_version)
+        if saved is not SaveResult.SAVED:
+            return saved
+    # Sealed as stored, exactly as signing a saved draft from its page does.
+    stored = TherapySession.objects.get(pk=session.pk)
+    signed = sign_session(session=stored, signer=signer, expected_version=stored.version)
+    if signed is not SaveResult.SAVED:
+        transaction.set_rollback(True)
+        return signed
+    session.refresh_from_db()
+    return SaveResult.SAVED
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,7 +15,8 @@ from audit.services import log_event
 from clients.models import Client, ClientStatus
 from integrity.check import check_children
 
-from . import services
+from . import schedule, services, signing
+from .form_aids import form_aids
 from .forms import (
     AddendumForm,
     AutosaveForm,
@@ -26,9 +28,16 @@ from .forms import (
 )
 from .links import Intensity, parse_theme_ids
 from .models import SessionDraft, TherapySession
+from .previous import previous_session
+from .starting import booked_next, initial_for_new_note, with_appointment
 from .tagging import Suggestions, note_themes
 
 RECENT_SESSIONS = 10
+APPOINTMENT_TAKEN = (
+    "A note for this appointment was saved a moment ago (another tab or a second click): "
+    "nothing was saved here, and what you typed is kept as an autosaved draft. Open that note "
+    "from the dashboard."
+)
 RECENTLY_SEEN_DAYS = 30
 
 
@@ -38,34 +47,44 @@ def _sessions(request: HttpRequest):
 
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
-    sessions = _sessions(request)
-    latest = list(sessions[:RECENT_SESSIONS])
+    # Every client is loaded (checked against the ledger and decrypted) once, and each list
+    # below takes its clients from here rather than joining them in again.
+    clients = {client.pk: client for client in Client.objects.for_therapist(request.user)}
+    sessions = TherapySession.objects.for_therapist(request.user)
+    latest = _with_clients(sessions[:RECENT_SESSIONS], clients)
     recent = list(zip(latest, note_themes().shown(latest, request.user), strict=True))
     today = timezone.localdate()
     since = today - datetime.timedelta(days=RECENTLY_SEEN_DAYS)
-    seen = {}
-    for session in sessions.filter(date__gte=since, date__lte=today):
-        entry = seen.setdefault(session.client_id, {"client": session.client, "count": 0})
-        entry["count"] += 1
+    counts = (
+        sessions.filter(date__gte=since, date__lte=today)
+        .order_by()
+        .values("client_id")
+        .annotate(count=Count("pk"))
+        .values_list("client_id", "count")
+    )
+    seen = [{"client": clients[pk], "count": count} for pk, count in counts if pk in clients]
     overdue_before = today - datetime.timedelta(days=settings.DRAFT_OVERDUE_DAYS)
     unsigned = [
         {"session": s, "overdue": s.date < overdue_before}
-        for s in sessions.drafts().order_by("date", "start_time")
+        for s in _with_clients(sessions.drafts().order_by("date", "start_time"), clients)
     ]
     unsaved = (
         SessionDraft.objects.for_therapist(request.user)
         .select_related("client", "session")
         .order_by("saved_at")
     )
-    active_clients = Client.objects.for_therapist(request.user).exclude(
-        status=ClientStatus.DISCHARGED
-    )
+    active_clients = [c for c in clients.values() if c.status != ClientStatus.DISCHARGED]
+    day = schedule.today(request.user, clients=clients)
     return render(
         request,
         "sessions/dashboard.html",
         {
+            "today": day.appointments,
+            "selected_appointment": day.selected,
+            "missing_notes": day.missing,
+            "missing_count": day.missing_count,
             "recent": recent,
-            "recently_seen": sorted(seen.values(), key=lambda e: e["client"].sort_key()),
+            "recently_seen": sorted(seen, key=lambda e: e["client"].sort_key()),
             "recently_seen_days": RECENTLY_SEEN_DAYS,
             "unsigned": unsigned,
             "unsaved_drafts": unsaved,
@@ -73,6 +92,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "start_form": StartSessionForm(clients=active_clients),
         },
     )
+
+
+def _with_clients(rows, clients: dict) -> list:
+    """``rows`` (loaded now) with their client from ``clients`` (by client id)."""
+    rows = list(rows)
+    for row in rows:
+        if row.client_id in clients:
+            row.client = clients[row.client_id]
+    return rows
 
 
 @require_http_methods(["GET"])
@@ -84,12 +112,6 @@ def session_start(request: HttpRequest) -> HttpResponse:
         return redirect("dashboard")
     client = get_object_or_404(clients, pk=form.cleaned_data["client"])
     return redirect("session_create", client_pk=client.pk)
-
-
-def _initial_for_new_session() -> dict:
-    now = timezone.localtime()
-    start = now.time().replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
-    return {"date": now.date(), "start_time": start, "duration_minutes": 50}
 
 
 def _restore(request, *, client, session, initial: dict) -> tuple[dict, uuid.UUID, int]:
@@ -158,6 +180,8 @@ def _form_page(request, form, *, client, session, seq_start: int, status=200) ->
             "session": session,
             "seq_start": seq_start,
             "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+            "previous": previous_session(request.user, client=client, session=session),
+            "form_aids": form_aids(request, client, form["note_format"].value()),
         },
         status=status,
     )
@@ -185,9 +209,9 @@ def _keep_as_draft(request, form, *, client, session, base_version=None) -> int:
 def session_create(request: HttpRequest, client_pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
     if request.method == "GET":
-        initial, key, seq = _restore(
-            request, client=client, session=None, initial=_initial_for_new_session()
-        )
+        asked = initial_for_new_note(client, request.GET.get("appointment"))
+        initial, key, seq = _restore(request, client=client, session=None, initial=asked)
+        initial = with_appointment(initial, asked, explicit=bool(request.GET.get("appointment")))
         form = SessionForm(
             client=client,
             instance=TherapySession(client=client),
@@ -200,12 +224,20 @@ def session_create(request: HttpRequest, client_pk) -> HttpResponse:
         instance=TherapySession(client=client),
         fields_dropped=_fields_dropped(request),
     )
-    if form.is_valid():
-        session = services.create_session(session=form.save(commit=False), client=client)
-        services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
-        log_event(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
-        messages.success(request, f"Session of {session.date:%d %b %Y} saved as a draft.")
-        return redirect(session)
+    try:
+        if form.is_valid() and signing.requested(request):
+            session = form.save(commit=False)
+            result = signing.save_and_sign(request, form, session=session, client=client)
+            if result is services.SaveResult.SAVED:
+                return redirect(session)
+        elif form.is_valid():
+            session = services.create_session(session=form.save(commit=False), client=client)
+            services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
+            log_event(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
+            messages.success(request, f"Session of {session.date:%d %b %Y} saved as a draft.")
+            return redirect(session)
+    except services.AppointmentTaken:
+        form.add_error("appointment", APPOINTMENT_TAKEN)
     seq = _keep_as_draft(request, form, client=client, session=None)
     return _form_page(request, form, client=client, session=None, seq_start=seq)
 
@@ -248,6 +280,7 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
             "addenda_ok": addenda_ok,
             "addendum_form": AddendumForm(),
             "has_process_note": hasattr(session, "process_note"),
+            "next_booked": booked_next(session),
             "suggested": suggestions.themes,
             "risk_notices": suggestions.risk_notices,
             "intensities": Intensity.choices,
@@ -287,9 +320,17 @@ def session_edit(request: HttpRequest, pk) -> HttpResponse:
         )
         return _form_page(request, form, client=client, session=saved, seq_start=seq)
     session = form.save(commit=False)
-    result = services.save_draft_session(
-        session=session, expected_version=form.cleaned_data["version"]
-    )
+    if signing.requested(request):
+        expected = form.cleaned_data["version"]
+        result = signing.save_and_sign(
+            request, form, session=session, client=client, expected_version=expected
+        )
+        if result is services.SaveResult.SAVED:
+            return redirect(session)
+    else:
+        result = services.save_draft_session(
+            session=session, expected_version=form.cleaned_data["version"]
+        )
     if result is services.SaveResult.SAVED:
         services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
         log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=client)

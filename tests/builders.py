@@ -138,8 +138,10 @@ def autosave_form(*, client, session=None, seq=1, base_version=None, **fields) -
 
 
 def addendum_form(**overrides) -> dict[str, str]:
-    """The addendum form of a signed note."""
-    return _merged({"text": "Correction: the visit was on Tuesday."}, overrides)
+    """The addendum form of a signed note, confirmed (its confirmation step's button posts
+    ``confirm``)."""
+    data = {"text": "Correction: the visit was on Tuesday.", "confirm": "signed"}
+    return _merged(data, overrides)
 
 
 def process_note_form(**overrides) -> dict[str, str]:
@@ -173,6 +175,30 @@ def summary_form(**overrides) -> dict:
         "passphrase": "",
         "passphrase_confirm": "",
     }
+    return _merged(data, overrides)
+
+
+# --- writing aids (templates and snippets) ------------------------------------------------
+
+
+def note_template_form(**overrides) -> dict[str, str]:
+    """The note template form (new and edit): a SOAP template with every part filled."""
+    data = {
+        "name": "SOAP: follow-up",
+        "note_format": "soap",
+        "mood_affect": "Mood reported as ___.",
+        "section_subjective": "Since last session: ___.",
+        "section_objective": "Presentation: ___.",
+        "section_assessment": "Progress: ___.",
+        "plan": "Homework: ___.",
+        "interventions": "CBT: ___.",
+    }
+    return _merged(data, overrides)
+
+
+def snippet_form(**overrides) -> dict[str, str]:
+    """The snippet form (new and edit)."""
+    data = {"trigger": ";hw", "text": "Homework reviewed: ___."}
     return _merged(data, overrides)
 
 

@@ -31,6 +31,14 @@ WORKER_COUNTS: Counter = Counter()
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the calendar feed counts refused fetches in it)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_keyring():
     """Each test reads the keyring from the settings in force (some tests override them)."""
     reset_keyring()

@@ -1,7 +1,7 @@
 """Accessibility in a real browser: axe-core on every main page (no serious or critical
-violation), a label for every form control, no Content-Security-Policy violation on any page
-(without the bypass that axe needs), and logging a note with the keyboard alone, focus always
-visible."""
+violation) in light and dark mode and at a tablet's width, a label for every form control, no
+Content-Security-Policy violation on any page (without the bypass that axe needs), and logging a
+note with the keyboard alone, focus always visible."""
 
 import datetime
 import re
@@ -31,6 +31,9 @@ class Step:
 
 
 def _search_from_top_bar(page) -> None:
+    toggler = page.get_by_role("button", name="Toggle navigation")
+    if toggler.is_visible():  # below 1200 px the top bar is folded
+        toggler.click()
     box = page.get_by_role("search").get_by_label("Search notes")
     box.fill("mother")
     box.press("Enter")
@@ -165,12 +168,17 @@ class AccessibilityTests(base.BrowserTestCase):
             Step("audit log", "therapist", reverse("audit_log")),
         ]
 
-    def open_step(self, step: Step, *, bypass_csp: bool, pages: dict):
-        """The page for `step`, in a context of the right person (one per person)."""
+    def open_step(
+        self, step: Step, *, bypass_csp: bool, pages: dict, color_scheme="light", viewport=None
+    ):
+        """The page for `step`, in a context of the right person (one per person), in the
+        device's colour mode `color_scheme` and, if given, a window of `viewport` (w, h)."""
         page = pages.get(step.who)
         if page is None:
             user = self.therapist if step.who == "therapist" else None
-            page = self.new_page(user=user, bypass_csp=bypass_csp)
+            page = self.new_page(user=user, bypass_csp=bypass_csp, color_scheme=color_scheme)
+            if viewport is not None:
+                page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
             if step.who in {"new", "returning"}:
                 username = self.newcomer.username if step.who == "new" else self.returning.username
                 page.goto(reverse("login"))
@@ -184,11 +192,15 @@ class AccessibilityTests(base.BrowserTestCase):
             step.then(page)
         return page
 
-    def test_main_pages_have_no_serious_axe_violations_and_every_control_a_label(self):
+    def check_axe(self, *, color_scheme: str, viewport=None) -> None:
+        """axe-core and the labels on every step, in one colour mode and window size."""
         failures, summary = [], []
         pages: dict = {}
         for step in self.steps():
-            page = self.open_step(step, bypass_csp=True, pages=pages)
+            page = self.open_step(
+                step, bypass_csp=True, pages=pages, color_scheme=color_scheme, viewport=viewport
+            )
+            expect(page.locator("html")).to_have_attribute("data-bs-theme", color_scheme)
             every = self.axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
             serious = [v for v in every if v["impact"] in {"serious", "critical"}]
             unlabelled = self.unlabelled_controls(page)
@@ -205,8 +217,21 @@ class AccessibilityTests(base.BrowserTestCase):
                     f"{step.name} ({page.url}): form controls without a label:\n"
                     + "\n".join(f"  {html}" for html in unlabelled)
                 )
-        print("\naxe-core results per page:\n  " + "\n  ".join(summary))
-        self.assertFalse(failures, "\n\n".join(failures))
+        where = f"{color_scheme} mode" + (f", {viewport[0]}x{viewport[1]}" if viewport else "")
+        print(f"\naxe-core results per page ({where}):\n  " + "\n  ".join(summary))
+        self.assertFalse(failures, f"{where}:\n" + "\n\n".join(failures))
+
+    def test_main_pages_have_no_serious_axe_violations_and_every_control_a_label(self):
+        self.check_axe(color_scheme="light")
+
+    def test_in_dark_mode_too(self):
+        """The device asks for dark (prefers-color-scheme): Bootstrap's dark colour mode."""
+        self.check_axe(color_scheme="dark")
+
+    def test_on_a_tablet_in_both_colour_modes(self):
+        """820 x 1180 (a tablet held upright): the top bar folded, the columns stacked."""
+        self.check_axe(color_scheme="light", viewport=(820, 1180))
+        self.check_axe(color_scheme="dark", viewport=(820, 1180))
 
     def test_main_pages_keep_to_the_content_security_policy(self):
         """Without the bypass: no violation report, no script error, on any page or state."""

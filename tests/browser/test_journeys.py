@@ -187,7 +187,8 @@ class ClientRecordJourneyTests(BrowserTestCase):
 
         # An addendum.
         page.get_by_label("Addendum").fill(ADDENDUM)
-        page.get_by_role("button", name="Add and sign addendum").click()
+        page.get_by_text("Add and sign addendum…").click()  # the confirmation step
+        page.get_by_role("button", name="Sign and add addendum").click()
         addenda = page.get_by_role("region", name="Addenda")
         expect(addenda).to_contain_text(ADDENDUM)
         expect(addenda).to_contain_text("Addendum signed by Erin Marsh")

@@ -712,7 +712,7 @@ def test_a_deferred_encrypted_field_is_loaded_and_decrypted_on_access(client_rec
 # --- schema guard: every text column of the clinical apps is encrypted or allow-listed ---------
 
 # The audit log is guarded too: it sits beside the record and must never grow a content column.
-CLINICAL_APPS = ["clients", "therapy_sessions", "audit"]
+CLINICAL_APPS = ["clients", "therapy_sessions", "audit", "writing"]
 
 # Columns that store text but hold no client information: bounded choice values only.
 CHOICE_COLUMNS = {
@@ -724,6 +724,7 @@ CHOICE_COLUMNS = {
     "therapy_sessions.TherapySession.status",  # draft / signed
     "audit.AuditEvent.action",
     "audit.AuditEvent.outcome",
+    "writing.NoteTemplate.note_format",
 }
 
 # Text columns that are not choices but hold nothing typed about a client, each with the reason.

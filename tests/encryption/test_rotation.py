@@ -18,7 +18,9 @@ from unittest import mock
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test import TestCase, TransactionTestCase, override_settings
+from django.utils import timezone
 
+from appointments import services as appointment_services
 from clients.models import Client, Disclosure, DisclosureKind
 from encryption import rotation
 from encryption.envelope import open_sealed, seal
@@ -35,6 +37,7 @@ from tests.base import (
     make_therapist,
 )
 from themes.models import ClientThemeExclusion
+from writing import services as writing_services
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_KEYS = "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="  # tests/settings.py's key
@@ -100,6 +103,25 @@ def build_record(therapist_name: str = "alice", clients: int = 1) -> dict:
             process_notes_reason="Court order",
         )
         ClientThemeExclusion.objects.create(client=client, theme_ids=[1])
+        (appointment,) = appointment_services.schedule(
+            therapist=therapist,
+            client=client,
+            start=timezone.now() + datetime.timedelta(days=number + 1),
+            details=appointment_services.Details(location="Room 2", remark=f"Remark {number}"),
+        )
+        appointment_services.set_status(
+            appointment=appointment, user=therapist, status="cancelled", reason="Unwell"
+        )
+    writing_services.create_template(
+        therapist=therapist,
+        name="Rotation template",
+        note_format="soap",
+        sections={"subjective": "Since last time."},
+        mood_affect="Settled",
+        plan="Review.",
+        interventions="CBT",
+    )
+    writing_services.create_snippet(therapist=therapist, trigger=";rot", text="Rotated snippet.")
     return made
 
 
@@ -201,7 +223,7 @@ class RotationTests(TestCase):
 
         def dying_seal(*args, **kwargs):
             calls.append(1)
-            if len(calls) == 72:  # in the middle of a batch, after four writes in it
+            if len(calls) == 81:  # in the middle of a batch, after four writes in it
                 raise KeyboardInterrupt("killed")
             return real_seal(*args, **kwargs)
 
@@ -213,10 +235,11 @@ class RotationTests(TestCase):
                 rotation.rotate(batch_size=2)
             half = rotation.census()
             self.assertEqual(key_ids(half), {1, 2})
-            # Models in order: 3 clients x 12 fields, 3 disclosures, 3 theme exclusions, 3
-            # addenda, 3 process notes, 3 drafts = 51 values, then the first batch of 2 sessions
-            # x 8 fields = 67 committed; the dying batch's first 4 writes were rolled back.
-            self.assertEqual(sum(c[2] for c in half.values()), 67)
+            # Models in order: 3 appointments x 3 fields, 3 clients x 12 fields, 3 disclosures,
+            # 3 theme exclusions, 3 addenda, 3 process notes, 3 drafts = 60 values, then the
+            # first batch of 2 sessions x 8 fields = 76 committed; the dying batch's first 4
+            # writes were rolled back.
+            self.assertEqual(sum(c[2] for c in half.values()), 76)
             self.assertTrue(plaintexts())  # every value still decrypts, old key or new
             rotation.rotate(batch_size=2)
             self.assertEqual(key_ids(rotation.census()), {2})

@@ -16,6 +16,11 @@ Kinds, and what each persona must get (checked in tests/security/attack.py):
 - "therapist object": a clinical page about one record, whose id is in the URL (or the query).
   Another therapist gets 404 for it; a practice administrator gets 403.
 - "practice admin": account management, for practice administrators only (others get 404).
+- "secret link": no sign-in at all, the secret in the address is the key (the calendar feed,
+  fetched by calendar programs that send no cookie). Tried with an address that is no key: 404
+  for GET whoever asks (anonymous, password only), 405 for the other methods, never a redirect
+  to a sign-in step (which would put the secret in ``next``). tests/appointments/test_feed.py
+  tries the working, renewed and revoked addresses.
 
 Entries give builders that take the test case (see attack.AttackCase for its objects):
 ``ids`` the URL kwargs (one dict per record to try), ``query`` a query string, ``data`` the POST
@@ -36,8 +41,10 @@ from tests.builders import (
     client_form,
     discharge_form,
     erase_form,
+    note_template_form,
     process_note_form,
     session_form,
+    snippet_form,
     summary_form,
     theme_form,
 )
@@ -48,7 +55,16 @@ OWN_ACCOUNT = "own account"
 THERAPIST_PAGE = "therapist page"
 THERAPIST_OBJECT = "therapist object"
 PRACTICE_ADMIN = "practice admin"
-KINDS = {PUBLIC, SIGN_IN_STEP, OWN_ACCOUNT, THERAPIST_PAGE, THERAPIST_OBJECT, PRACTICE_ADMIN}
+SECRET_LINK = "secret link"
+KINDS = {
+    PUBLIC,
+    SIGN_IN_STEP,
+    OWN_ACCOUNT,
+    THERAPIST_PAGE,
+    THERAPIST_OBJECT,
+    PRACTICE_ADMIN,
+    SECRET_LINK,
+}
 CLINICAL = {THERAPIST_PAGE, THERAPIST_OBJECT}
 
 GET, POST, PUT, DELETE = "GET", "POST", "PUT", "DELETE"
@@ -115,6 +131,16 @@ def _autosave_post(case, client=None) -> dict:
         note_format="soap",
         section_subjective="Typed text, autosaved.",
     )
+
+
+def _calendar_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:posted@example\r\n"
+        "DTSTART:20270104T100000Z\r\nSUMMARY:C-0001\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    return SimpleUploadedFile("posted.ics", ics.encode(), content_type="text/calendar")
 
 
 def _theme_post(case) -> dict:
@@ -187,6 +213,13 @@ MATRIX: dict[str, Route] = {
     "account_reset_two_factor": Route(
         PRACTICE_ADMIN, _m(POST), ids=lambda case: [{"pk": case.alice.pk}], changes=True
     ),
+    # --- an address that is its own key -----------------------------------------------------
+    "calendar_feed_ics": Route(
+        SECRET_LINK,
+        _m(GET),
+        ids=lambda case: [{"token": "x" * 43}, {"token": "not-a-token"}],
+        note="appointments/feed_views.py; HEAD too (require_safe)",
+    ),
     # --- clinical pages without a record id ------------------------------------------------
     "dashboard": Route(THERAPIST_PAGE, _m(GET)),
     "audit_log": Route(THERAPIST_PAGE, _m(GET)),
@@ -211,6 +244,22 @@ MATRIX: dict[str, Route] = {
         _m(GET),
         # alice's own theme as the filter: bob must not learn its name or her clients.
         query=lambda case: [{}, {"theme": case.alice_theme.slug}],
+    ),
+    "calendar_feed": Route(
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        data=lambda case: {"label": "initials"},
+        changes=True,
+        note="the label choice; the feed's own address is calendar_feed_ics",
+    ),
+    "calendar_feed_renew": Route(
+        THERAPIST_PAGE,
+        _m(POST),
+        changes=True,
+        note="answers the page with the new address, shown once",
+    ),
+    "calendar_feed_revoke": Route(
+        THERAPIST_PAGE, _m(POST), note="alice has no feed on here: nothing to turn off"
     ),
     "search": Route(
         THERAPIST_PAGE,
@@ -321,6 +370,66 @@ MATRIX: dict[str, Route] = {
         data=lambda case: {**_session_post(case), "version": str(case.alice_session.version)},
         changes=True,
     ),
+    # --- the schedule (appointments app) ---------------------------------------------------
+    "appointment_week": Route(THERAPIST_PAGE, _m(GET), query=lambda case: [{}, {"week": _today()}]),
+    "appointment_book": Route(
+        THERAPIST_PAGE,
+        _m(POST),
+        data=lambda case: {
+            "client": str(case.alice_client.pk),
+            "date": _today(),
+            "time": "07:00",
+            "duration_minutes": "50",
+            "modality": "video",
+        },
+        changes=True,
+        note="another therapist's client is a form error, not a 404 (tests/appointments)",
+    ),
+    "calendar_import": Route(
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        data=lambda case: {"calendar": _calendar_upload()},
+        note="the upload: parsed events wait sealed in the session (no table changes)",
+    ),
+    "calendar_import_review": Route(
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        data=lambda case: {"action": "import"},
+        note="nothing uploaded: back to the upload form; tests/appointments/test_import_views.py",
+    ),
+    "appointment_detail": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"pk": case.alice_appointment.pk}]
+    ),
+    "appointment_change": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_appointment.pk}],
+        data=lambda case: {
+            "date": _today(),
+            "time": "08:00",
+            "duration_minutes": "45",
+            "modality": "phone",
+        },
+        changes=True,
+    ),
+    "appointment_status": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_appointment.pk}],
+        data=lambda case: {"status": "no_show", "reason": "Posted reason"},
+        changes=True,
+    ),
+    "appointment_note": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [{"pk": case.alice_appointment.pk}],
+        note="sessions/appointment_views.py: redirects to the note, or a new one prefilled",
+    ),
+    "session_print": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [{"pk": case.alice_session.pk}, {"pk": case.alice_signed.pk}],
+    ),
     "session_sign": Route(
         THERAPIST_OBJECT,
         _m(POST),
@@ -381,6 +490,48 @@ MATRIX: dict[str, Route] = {
         THERAPIST_OBJECT,
         _m(POST),
         ids=lambda case: [{"draft_key": case.alice_draft.pk}],
+        changes=True,
+    ),
+    # --- writing aids: alice's own templates and snippets (writing app) --------------------
+    "writing_aids": Route(THERAPIST_PAGE, _m(GET)),
+    "note_template_create": Route(
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        data=lambda case: note_template_form(name="Posted template"),
+        changes=True,
+    ),
+    "snippet_create": Route(
+        THERAPIST_PAGE,
+        _m(GET, POST),
+        data=lambda case: snippet_form(trigger=";posted", text="A posted snippet."),
+        changes=True,
+    ),
+    "note_template_edit": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_template.pk}],
+        data=lambda case: note_template_form(name="Renamed template"),
+        changes=True,
+    ),
+    "note_template_delete": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_template.pk}],
+        data=lambda case: {"confirm": "on"},
+        changes=True,
+    ),
+    "snippet_edit": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_snippet.pk}],
+        data=lambda case: snippet_form(trigger=";ocelot", text="An edited snippet."),
+        changes=True,
+    ),
+    "snippet_delete": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"pk": case.alice_snippet.pk}],
+        data=lambda case: {"confirm": "on"},
         changes=True,
     ),
 }

@@ -2,6 +2,7 @@
 a census of the whole database, and the checks, each returning its failures as lines (so that
 the negative controls can show a check failing without failing themselves)."""
 
+import datetime
 import hashlib
 import uuid
 from collections import Counter
@@ -16,6 +17,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.models import Account
 from accounts.testing import sign_in, totp_device
+from appointments import services as appointment_services
 from sessions import services as session_services
 from sessions.models import SessionDraft
 from tests.base import (
@@ -27,12 +29,14 @@ from tests.base import (
     make_therapist,
 )
 from themes.models import Theme
+from writing import services as writing_services
 
 from .access_matrix import (
     CLINICAL,
     PRACTICE_ADMIN,
     PREFIX_PROBES,
     PUBLIC,
+    SECRET_LINK,
     SIGN_IN_STEP,
     THERAPIST_OBJECT,
     THERAPIST_PAGE,
@@ -47,6 +51,9 @@ ALICE_ADDENDUM = "pangolin-Ю8 correction: the anniversary is in May"
 ALICE_PROCESS_NOTE = "axolotl-Ϡ5 countertransference: protective urge"
 ALICE_DRAFT_TEXT = "quokka-Ѯ2 unsaved: mentions the sister's wedding"
 ALICE_THEME_NAME = "Narwhal-Ђ9 grief of the lost homeland"
+ALICE_TEMPLATE_TEXT = "tapir-Ӂ4 template: the flood again"
+ALICE_SNIPPET_TEXT = "ocelot-Ԓ1 snippet: grounding"
+ALICE_APPOINTMENT_REMARK = "capybara-Ѣ6 remark: asked to move to evenings"
 # Whole values and distinctive pieces, compared case-insensitively.
 ALICE_CANARIES = [
     ALICE_CANARY_NAME,
@@ -60,6 +67,9 @@ ALICE_CANARIES = [
     "axolotl-Ϡ5",
     "quokka-Ѯ2",
     "Narwhal-Ђ9",
+    "tapir-Ӂ4",
+    "ocelot-Ԓ1",
+    "capybara-Ѣ6",
 ]
 
 # Every request the checks below make, by kind ("bob POST"): each test asserts how many it made
@@ -209,6 +219,21 @@ class AttackCase(PersonaTestCase):
         )
         cls.bob_new_draft_key = uuid.uuid4()
         cls.bob_session = make_session(cls.bob_client)
+        (cls.alice_appointment,) = appointment_services.schedule(
+            therapist=cls.alice,
+            client=cls.alice_client,
+            start=timezone.now() + datetime.timedelta(days=1),
+            details=appointment_services.Details(remark=ALICE_APPOINTMENT_REMARK),
+        )
+        cls.alice_template = writing_services.create_template(
+            therapist=cls.alice,
+            name="Alice's template",
+            note_format="soap",
+            sections={"subjective": ALICE_TEMPLATE_TEXT},
+        )
+        cls.alice_snippet = writing_services.create_snippet(
+            therapist=cls.alice, trigger=";ocelot", text=ALICE_SNIPPET_TEXT
+        )
         # A practice administrator: manages accounts, must never see a clinical record.
         cls.carol = make_therapist("carol")
         account = Account.for_user(cls.carol)
@@ -275,6 +300,12 @@ def _is_redirect_to(response, url_name: str) -> bool:
     return response.status_code == 302 and _where(response) == reverse(url_name)
 
 
+def _secret_link_ok(route: Route, method: str, response) -> bool:
+    """An address that is no key (the matrix gives no working one): 404 to anyone, the other
+    methods 405; never a redirect (to sign in or to the 2FA step)."""
+    return response.status_code == (404 if method in route.methods else 405)
+
+
 def _describe(response) -> str:
     where = f" -> {_where(response)}" if response.status_code in (301, 302) else ""
     return f"{response.status_code}{where}"
@@ -300,6 +331,8 @@ def anonymous_failures(case: AttackCase, matrix: dict[str, Route]) -> list[str]:
                         if method in route.methods | route.loose
                         else response.status_code == 405
                     )
+                elif route.kind == SECRET_LINK:
+                    ok = _secret_link_ok(route, method, response)
                 else:
                     ok = _is_redirect_to(response, "login")
                 if not ok:
@@ -346,6 +379,8 @@ def password_only_failures(case: AttackCase, matrix: dict[str, Route]) -> list[s
                         ok = _is_redirect_to(response, "login")
                     else:
                         ok = response.status_code < 400 and not _is_redirect_to(response, "login")
+                elif route.kind == SECRET_LINK:
+                    ok = _secret_link_ok(route, method, response)
                 else:
                     ok = _is_redirect_to(response, "two_factor_verify")
                 if not ok:

@@ -36,8 +36,9 @@ ALICE_CANARIES = [
 ALICE_TODAY_NOTE = "marmoset-Ξ4-вьюрок said she keeps apologising to everyone"
 BOB_CLIENT_NAME = "Bob's Own Client"
 
-# The pages reachable without signing in.
-PUBLIC_URL_NAMES = {"login"}
+# The pages reachable without signing in (the calendar feed's address is its own key: see
+# "secret link" in access_matrix.py).
+PUBLIC_URL_NAMES = {"login", "calendar_feed_ics"}
 
 
 def _named_routes(patterns=None, namespace="", converters=None):

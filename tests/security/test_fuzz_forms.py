@@ -44,6 +44,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from accounts.testing import sign_in
+from appointments import services as appointment_services
+from appointments.models import Appointment, CalendarFeed
 from clients.models import Client, Disclosure
 from sessions.forms import EVIDENCE_FIELD_PREFIX, SECTION_FIELD_PREFIX, THEME_FIELD_PREFIX
 from sessions.models import (
@@ -63,12 +65,16 @@ from tests.builders import (
     discharge_form,
     erase_form,
     export_form,
+    note_template_form,
     process_note_form,
     session_form,
+    snippet_form,
     summary_form,
     theme_form,
 )
 from themes.models import Theme
+from writing import services as writing_services
+from writing.models import NoteTemplate, Snippet
 
 from . import integers
 from .counts import report
@@ -228,6 +234,12 @@ def snapshot(user) -> dict:
         "disclosures": rows(Disclosure.objects.filter(client__in=clients), "kind"),
         "themes": rows(Theme.objects.filter(owner=user), "name", "description", "active"),
         "user": rows(get_user_model().objects.filter(pk=user.pk), "password", "is_active"),
+        "calendar_feed": rows(CalendarFeed.objects.filter(therapist=user), "label", "token_hash"),
+        "note_templates": rows(
+            NoteTemplate.objects.filter(therapist=user),
+            *(f.name for f in NoteTemplate._meta.concrete_fields),
+        ),
+        "snippets": rows(Snippet.objects.filter(therapist=user), "trigger", "text", "updated_at"),
     }
 
 
@@ -385,6 +397,58 @@ def check_theme(test, response, arrived, *, pk=None):
         )
         test.assertEqual(theme.name, " ".join((arrived.get("name") or "").split()))
         test.assertEqual(theme.description, stripped(arrived, "description"))
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    return "refused"
+
+
+def check_note_template(test, response, arrived, *, pk=None):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    if pk is None:
+        template = NoteTemplate.objects.filter(therapist=test.alice).exclude(pk=test.template.pk)
+        template = template.get()
+    else:
+        template = NoteTemplate.objects.get(pk=pk)
+    test.assertEqual(template.name, " ".join((arrived.get("name") or "").split()))
+    test.assertEqual(template.note_format, arrived.get("note_format"))
+    for name in ("mood_affect", "plan", "interventions"):
+        test.assertEqual(getattr(template, name), stripped(arrived, name), name)
+    for key in FORMAT_SECTIONS[NoteFormat(template.note_format)]:
+        typed = stripped(arrived, SECTION_FIELD_PREFIX + key)
+        test.assertEqual(template.sections.get(key, ""), typed, key)
+    return "saved"
+
+
+def check_snippet(test, response, arrived, *, pk=None):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    if pk is None:
+        snippet = Snippet.objects.filter(therapist=test.alice).exclude(pk=test.snippet.pk).get()
+    else:
+        snippet = Snippet.objects.get(pk=pk)
+    typed = stripped(arrived, "trigger").lower()
+    test.assertEqual(snippet.trigger, typed if typed.startswith(";") else ";" + typed)
+    test.assertEqual(snippet.text, stripped(arrived, "text"))
+    return "saved"
+
+
+def check_deleted(model, pk_of):
+    def check(test, response, arrived):
+        if response.status_code == 302:
+            test.assertFalse(model.objects.filter(pk=pk_of(test)).exists())
+            return "saved"
+        test.assertTrue(_refused(response), response)
+        return "refused"
+
+    return check
+
+
+def check_feed_label(test, response, arrived):
+    if response.status_code == 302:
+        test.assertEqual(CalendarFeed.objects.get(therapist=test.alice).label, arrived["label"])
         return "saved"
     test.assertTrue(_refused(response), response)
     return "refused"
@@ -645,6 +709,170 @@ for _name in ("account_deactivate", "account_reactivate", "account_reset_two_fac
         examples=10,
     )
 
+SPECS |= {
+    "note_template_create": Spec(
+        url=lambda t: reverse("note_template_create"),
+        valid=lambda t: note_template_form(name="Fuzzed template"),
+        examples=100,
+        check=check_note_template,
+    ),
+    "note_template_edit": Spec(
+        url=lambda t: reverse("note_template_edit", args=[t.template.pk]),
+        valid=lambda t: note_template_form(name="Renamed template"),
+        examples=80,
+        check=lambda t, r, a: check_note_template(t, r, a, pk=t.template.pk),
+    ),
+    "note_template_delete": Spec(
+        url=lambda t: reverse("note_template_delete", args=[t.template.pk]),
+        valid=lambda t: {"confirm": "on"},
+        examples=20,
+        check=check_deleted(NoteTemplate, lambda t: t.template.pk),
+    ),
+    "snippet_create": Spec(
+        url=lambda t: reverse("snippet_create"),
+        valid=lambda t: snippet_form(trigger=";fuzz", text="Fuzzed snippet."),
+        examples=80,
+        check=check_snippet,
+    ),
+    "snippet_edit": Spec(
+        url=lambda t: reverse("snippet_edit", args=[t.snippet.pk]),
+        valid=lambda t: snippet_form(trigger=";edited", text="Edited snippet."),
+        examples=60,
+        check=lambda t, r, a: check_snippet(t, r, a, pk=t.snippet.pk),
+    ),
+    "snippet_delete": Spec(
+        url=lambda t: reverse("snippet_delete", args=[t.snippet.pk]),
+        valid=lambda t: {"confirm": "on"},
+        examples=20,
+        check=check_deleted(Snippet, lambda t: t.snippet.pk),
+    ),
+}
+
+SPECS["calendar_feed"] = Spec(
+    url=lambda t: reverse("calendar_feed"),
+    valid=lambda t: {"label": "initials"},
+    examples=40,
+    check=check_feed_label,
+)
+# Any post makes a new address, or turns the feed off: changing state is what they are for.
+for _name in ("calendar_feed_renew", "calendar_feed_revoke"):
+    SPECS[_name] = Spec(
+        url=lambda t, n=_name: reverse(n),
+        valid=lambda t: {},
+        examples=15,
+        refusal_unchecked=True,
+        extra_names=["label"],
+    )
+
+
+def check_appointment(test, response, arrived, *, pk=None):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    if pk is None:
+        appointment = Appointment.objects.filter(client__therapist=test.alice).latest("created_at")
+    else:
+        appointment = Appointment.objects.get(pk=pk)
+    test.assertEqual(appointment.location, stripped(arrived, "location"))
+    test.assertEqual(appointment.remark, stripped(arrived, "remark"))
+    test.assertEqual(appointment.duration_minutes, int(arrived["duration_minutes"]))
+    test.assertEqual(appointment.modality, arrived["modality"])
+    return "saved"
+
+
+def check_appointment_status(test, response, arrived):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    appointment = Appointment.objects.get(pk=test.appointment.pk)
+    test.assertEqual(appointment.status, arrived["status"])
+    expected = "" if arrived["status"] == "scheduled" else stripped(arrived, "reason")
+    test.assertEqual(appointment.status_reason, expected)
+    return "saved"
+
+
+def _appointment_post(t) -> dict:
+    return {
+        "date": "2027-01-11",
+        "time": "09:30",
+        "duration_minutes": "50",
+        "modality": "video",
+        "location": "Room 2",
+        "remark": "Asked for mornings",
+    }
+
+
+SPECS["appointment_book"] = Spec(
+    url=lambda t: reverse("appointment_book"),
+    valid=lambda t: {
+        **_appointment_post(t),
+        "client": str(t.alice_client.pk),
+        "repeat": "",
+        "until": "",
+        "count": "",
+        "skip": "",
+    },
+    examples=60,
+    check=check_appointment,
+)
+SPECS["appointment_change"] = Spec(
+    url=lambda t: reverse("appointment_change", args=[t.appointment.pk]),
+    valid=_appointment_post,
+    examples=50,
+    check=lambda t, r, a: check_appointment(t, r, a, pk=t.appointment.pk),
+)
+SPECS["appointment_status"] = Spec(
+    url=lambda t: reverse("appointment_status", args=[t.appointment.pk]),
+    valid=lambda t: {"status": "cancelled", "reason": "Unwell"},
+    examples=40,
+    check=check_appointment_status,
+)
+
+
+def _calendar_with_one_unmatched_group() -> bytes:
+    day = (timezone.now() + datetime.timedelta(days=3)).strftime("%Y%m%d")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0"]
+    for uid, title in (("m", "C-0001 weekly"), ("u", "Fuzzed unmatched title")):
+        lines += ["BEGIN:VEVENT", f"UID:{uid}@fuzz", f"DTSTART:{day}T100000Z"]
+        lines += [f"SUMMARY:{title}", "RRULE:FREQ=WEEKLY;COUNT=3", "END:VEVENT"]
+    return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
+
+
+def calendar_review_valid(t) -> dict:
+    """Uploads a calendar first (the example's transaction undoes it), so that the review has
+    events to import: C-0001's three, and one unmatched group given alice's client."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("fuzz.ics", _calendar_with_one_unmatched_group())
+    t.http.post(reverse("calendar_import"), {"calendar": upload})
+    t.imported_before = Appointment.objects.exclude(import_key="").count()
+    return {"group-0": str(t.alice_client.pk), "action": "import", "offset": "0", "limit": "4"}
+
+
+def check_calendar_review(test, response, arrived):
+    imported = Appointment.objects.exclude(import_key="")
+    if response.status_code == 302 or (
+        response.status_code == 200 and response["Content-Type"] == "application/json"
+    ):
+        test.assertFalse(imported.exclude(client__therapist=test.alice).exists())
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    test.assertEqual(imported.count(), test.imported_before)
+    return "refused"
+
+
+SPECS["calendar_import"] = Spec(
+    url=lambda t: reverse("calendar_import"),
+    valid=lambda t: {"calendar": "calendar.ics"},  # urlencoded: no file, always refused
+    examples=30,
+)
+SPECS["calendar_import_review"] = Spec(
+    url=lambda t: reverse("calendar_import_review"),
+    valid=calendar_review_valid,
+    examples=50,
+    check=check_calendar_review,
+)
+
 SPECS["client_list"] = Spec(
     url=lambda t: reverse("client_list"),
     valid=lambda t: {"q": "Quill", "status": "all"},
@@ -657,7 +885,11 @@ ROUTE_ARGS = {
     "client_themes": lambda t: [t.alice_client.pk],
     "client_theme_sessions": lambda t: [t.alice_client.pk, t.maternal_rejection.slug],
     "session_detail": lambda t: [t.alice_session.pk],
+    "session_print": lambda t: [t.alice_session.pk],
     "draft_detail": lambda t: [t.draft_key],
+    "calendar_feed_ics": lambda t: ["x" * 43],
+    "appointment_detail": lambda t: [t.appointment.pk],
+    "appointment_note": lambda t: [t.appointment.pk],
 }
 
 # POST routes not fuzzed here, and why.
@@ -704,6 +936,21 @@ class FuzzTestCase(HypothesisTestCase, PersonaTestCase):
             payload={"mood_affect": "kept"},
         )
         cls.autosave_key = uuid.uuid4()
+        cls.template = writing_services.create_template(
+            therapist=cls.alice,
+            name="Alice's template",
+            note_format="soap",
+            sections={"subjective": "Since last time: ___."},
+        )
+        cls.snippet = writing_services.create_snippet(
+            therapist=cls.alice, trigger=";mse", text="Mental status: ___."
+        )
+        (cls.appointment,) = appointment_services.schedule(
+            therapist=cls.alice,
+            client=cls.alice_client,
+            start=timezone.now() + datetime.timedelta(days=2),
+            details=appointment_services.Details(),
+        )
         cls.http = HttpClient(raise_request_exception=False)
         sign_in(cls.http, cls.alice)
         cls.cookies = cls.http.cookies.output(header="", sep=";")

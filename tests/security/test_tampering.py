@@ -36,8 +36,10 @@ from django.db.models import Model
 from django.test import Client as HttpClient
 from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.testing import sign_in
+from appointments import services as appointment_services
 from audit.models import Action, AuditEvent, Outcome
 from clients.models import Client, DisclosureKind
 from clients.services import record_disclosure
@@ -70,6 +72,7 @@ from tests.base import (
 from tests.builders import client_form
 from themes.models import ClientThemeExclusion
 from themes.suggest.service import exclude_theme
+from writing import services as writing_services
 
 from .counts import report
 
@@ -287,6 +290,34 @@ class TamperingTestCase(PersonaTestCase):
             exclude_theme(client=client, theme=cls.maternal_rejection)
             for client in (cls.client_a, cls.client_b)
         ]
+        cls.appointments = [
+            appointment_services.schedule(
+                therapist=alice,
+                client=client,
+                start=timezone.now() + datetime.timedelta(days=n + 1),
+                details=appointment_services.Details(location=f"Room {n}", remark=f"Remark {n}."),
+            )[0]
+            for n, client in enumerate((cls.client_a, cls.client_b))
+        ]
+        for appointment in cls.appointments:
+            appointment_services.set_status(
+                appointment=appointment, user=alice, status="cancelled", reason="Unwell."
+            )
+        cls.writing_aids = [
+            writing_services.create_template(
+                therapist=alice,
+                name=f"Template {n}",
+                note_format="soap",
+                sections={"subjective": f"Since last time {n}."},
+                mood_affect="Settled",
+                plan="Review.",
+                interventions="CBT",
+            )
+            for n in (1, 2)
+        ] + [
+            writing_services.create_snippet(therapist=alice, trigger=f";s{n}", text=f"Snippet {n}.")
+            for n in (1, 2)
+        ]
         created = [
             cls.client_a,
             cls.client_b,
@@ -299,6 +330,8 @@ class TamperingTestCase(PersonaTestCase):
             *cls.drafts,
             *cls.disclosures,
             *cls.exclusions,
+            *cls.appointments,
+            *cls.writing_aids,
         ]
         cls.order = {obj.pk: n for n, obj in enumerate(created)}
 

@@ -95,7 +95,7 @@ class NeverShownUnlessAskedTests(ProcessNoteTestCase):
     def test_the_session_page_only_links_to_it_in_a_collapsed_section(self):
         page = self.client.get(self.session.get_absolute_url())
         self.assertNotContains(page, self.private)
-        self.assertContains(page, '<details class="bg-white border rounded p-3 mb-3 process-note')
+        self.assertContains(page, '<details class="bg-body border rounded p-3 mb-3 process-note')
         self.assertNotContains(page, "<details open")
         self.assertContains(page, "Open process note")
         self.assertContains(page, self.url)

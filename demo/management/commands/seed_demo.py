@@ -76,13 +76,15 @@ class Command(BaseCommand):
         if report.seeded:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Created {report.clients} demo clients with {report.sessions} sessions."
+                    f"Created {report.clients} demo clients with {report.sessions} sessions "
+                    f"and {report.appointments} appointments."
                 )
             )
         else:
             self.stdout.write(
-                f"The demo therapist already has {report.clients} clients and "
-                f"{report.sessions} sessions; nothing changed."
+                f"The demo therapist already has {report.clients} clients, "
+                f"{report.sessions} sessions and {report.appointments} appointments; "
+                "nothing changed."
             )
         if report.password_matches:
             self.stdout.write(f"Log in with username {report.username}, password {report.password}")
