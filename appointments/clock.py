@@ -16,6 +16,11 @@ def aware(day: datetime.date, at: datetime.time) -> datetime.datetime:
     return from_naive(datetime.datetime.combine(day, at))
 
 
+def today() -> datetime.date:
+    """Today's date in TIME_ZONE."""
+    return local(timezone.now()).date()
+
+
 def local(instant: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(instant, zone())
 

@@ -50,7 +50,7 @@ class _When(forms.Form):
 
     def clean_date(self):
         day = self.cleaned_data["date"]
-        today = clock.local(datetime.datetime.now(datetime.UTC)).date()
+        today = clock.today()
         if day.year > today.year + LATEST_YEARS_AHEAD:
             raise forms.ValidationError(
                 f"That is more than {LATEST_YEARS_AHEAD} years ahead: check the year."
@@ -237,7 +237,7 @@ class WeekForm(forms.Form):
 
     def clean_week(self):
         day = self.cleaned_data.get("week")
-        today = clock.local(datetime.datetime.now(datetime.UTC)).date()
+        today = clock.today()
         if day and not (
             today.year - EARLIEST_YEARS_BACK - 1 <= day.year <= today.year + LATEST_YEARS_AHEAD + 1
         ):

@@ -62,6 +62,12 @@ class AppointmentQuerySet(SealedQuerySet):
             return self.none()
         return self.filter(client__therapist=user)
 
+    def with_note_status(self) -> "AppointmentQuerySet":
+        """Each with ``note_status``: "signed", "draft" or None (a note at most, through the
+        notes' reverse relation), in order of start (Meta.ordering does not apply to a query
+        with an aggregate)."""
+        return self.annotate(note_status=models.Max("notes__status")).order_by("start")
+
     def between(self, start: datetime.datetime, end: datetime.datetime) -> "AppointmentQuerySet":
         """Appointments starting in [start, end)."""
         return self.filter(start__gte=start, start__lt=end)

@@ -3,11 +3,9 @@
 import datetime
 
 from django.contrib import messages
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.models import Action
@@ -26,12 +24,6 @@ def _appointments(request: HttpRequest):
     return Appointment.objects.for_therapist(request.user).select_related("client")
 
 
-def with_note_status(appointments):
-    """Each appointment with ``note_status``: "signed", "draft" or None (one note at most), in
-    order of start (Meta.ordering does not apply to a query with an aggregate)."""
-    return appointments.annotate(note_status=Max("notes__status")).order_by("start")
-
-
 def _week_of(appointment) -> str:
     return _week_url(clock.local(appointment.start).date(), f"appointment-{appointment.pk}")
 
@@ -41,13 +33,9 @@ def _week_url(day: datetime.date, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _today() -> datetime.date:
-    return clock.local(timezone.now()).date()
-
-
 @require_http_methods(["GET"])
 def week(request: HttpRequest) -> HttpResponse:
-    today = _today()
+    today = clock.today()
     form = WeekForm(request.GET)
     if request.GET.get("week") and not form.is_valid():
         messages.error(
@@ -68,7 +56,7 @@ def week(request: HttpRequest) -> HttpResponse:
 def _week_page(request, monday: datetime.date, book: BookForm, status: int = 200):
     start, _ = clock.day_bounds(monday)
     _, end = clock.day_bounds(monday + datetime.timedelta(days=6))
-    appointments = list(with_note_status(_appointments(request).between(start, end)))
+    appointments = list(_appointments(request).between(start, end).with_note_status())
     clashing = overlapping(appointments)
     days = []
     for offset in range(7):
@@ -76,7 +64,7 @@ def _week_page(request, monday: datetime.date, book: BookForm, status: int = 200
         days.append(
             {
                 "date": day,
-                "is_today": day == _today(),
+                "is_today": day == clock.today(),
                 "appointments": [
                     {"appointment": item, "clashes": clashing.get(item.pk, [])}
                     for item in appointments
@@ -93,7 +81,7 @@ def _week_page(request, monday: datetime.date, book: BookForm, status: int = 200
             "sunday": monday + datetime.timedelta(days=6),
             "previous_week": monday - datetime.timedelta(days=7),
             "next_week": monday + datetime.timedelta(days=7),
-            "this_week": clock.week_start(_today()),
+            "this_week": clock.week_start(clock.today()),
             "book_form": book,
             "count": len(appointments),
         },
@@ -117,7 +105,7 @@ def _warn_clashes(request, appointments) -> None:
 def book(request: HttpRequest) -> HttpResponse:
     form = BookForm(request.POST, clients=Client.objects.for_therapist(request.user))
     if not form.is_valid():
-        day = form.cleaned_data.get("date") or _today()
+        day = form.cleaned_data.get("date") or clock.today()
         return _week_page(request, clock.week_start(day), form)
     made = services.schedule(
         therapist=request.user,
@@ -144,7 +132,7 @@ def book(request: HttpRequest) -> HttpResponse:
 
 def _detail_page(request, appointment, *, change=None, status_form=None, status=200):
     log_event(action=Action.VIEW_APPOINTMENT, request=request, obj=appointment)
-    appointment = with_note_status(_appointments(request)).get(pk=appointment.pk)
+    appointment = _appointments(request).with_note_status().get(pk=appointment.pk)
     return render(
         request,
         "appointments/appointment_detail.html",

@@ -1,12 +1,10 @@
 """gunicorn's access log without the calendar feed's secret: the feed's address is its key
 (appointments/feed_views.py), so it is written as /calendar/[secret].ics."""
 
-import re
-
 from gunicorn.glogging import Logger
 
-SECRET_PATH = re.compile(r"/calendar/[^/\s?]+\.ics")
-SHOWN_AS = "/calendar/[secret].ics"
+from .log_filters import hide_feed_secret
+
 # The atoms that hold the path: %(U)s, the request line %(r)s, the raw URI.
 PATH_ATOMS = ("U", "r", "{raw_uri}e")
 
@@ -16,5 +14,5 @@ class RedactingLogger(Logger):
         atoms = super().atoms(resp, req, environ, request_time)
         for key in PATH_ATOMS:
             if isinstance(atoms.get(key), str):
-                atoms[key] = SECRET_PATH.sub(SHOWN_AS, atoms[key])
+                atoms[key] = hide_feed_secret(atoms[key])
         return atoms

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from appointments import clock
@@ -29,23 +29,24 @@ def _with_notes(user, clients):
     appointments = Appointment.objects.for_therapist(user)
     if clients is None:
         appointments = appointments.select_related("client")
-    return appointments.annotate(note_status=Max("notes__status"))
+    return appointments.with_note_status()
 
 
-def _attach(appointments: list, clients) -> list:
-    for item in appointments if clients else ():
-        if item.client_id in clients:
-            item.client = clients[item.client_id]
-    return appointments
+def attach_clients(rows, clients: dict | None) -> list:
+    """``rows`` (loaded now) with their client taken from ``clients`` (by id, already loaded
+    and checked) instead of loading each again."""
+    rows = list(rows)
+    for row in rows if clients else ():
+        if row.client_id in clients:
+            row.client = clients[row.client_id]
+    return rows
 
 
 def today(user, *, clients: dict | None = None) -> Day:
     """``clients``: the therapist's clients by id, already loaded (else joined in)."""
     now = timezone.now()
     start, end = clock.day_bounds(clock.local(now).date())
-    appointments = _attach(
-        list(_with_notes(user, clients).between(start, end).order_by("start")), clients
-    )
+    appointments = attach_clients(_with_notes(user, clients).between(start, end), clients)
     missing = (
         _with_notes(user, clients)
         .filter(start__lt=now)
@@ -62,7 +63,7 @@ def today(user, *, clients: dict | None = None) -> Day:
         .order_by("start")
     )
     shown = [item for item in missing[: MISSING_SHOWN + 1] if item.end <= now][:MISSING_SHOWN]
-    _attach(shown, clients)
+    attach_clients(shown, clients)
     selected = _selected(appointments, now)
     for item in appointments:
         item.is_selected = item == selected

@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # below takes its clients from here rather than joining them in again.
     clients = {client.pk: client for client in Client.objects.for_therapist(request.user)}
     sessions = TherapySession.objects.for_therapist(request.user)
-    latest = _with_clients(sessions[:RECENT_SESSIONS], clients)
+    latest = schedule.attach_clients(sessions[:RECENT_SESSIONS], clients)
     recent = list(zip(latest, note_themes().shown(latest, request.user), strict=True))
     today = timezone.localdate()
     since = today - datetime.timedelta(days=RECENTLY_SEEN_DAYS)
@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overdue_before = today - datetime.timedelta(days=settings.DRAFT_OVERDUE_DAYS)
     unsigned = [
         {"session": s, "overdue": s.date < overdue_before}
-        for s in _with_clients(sessions.drafts().order_by("date", "start_time"), clients)
+        for s in schedule.attach_clients(sessions.drafts().order_by("date", "start_time"), clients)
     ]
     unsaved = (
         SessionDraft.objects.for_therapist(request.user)
@@ -92,15 +92,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "start_form": StartSessionForm(clients=active_clients),
         },
     )
-
-
-def _with_clients(rows, clients: dict) -> list:
-    """``rows`` (loaded now) with their client from ``clients`` (by client id)."""
-    rows = list(rows)
-    for row in rows:
-        if row.client_id in clients:
-            row.client = clients[row.client_id]
-    return rows
 
 
 @require_http_methods(["GET"])
