@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
+from sessions.models import SessionDraft
 from tests.base import make_client, make_therapist
 from themes.models import Theme
 from themes.suggest.service import excluded_theme_ids
@@ -25,6 +26,14 @@ class SuggestionPanelTests(BrowserTestCase):
         self.client_record = make_client(self.user, full_name="Ottilie Brandvold")
         self.rejection = Theme.objects.get(slug="maternal-rejection")
         self.pleasing = Theme.objects.get(slug="people-pleasing")
+
+    def last_autosave(self) -> dict:
+        draft = (
+            SessionDraft.objects.filter(author=self.user, client=self.client_record)
+            .order_by("-saved_at")
+            .first()
+        )
+        return draft.payload if draft else {}
 
     def open_form(self, viewport):
         page = self.new_context(user=self.user).new_page()
@@ -93,7 +102,15 @@ class SuggestionPanelTests(BrowserTestCase):
         expect(page.locator("#autosave-status")).to_have_text(re.compile(r"Saved at \d"))
         self.assert_clean(page)
 
-        # Reopened (a closed tab, a crash): the dismissal comes back with the autosave.
+        # Reopened (a closed tab, a crash): the dismissal comes back with the autosave. The
+        # status above may still show an earlier save: wait until the server holds the last one.
+        wait_until(
+            lambda: (
+                self.last_autosave().get("dismissed_themes") == str(self.rejection.pk)
+                and self.last_autosave().get(f"theme_{self.pleasing.pk}") == "2"
+            ),
+            message="the autosave holding the accepted and dismissed themes",
+        )
         page.reload()
         expect(page.locator("#autosave-status")).to_have_text("Autosaved text restored")
         expect(page.get_by_label("Subjective")).to_have_value(NOTE)
