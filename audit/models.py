@@ -41,6 +41,22 @@ class Action(models.TextChoices):
     CALENDAR_IMPORTED = "calendar_imported", "Imported calendar"
     PRINT_SESSION = "print_session", "Printed session"
     EDIT_WRITING_AID = "edit_writing_aid", "Changed note template or snippet"
+    RECORD_MEASURE = "record_measure", "Recorded outcome measure"
+    VIEW_MEASURES = "view_measures", "Viewed outcome measures"
+    EDIT_MEASURE_SCHEDULE = "edit_measure_schedule", "Changed measures due"
+    HANDOVER_STARTED = "handover_started", "Handed device to client"
+    HANDOVER_ENDED = "handover_ended", "Took device back"
+    HANDOVER_UNLOCK_FAILED = "handover_unlock_failed", "Failed to unlock after hand-over"
+    MEASURE_LINK_CREATED = "measure_link_created", "Made questionnaire link"
+    MEASURE_LINK_USED = "measure_link_used", "Questionnaire link completed"
+    MEASURE_LINK_REFUSED = "measure_link_refused", "Questionnaire link refused"
+    EDIT_PLAN = "edit_plan", "Edited treatment plan"
+    SIGN_PLAN = "sign_plan", "Signed treatment plan"
+    VIEW_PLAN = "view_plan", "Viewed treatment plan"
+    RECORD_PROGRESS = "record_progress", "Recorded plan progress"
+    SUMMARY_PREPARED = "summary_prepared", "Prepared case summary file"
+    SUMMARY_DOWNLOADED = "summary_downloaded", "Downloaded case summary file"
+    SUMMARY_DISCARDED = "summary_discarded", "Deleted case summary file"
 
 
 class Outcome(models.TextChoices):

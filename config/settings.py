@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "appointments",
     "sessions.apps.TherapySessionsConfig",
     "writing",
+    "measures",
+    "plans",
     "summaries",
     "search",
     "audit",

@@ -29,6 +29,8 @@ urlpatterns = [
     path("themes/", include("themes.urls")),
     path("search/", include("search.urls")),
     path("writing/", include("writing.urls")),
+    path("measures/", include("measures.urls")),
+    path("plans/", include("plans.urls")),
     path("summaries/", include("summaries.urls")),
     path("", include("sessions.urls")),
 ]

@@ -15,7 +15,7 @@ from audit.services import log_event
 from clients.models import Client, ClientStatus
 from integrity.check import check_children
 
-from . import schedule, services, signing
+from . import panels, schedule, services, signing
 from .form_aids import form_aids
 from .forms import (
     AddendumForm,
@@ -75,6 +75,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     active_clients = [c for c in clients.values() if c.status != ClientStatus.DISCHARGED]
     day = schedule.today(request.user, clients=clients)
+    panels.mark_appointments(request, day.appointments)
     return render(
         request,
         "sessions/dashboard.html",
@@ -90,6 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "unsaved_drafts": unsaved,
             "overdue_days": settings.DRAFT_OVERDUE_DAYS,
             "start_form": StartSessionForm(clients=active_clients),
+            "dashboard_panels": panels.panels("dashboard", request=request),
         },
     )
 
@@ -272,6 +274,7 @@ def session_detail(request: HttpRequest, pk) -> HttpResponse:
             "addendum_form": AddendumForm(),
             "has_process_note": hasattr(session, "process_note"),
             "next_booked": booked_next(session),
+            "note_panels": panels.panels("note", request=request, session=session),
             "suggested": suggestions.themes,
             "risk_notices": suggestions.risk_notices,
             "intensities": Intensity.choices,

@@ -23,8 +23,10 @@ DOMAIN = {
     "writing": 4,
     "themes": 5,
     "search": 6,
-    "summaries": 6,
-    "demo": 7,
+    "measures": 6,
+    "plans": 6,
+    "summaries": 7,
+    "demo": 8,
 }
 
 
