@@ -30,6 +30,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("writing/", include("writing.urls")),
     path("measures/", include("measures.urls")),
+    # A client's one-time questionnaire address (anonymous: the token is the key).
+    path("q/", include("measures.link_urls")),
     path("plans/", include("plans.urls")),
     path("summaries/", include("summaries.urls")),
     path("", include("sessions.urls")),
