@@ -18,8 +18,17 @@ def add_to_client_page(contributor: Callable[..., dict]) -> Callable[..., dict]:
 
 
 def client_page_context(request, *, client, sessions: list) -> dict:
-    """The page's own context (each session without badges), then each contributor's."""
-    context: dict = {"timeline": [(session, []) for session in sessions], "theme_counts": []}
+    """The page's own context (each session without badges), then each contributor's.
+    ``client_sections`` ((template name, context) pairs, each included in the page's main
+    column as ``section``) add up across contributors; other keys are set as given."""
+    context: dict = {
+        "timeline": [(session, []) for session in sessions],
+        "theme_counts": [],
+        "client_sections": [],
+    }
     for contributor in _contributors:
-        context.update(contributor(request=request, client=client, sessions=sessions))
+        added = dict(contributor(request=request, client=client, sessions=sessions))
+        sections = added.pop("client_sections", [])
+        context.update(added)
+        context["client_sections"] += sections
     return context

@@ -11,6 +11,7 @@ from appointments.models import Appointment
 from clients.models import Client
 from encryption.validators import validate_plain_text
 
+from .form_aids import add_fields as add_aid_fields
 from .links import Intensity, ThemeLink, parse_theme_ids
 from .models import (
     ALL_SECTIONS,
@@ -136,6 +137,7 @@ class SessionForm(forms.ModelForm):
                 widget=forms.Textarea(attrs={"rows": 6}),
             )
         self._add_theme_fields()
+        add_aid_fields(self)  # the note form's aids that record something with the note
         self.fields["dismissed_themes"].initial = " ".join(
             str(pk) for pk in self.instance.dismissed_themes or []
         )

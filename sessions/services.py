@@ -10,6 +10,7 @@ tabs or two devices can never silently overwrite each other.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -160,17 +161,25 @@ def sign_session(*, session: TherapySession, signer, expected_version: int) -> S
 
 @transaction.atomic
 def save_and_sign_session(
-    *, session: TherapySession, client, signer, expected_version: int | None = None
+    *,
+    session: TherapySession,
+    client,
+    signer,
+    expected_version: int | None = None,
+    before_signing: Callable[[TherapySession], None] | None = None,
 ) -> SaveResult:
     """The note form's *Save and sign*: save the note the form built (a new one when
     ``expected_version`` is None, else an edited draft) and sign it, in one transaction, so
-    that both happen or neither does."""
+    that both happen or neither does. ``before_signing(session)`` runs between the two: what
+    the form's aids record with the note (form_aids.save_aids) is stored before it locks."""
     if expected_version is None:
         create_session(session=session, client=client)
     else:
         saved = save_draft_session(session=session, expected_version=expected_version)
         if saved is not SaveResult.SAVED:
             return saved
+    if before_signing is not None:
+        before_signing(session)
     # Sealed as stored, exactly as signing a saved draft from its page does.
     stored = TherapySession.objects.get(pk=session.pk)
     signed = sign_session(session=stored, signer=signer, expected_version=stored.version)

@@ -12,6 +12,7 @@ from audit.models import Action
 from audit.services import log_event
 
 from . import services
+from .form_aids import save_aids
 from .models import TherapySession
 
 SIGN_FIELD = "sign"
@@ -30,7 +31,12 @@ def save_and_sign(
     audited and said on success; on a refusal nothing is stored, and the caller shows the form
     (a new note) or the conflict page (an edited one)."""
     result = services.save_and_sign_session(
-        session=session, client=client, signer=request.user, expected_version=expected_version
+        session=session,
+        client=client,
+        signer=request.user,
+        expected_version=expected_version,
+        # What the form's aids record with the note, stored before the note locks.
+        before_signing=lambda saved: save_aids(request=request, form=form, session=saved),
     )
     if result is not services.SaveResult.SAVED:
         if expected_version is None:

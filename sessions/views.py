@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,7 @@ from clients.models import Client, ClientStatus
 from integrity.check import check_children
 
 from . import panels, schedule, services, signing
-from .form_aids import form_aids
+from .form_aids import form_aids, save_aids
 from .forms import (
     AddendumForm,
     AutosaveForm,
@@ -224,7 +225,9 @@ def session_create(request: HttpRequest, client_pk) -> HttpResponse:
             if result is services.SaveResult.SAVED:
                 return redirect(session)
         elif form.is_valid():
-            session = services.create_session(session=form.save(commit=False), client=client)
+            with transaction.atomic():
+                session = services.create_session(session=form.save(commit=False), client=client)
+                save_aids(request=request, form=form, session=session)
             services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
             log_event(action=Action.CREATE_SESSION, request=request, obj=session, client=client)
             messages.success(request, f"Session of {session.date:%d %b %Y} saved as a draft.")
@@ -322,9 +325,12 @@ def session_edit(request: HttpRequest, pk) -> HttpResponse:
         if result is services.SaveResult.SAVED:
             return redirect(session)
     else:
-        result = services.save_draft_session(
-            session=session, expected_version=form.cleaned_data["version"]
-        )
+        with transaction.atomic():
+            result = services.save_draft_session(
+                session=session, expected_version=form.cleaned_data["version"]
+            )
+            if result is services.SaveResult.SAVED:
+                save_aids(request=request, form=form, session=session)
     if result is services.SaveResult.SAVED:
         services.discard_draft(draft_key=form.cleaned_data["draft_key"], author=request.user)
         log_event(action=Action.EDIT_SESSION, request=request, obj=session, client=client)
