@@ -3,6 +3,9 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
+from encryption.validators import validate_plain_text
+
+from .models import Account
 from .names import validate_visible_name
 
 
@@ -98,3 +101,19 @@ class NewTherapistForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class CredentialsForm(forms.ModelForm):
+    """The user's own qualifications, printed under their name on the summaries they prepare."""
+
+    class Meta:
+        model = Account
+        fields = ["credentials"]
+        help_texts = {
+            "credentials": "As you sign reports, e.g. “MSc, UKCP registered psychotherapist”. "
+            "Printed under your name on the case summaries you prepare.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["credentials"].validators.append(validate_plain_text)

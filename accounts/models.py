@@ -18,6 +18,9 @@ class Account(models.Model):
     # Sessions remember the epoch they began in; raising it ends every session of the user
     # (signing out ends the other sessions too; a password change does the same).
     session_epoch = models.PositiveIntegerField(default=0)
+    # Qualifications and registration as the user signs documents ("MSc, UKCP registered
+    # psychotherapist"): printed under their name on the case summaries they prepare.
+    credentials = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"account of {self.user}"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("2fa/", views.two_factor_verify, name="two_factor_verify"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("2fa/manage/", views.two_factor_manage, name="two_factor_manage"),
+    path("details/", views.account_details, name="account_details"),
     path("session/status/", views.session_status, name="session_status"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),

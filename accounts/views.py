@@ -20,7 +20,7 @@ from audit.services import log_event
 
 from . import lockout, policy, two_factor
 from .decorators import before_two_factor, keeps_idle_clock, practice_admin_allowed
-from .forms import CodeForm, PasswordConfirmForm, SetupCodeForm, SignInForm
+from .forms import CodeForm, CredentialsForm, PasswordConfirmForm, SetupCodeForm, SignInForm
 from .models import Account, end_all_sessions
 
 # Set by the password confirmation on the two-factor page: the user may replace the
@@ -236,6 +236,20 @@ def two_factor_manage(request: HttpRequest) -> HttpResponse:
             else None,
         },
     )
+
+
+@practice_admin_allowed
+@require_http_methods(["GET", "POST"])
+def account_details(request: HttpRequest) -> HttpResponse:
+    """The user's own details: the name documents carry (set by the practice administrator)
+    and the credentials printed under it, which the user edits."""
+    account = Account.for_user(request.user)
+    form = CredentialsForm(request.POST if request.method == "POST" else None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your credentials are saved.")
+        return redirect("account_details")
+    return render(request, "accounts/account_details.html", {"form": form})
 
 
 @keeps_idle_clock

@@ -4,10 +4,10 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from accounts.names import validate_visible_name
+from accounts.names import is_visible, validate_visible_name
 from encryption.validators import validate_plain_text
 
-from .models import Client, ClientStatus
+from .models import Client, ClientStatus, fold_text
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 
@@ -24,7 +24,60 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+MAX_OTHER_NAMES = 50
+OTHER_NAME_LENGTH = 100
+ROLE_LENGTH = 40
+
+
+def format_other_names(entries) -> str:
+    return "\n".join(f"{entry['name']} = {entry['role']}" for entry in entries or ())
+
+
+def parse_other_names(value: str) -> list[dict[str, str]]:
+    """[{"name": ..., "role": ...}] from lines of "Name = role"; ValidationError naming each
+    line that is not one."""
+    entries, errors, seen = [], [], set()
+    for number, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, equals, role = line.partition("=")
+        name, role = " ".join(name.split()), " ".join(role.split())
+        where = f"Line {number} (“{line.strip()}”)"
+        if not equals or not name or not role or "=" in role:
+            errors.append(f"{where}: write one person a line, as Name = role, e.g. Mark = partner.")
+        elif sum(is_visible(character) for character in name) < 2:
+            errors.append(f"{where}: a name needs at least two letters.")
+        elif len(name) > OTHER_NAME_LENGTH or len(role) > ROLE_LENGTH:
+            errors.append(
+                f"{where}: at most {OTHER_NAME_LENGTH} characters for a name and {ROLE_LENGTH} "
+                "for a role."
+            )
+        elif "[" in role or "]" in role:
+            errors.append(f"{where}: leave out the brackets; the summary adds them to the role.")
+        elif fold_text(name) in seen:
+            errors.append(f"{where}: {name} is listed already.")
+        else:
+            seen.add(fold_text(name))
+            entries.append({"name": name, "role": role})
+    if len(entries) > MAX_OTHER_NAMES:
+        errors.append(f"List at most {MAX_OTHER_NAMES} people.")
+    if errors:
+        raise forms.ValidationError(errors)
+    return entries
+
+
 class ClientForm(forms.ModelForm):
+    # Client.other_names, edited as text: one "Name = role" a line.
+    other_names = forms.CharField(
+        required=False,
+        max_length=10_000,
+        validators=[validate_plain_text],
+        label="People named in the notes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One a line, as Name = role: “Mark = partner”, “Jean = mother”. A "
+        "de-identified case summary prints the role, “[partner]”, wherever the name is written.",
+    )
+
     class Meta:
         model = Client
         fields = [
@@ -64,6 +117,15 @@ class ClientForm(forms.ModelForm):
         for name in ("full_name", "preferred_name"):
             self.fields[name].validators.append(validate_visible_name)
         self.fields["date_of_birth"].widget = DateInput()
+        if not self.is_bound:
+            self.initial["other_names"] = format_other_names(self.instance.other_names)
+
+    def clean_other_names(self) -> list[dict[str, str]]:
+        return parse_other_names(self.cleaned_data["other_names"])
+
+    def save(self, commit=True):
+        self.instance.other_names = self.cleaned_data["other_names"]
+        return super().save(commit)
 
     def clean_date_of_birth(self):
         birth_date = self.cleaned_data.get("date_of_birth")

@@ -10,6 +10,7 @@ from encryption.fields import (
     EncryptedCharField,
     EncryptedDateField,
     EncryptedEmailField,
+    EncryptedJSONField,
     EncryptedTextField,
 )
 from integrity.records import SealedQuerySet, SealedRecord
@@ -68,6 +69,10 @@ class Client(SealedRecord, models.Model):
     presenting_concerns = EncryptedTextField(max_length=20_000)
     general_notes = EncryptedTextField(max_length=100_000)
     closing_summary = EncryptedTextField(max_length=20_000)
+    # The people the therapist names in this client's notes, with their role:
+    # [{"name": "Mark", "role": "partner"}]. A de-identified summary replaces each name with
+    # its role ("[partner]"); see summaries/deidentify.py.
+    other_names = EncryptedJSONField(default=list)
 
     objects = ClientQuerySet.as_manager()
 

@@ -6,7 +6,7 @@ from clients.forms import DateInput
 from encryption.validators import validate_plain_text
 
 from . import passphrase as rules
-from .pdf import SECTIONS, FullNotes, SummaryOptions
+from .pdf import SECTIONS, FullNotes, RiskHistory, SummaryOptions
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):
@@ -18,11 +18,27 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
 class SummaryForm(forms.Form):
     date_from = forms.DateField(label="From", widget=DateInput())
     date_to = forms.DateField(label="To", widget=DateInput())
+    purpose = forms.CharField(
+        required=False,
+        max_length=300,
+        validators=[validate_plain_text],
+        label="Prepared for / purpose (optional)",
+        help_text="Printed on the cover, e.g. “Referral to Dr Rowe, community mental health "
+        "team” or “Clinical supervision”.",
+    )
     sections = forms.MultipleChoiceField(
         choices=list(SECTIONS.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         initial=list(SECTIONS),
+    )
+    risk_history = forms.ChoiceField(
+        required=False,  # an older page without the choice: as before, changes only
+        choices=RiskHistory.CHOICES,
+        initial=RiskHistory.CHANGES,
+        widget=forms.RadioSelect,
+        label="Risk history",
+        help_text="Full notes carry each session's risk assessment as well.",
     )
     full_notes = forms.ChoiceField(
         choices=FullNotes.CHOICES,
@@ -48,6 +64,14 @@ class SummaryForm(forms.Form):
         validators=[validate_plain_text],
         label="Reason for including process notes",
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    de_identified = forms.BooleanField(
+        required=False,
+        label="De-identified",
+        help_text="The client's names become the client code, and the people listed on the "
+        "client's record (Edit client, “People named in the notes”) become their role, "
+        "“[partner]”, everywhere in the summary, notes included. Date of birth and contact "
+        "details are left out.",
     )
     passphrase = forms.CharField(
         required=False,
@@ -82,6 +106,9 @@ class SummaryForm(forms.Form):
         )
         self.fields["date_from"].initial = client.intake_date
         self.fields["date_to"].initial = client.discharge_date or timezone.localdate()
+        listed = len(client.other_names or ())
+        people = "no one" if not listed else f"{listed} {'person' if listed == 1 else 'people'}"
+        self.fields["de_identified"].help_text += f" Listed for {client.code}: {people}."
 
     def clean(self):
         cleaned = super().clean()
@@ -120,6 +147,9 @@ class SummaryForm(forms.Form):
             date_to=data["date_to"],
             page_size=page_size,
             passphrase=data["passphrase"],
+            risk_history=data["risk_history"] or RiskHistory.CHANGES,
+            de_identified=data["de_identified"],
+            purpose=" ".join(data["purpose"].split()),
         )
 
 

@@ -9,29 +9,40 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+from .deidentify import keep, renamed_themes, scrubber_for
 from .fonts import FONT, FONT_BOLD, register_fonts
+from .layout import Context, date_text, paragraph_styles, person_name
 from .passphrase import passphrase_problems
+from .progress import measures_section, plan_section
 from .sections import (
-    date_text,
+    Cover,
+    RiskHistory,
+    concerns,
+    cover,
     identification,
     note_flowables,
-    paragraph_styles,
     risk_history,
     session_log,
-    text,
     theme_summary,
 )
+
+# Streams only Flate-compressed, not also ASCII85-encoded (a 7-bit form no reader needs): the
+# file is a sixth smaller and takes less time to write.
+rl_config.useA85 = 0
 
 # The optional parts of a summary, in document order (full notes are chosen separately).
 SECTIONS = {
     "identification": "Client identification",
     "concerns": "Presenting concerns",
+    "plan": "Treatment plan and progress",
+    "measures": "Outcome measures",
     "themes": "Theme summary",
     "risk": "Risk history",
     "log": "Session log",
@@ -63,6 +74,11 @@ class SummaryOptions:
     page_size: tuple = A4
     passphrase: str = field(default="", repr=False)
     title: str = "Case summary"
+    risk_history: str = RiskHistory.CHANGES
+    # Names of the client and of the people listed on their record replaced (deidentify.py).
+    de_identified: bool = False
+    # "Prepared for / purpose", printed on the cover.
+    purpose: str = field(default="", repr=False)
 
     def wants_note(self, session) -> bool:
         if self.full_notes == FullNotes.ALL:
@@ -121,16 +137,29 @@ def _numbered_canvas(client_code: str, therapist_name: str, generated: datetime.
     return NumberedCanvas
 
 
-def render_case_summary(*, client, therapist, sessions, themes, options: SummaryOptions) -> bytes:
+def render_case_summary(
+    *,
+    client,
+    therapist,
+    sessions,
+    themes,
+    options: SummaryOptions,
+    credentials: str = "",
+    practice: str = "",
+    measures=(),
+    plan=None,
+) -> bytes:
     """The PDF bytes of a case summary.
 
     ``sessions``: those of the period covered, oldest first (with ``addenda`` prefetched when
-    notes are printed); ``themes`` maps id to Theme. Encrypted with AES-256 when
-    ``options.passphrase`` is set.
+    notes are printed); ``themes`` maps id to Theme. ``credentials``: the preparer's, for the
+    cover, as is the ``practice``'s name. ``measures``: ``measures.reports.History`` per
+    measure taken (for the "measures" section); ``plan``: a ``plans.reports.PlanReport`` (the
+    "plan" section). Encrypted with AES-256 when ``options.passphrase`` is set.
     """
     register_fonts()
-    styles = paragraph_styles()
-    therapist_name = therapist.get_full_name() or therapist.get_username()
+    therapist_name = person_name(therapist)
+    scrub = scrubber_for(client) if options.de_identified else keep
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -140,40 +169,68 @@ def render_case_summary(*, client, therapist, sessions, themes, options: Summary
         topMargin=20 * mm,
         bottomMargin=18 * mm,
         # No client name in the metadata: file managers and mail clients show it.
-        title=f"{options.title} {client.code}",
-        author=therapist_name,
-        subject="Confidential clinical record",
-        keywords="",
+        **document_info(client, therapist_name, options),
         creator="Therapy Notes",
     )
-    story = [
-        Paragraph(text(f"{options.title}: {client.code}"), styles["title"]),
-        Paragraph(text(f"Period covered: {_period(client, options)}"), styles["small"]),
-        Spacer(1, 3 * mm),
-    ]
-    sections = options.sections
-    if "identification" in sections:
-        story += identification(client, therapist_name, sessions, options, styles)
-    if "concerns" in sections and client.presenting_concerns.strip():
-        story += [
-            Paragraph("Presenting concerns", styles["h2"]),
-            Paragraph(text(client.presenting_concerns), styles["base"]),
-        ]
-    if "themes" in sections:
-        story += theme_summary(sessions, themes, styles, doc.width)
-    if "risk" in sections and sessions:
-        story += [Paragraph("Risk history", styles["h2"]), *risk_history(sessions, styles)]
-    if "log" in sections and sessions:
-        story += [Paragraph("Session log", styles["h2"]), *session_log(sessions, themes, styles)]
-    noted = [session for session in sessions if options.wants_note(session)]
-    if noted:
-        story.append(Paragraph("Session notes", styles["h2"]))
-        for session in noted:
-            story += note_flowables(session, themes, styles, options)
-    canvasmaker = _numbered_canvas(client.code, therapist_name, timezone.localtime())
+    ctx = Context(
+        styles=paragraph_styles(),
+        themes=renamed_themes(themes, scrub) if options.de_identified else themes,
+        options=options,
+        width=doc.width,
+        scrub=scrub,
+    )
+    generated = timezone.now()
+    facts = Cover(
+        client_code=client.code,
+        period=_period(client, options),
+        preparer=therapist_name,
+        credentials=credentials,
+        practice=practice,
+        generated=generated,
+    )
+    story = cover(facts, ctx)
+    story += _sections(client, therapist_name, sessions, ctx, measures=measures, plan=plan)
+    canvasmaker = _numbered_canvas(client.code, therapist_name, timezone.localtime(generated))
     doc.build(story, canvasmaker=canvasmaker)
     pdf = buffer.getvalue()
     return encrypt(pdf, options.passphrase) if options.passphrase else pdf
+
+
+def document_info(client, therapist_name: str, options: SummaryOptions) -> dict[str, str]:
+    """The PDF's metadata: the client code, never a name. The author is the therapist, as on
+    the cover, de-identified or not: the names replaced are the client's and their people's."""
+    suffix = " (de-identified)" if options.de_identified else ""
+    return {
+        "title": f"{options.title} {client.code}{suffix}",
+        "author": therapist_name,
+        "subject": "Confidential clinical record" + (", de-identified" if suffix else ""),
+        "keywords": "",
+    }
+
+
+def _sections(client, therapist_name: str, sessions, ctx: Context, *, measures, plan) -> list:
+    styles, chosen = ctx.styles, ctx.options.sections
+    story = []
+    if "identification" in chosen:
+        story += identification(client, therapist_name, sessions, ctx)
+    if "concerns" in chosen:
+        story += concerns(client, ctx)
+    if "plan" in chosen and plan is not None:
+        story += plan_section(plan, ctx)
+    if "measures" in chosen and measures:
+        story += measures_section(measures, ctx)
+    if "themes" in chosen:
+        story += theme_summary(sessions, ctx)
+    if "risk" in chosen and sessions:
+        story += [Paragraph("Risk history", styles["h2"]), *risk_history(sessions, ctx)]
+    if "log" in chosen and sessions:
+        story += [Paragraph("Session log", styles["h2"]), *session_log(sessions, ctx)]
+    noted = [session for session in sessions if ctx.options.wants_note(session)]
+    if noted:
+        story.append(Paragraph("Session notes", styles["h2"]))
+        for session in noted:
+            story += note_flowables(session, ctx)
+    return story
 
 
 def encrypt(pdf: bytes, passphrase: str) -> bytes:

@@ -1,121 +1,93 @@
-"""The flowables of each part of a case summary.
+"""The flowables of each part of a case summary (the plan and the measures are in
+``progress``; the styles, the escaping of user text and the context in ``layout``).
 
-Every piece of user text goes through ``text()`` before it reaches a ``Paragraph``: a
-Paragraph's text is markup (``<font>``, ``<img src>``, ``<a href>``), so unescaped note text could
-change the document or make reportlab fetch a file.
+Nothing is shortened. Text of any length is a Paragraph in the page's own flow, never in a table
+cell: reportlab splits a paragraph across pages, but not a table row.
 """
 
-import re
-from xml.sax.saxutils import escape
+from dataclasses import dataclass
 
-from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 
 from themes.analytics import SessionThemes, theme_stats, timeline
+from themes.heatstrip import LEVEL_NAMES
+from themes.summary import links_for
 
 from .charts import frequency_bars, heat_strip
-from .fonts import FONT, FONT_BOLD
-
-# C0/C1 control characters other than tab and line breaks: meaningless in a document.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def text(value) -> str:
-    """User text made safe for a Paragraph: markup characters escaped, line breaks kept."""
-    value = _CONTROL.sub(" ", str(value or ""))
-    return escape(value).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
-
-
-def paragraph_styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=13)
-    return {
-        "base": base,
-        "small": ParagraphStyle(
-            "small", parent=base, fontSize=8, leading=10, textColor=colors.HexColor("#555555")
-        ),
-        "title": ParagraphStyle(
-            "title", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20, spaceAfter=4
-        ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base,
-            keepWithNext=1,
-            fontName=FONT_BOLD,
-            fontSize=12,
-            leading=15,
-            spaceBefore=10,
-            spaceAfter=4,
-            textColor=colors.HexColor("#1f3a5a"),
-        ),
-        "h3": ParagraphStyle(
-            "h3",
-            parent=base,
-            keepWithNext=1,
-            fontName=FONT_BOLD,
-            fontSize=10,
-            leading=13,
-            spaceBefore=6,
-            spaceAfter=2,
-        ),
-        "label": ParagraphStyle(
-            "label",
-            parent=base,
-            fontName=FONT_BOLD,
-            fontSize=8.5,
-            leading=11,
-            textColor=colors.HexColor("#444444"),
-            spaceBefore=4,
-        ),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
-    }
+from .layout import (
+    TABLE_STYLE,
+    Context,
+    chunked,
+    date_text,
+    kv_table,
+    person_name,
+    text,
+    time_text,
+)
 
 
-def date_text(value) -> str:
-    return value.strftime("%d %b %Y") if value else ""
-
-
-def _kv_table(rows: list[tuple[str, str]], styles) -> Table:
-    data = [
-        [Paragraph(text(k), styles["label"]), Paragraph(text(v) or "—", styles["cell"])]
-        for k, v in rows
+class RiskHistory:
+    CHANGES = "changes"
+    ALL = "all"
+    CHOICES = [
+        (CHANGES, "Only changes of risk level"),
+        (ALL, "Every assessment, with its risk notes"),
     ]
-    table = Table(data, colWidths=[40 * mm, None])
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), FONT),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
-    return table
 
 
-def identification(client, therapist_name, sessions, options, styles) -> list:
-    parts = [
-        Paragraph("Client identification", styles["h2"]),
-        _kv_table(
-            [
-                ("Name", client.full_name),
-                ("Preferred name", client.preferred_name),
-                ("Date of birth", date_text(client.date_of_birth)),
-                ("Client code", client.code),
-                ("Therapist", therapist_name),
-                ("Status", client.get_status_display()),
-                ("Treatment", _treatment_dates(client, sessions)),
-            ],
-            styles,
-        ),
+@dataclass
+class Cover:
+    """The facts at the head of the first page."""
+
+    client_code: str
+    period: str
+    preparer: str
+    credentials: str = ""
+    practice: str = ""
+    generated: object = None
+
+
+def cover(facts: Cover, ctx: Context) -> list:
+    options, styles = ctx.options, ctx.styles
+    parts = [Paragraph(text(f"{options.title}: {facts.client_code}"), styles["title"])]
+    if options.de_identified:
+        parts.append(Paragraph("De-identified: names replaced by roles", styles["notice"]))
+    rows = [("Practice", facts.practice)] if facts.practice else []
+    prepared_by = ", ".join(part for part in (facts.preparer, facts.credentials) if part)
+    rows.append(("Prepared by", prepared_by))
+    if options.purpose:
+        rows.append(("Prepared for / purpose", ctx.scrub(options.purpose)))
+    rows.append(("Period covered", facts.period))
+    if facts.generated:
+        rows.append(("Generated", time_text(facts.generated)))
+    return [*parts, kv_table(rows, styles), Spacer(1, 3 * mm)]
+
+
+def identification(client, therapist_name, sessions, ctx: Context) -> list:
+    styles = ctx.styles
+    rows = [
+        ("Client code", client.code),
+        ("Therapist", therapist_name),
+        ("Status", client.get_status_display()),
+        ("Treatment", _treatment_dates(client, sessions)),
     ]
+    if ctx.options.de_identified:
+        note = "Name, preferred name, date of birth and contact details are left out."
+        parts = [kv_table(rows, styles), Paragraph(note, styles["small"])]
+    else:
+        named = [
+            ("Name", client.full_name),
+            ("Preferred name", client.preferred_name),
+            ("Date of birth", date_text(client.date_of_birth)),
+        ]
+        parts = [kv_table(named + rows, styles)]
     if client.closing_summary.strip():
         parts += [
             Paragraph("Closing summary", styles["label"]),
-            Paragraph(text(client.closing_summary), styles["base"]),
+            Paragraph(ctx.user(client.closing_summary), styles["base"]),
         ]
-    return parts
+    return [Paragraph("Client identification", styles["h2"]), *parts]
 
 
 def _treatment_dates(client, sessions) -> str:
@@ -124,7 +96,17 @@ def _treatment_dates(client, sessions) -> str:
     return f"{date_text(client.intake_date)} to {end}; {count}"
 
 
-def theme_summary(sessions, themes, styles, width) -> list:
+def concerns(client, ctx: Context) -> list:
+    if not client.presenting_concerns.strip():
+        return []
+    return [
+        Paragraph("Presenting concerns", ctx.styles["h2"]),
+        Paragraph(ctx.user(client.presenting_concerns), ctx.styles["base"]),
+    ]
+
+
+def theme_summary(sessions, ctx: Context) -> list:
+    styles, themes, width = ctx.styles, ctx.themes, ctx.width
     links = [
         SessionThemes(s.pk, s.client_id, s.date, s.start_time, s.theme_intensities())
         for s in sessions
@@ -165,39 +147,19 @@ def theme_summary(sessions, themes, styles, width) -> list:
     ]
 
 
-def risk_history(sessions, styles) -> list[Table]:
-    """One row per change of risk level, the first session always."""
-    header = [Paragraph(h, styles["label"]) for h in ("Date", "Risk level", "Risk notes")]
-    rows, previous = [], None
+def risk_history(sessions, ctx: Context) -> list[Paragraph]:
+    """Every assessment, or one entry per change of risk level (the first session always); each
+    with its risk notes in full."""
+    every = ctx.options.risk_history == RiskHistory.ALL
+    entries, previous = [], None
     for session in sessions:
-        if session.risk_level == previous:
+        if not every and session.risk_level == previous:
             continue
         previous = session.risk_level
-        # An excerpt on one paragraph: kept line breaks could make a row taller than a page,
-        # which a table cell cannot split across.
-        notes = " ".join(session.risk_notes.split())
-        if len(notes) > 300:
-            notes = notes[:299] + "…"
-        rows.append(
-            [
-                date_text(session.date),
-                session.get_risk_level_display(),
-                Paragraph(text(notes), styles["cell"]),
-            ]
-        )
-    return _chunked(header, rows, [25 * mm, 25 * mm, None])
-
-
-TABLE_STYLE = TableStyle(
-    [
-        # Plain cells in the embedded font; without this a table sets (and so references)
-        # Helvetica, which is not embedded.
-        ("FONT", (0, 0), (-1, -1), FONT, 8.5, 11),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#1f3a5a")),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f6fa")]),
-    ]
-)
+        head = f"<b>{date_text(session.date)} · {text(session.get_risk_level_display())}</b>"
+        notes = ctx.user(session.risk_notes.strip())
+        entries.append(Paragraph(f"{head}<br/>{notes}" if notes else head, ctx.styles["entry"]))
+    return entries
 
 
 def _theme_names(session, themes) -> str:
@@ -205,9 +167,10 @@ def _theme_names(session, themes) -> str:
     return ", ".join(names)
 
 
-def session_log(sessions, themes, styles) -> list[Table]:
+def session_log(sessions, ctx: Context) -> list[Table]:
     # Fixed labels (dates, choices) are plain cells: a Paragraph per cell would triple the
     # layout time of a long log. Theme names are user text of any length: Paragraphs.
+    styles = ctx.styles
     header = [Paragraph(h, styles["label"]) for h in LOG_HEADER]
     rows = [
         [
@@ -216,61 +179,70 @@ def session_log(sessions, themes, styles) -> list[Table]:
             s.get_session_type_display(),
             s.get_modality_display(),
             s.get_note_format_display(),
-            Paragraph(text(_theme_names(s, themes)), styles["cell"]),
+            Paragraph(text(_theme_names(s, ctx.themes)), styles["cell"]),
         ]
         for s in sessions
     ]
-    return _chunked(header, rows, [24 * mm, 12 * mm, 20 * mm, 20 * mm, 24 * mm, None])
+    return chunked(header, rows, [24 * mm, 12 * mm, 20 * mm, 20 * mm, 24 * mm, None])
 
 
 LOG_HEADER = ["Date", "Min", "Type", "Modality", "Format", "Themes"]
-# Rows per table: a table split across pages is laid out again for each page, so one table of
-# 300 rows costs far more than eight of 40.
-CHUNK_ROWS = 40
 
 
-def _chunked(header: list, rows: list, widths: list) -> list[Table]:
-    tables = []
-    for start in range(0, len(rows), CHUNK_ROWS):
-        table = Table([header, *rows[start : start + CHUNK_ROWS]], colWidths=widths, repeatRows=1)
-        table.setStyle(TABLE_STYLE)
-        tables.append(table)
-    return tables
+def signature_line(session) -> str:
+    if not session.is_signed:
+        return "Draft — not signed"
+    return f"Signed by {person_name(session.signed_by)}, {time_text(session.signed_at)}"
 
 
-def note_flowables(session, themes, styles, options) -> list:
-    status = "signed" if session.is_signed else "draft, unsigned"
+def note_themes(session, ctx: Context) -> str:
+    """The note's themes, strongest first, each with its intensity and the quoted phrase that
+    suggested it (when the suggestion was accepted with one). Escaped for a Paragraph."""
+    shown = []
+    for item in links_for(session, ctx.themes):
+        entry = f"{text(item.theme.name)} ({LEVEL_NAMES[item.intensity]})"
+        if item.link.evidence:
+            entry += f": “{ctx.user(item.link.evidence)}”"
+        shown.append(entry)
+    return "; ".join(shown)
+
+
+def note_flowables(session, ctx: Context) -> list:
+    styles = ctx.styles
     heading = (
-        f"{session.date:%d %b %Y} · {session.get_note_format_display()} · "
-        f"{session.duration_minutes} min · {status}"
+        f"{date_text(session.date)} · {session.get_note_format_display()} · "
+        f"{session.duration_minutes} min"
     )
-    parts = [Paragraph(text(heading), styles["h3"])]
+    parts = [
+        Paragraph(text(heading), styles["h3"]),
+        Paragraph(text(signature_line(session)), styles["signature"]),
+    ]
     for part in session.text_parts():
         if part.key == "risk_notes":
             # Always there: the level is recorded every session, with or without notes.
-            risk = f"{session.get_risk_level_display()}. {part.text}".strip()
+            risk = f"{session.get_risk_level_display()}. {ctx.scrub(part.text)}".strip()
             parts += [Paragraph("Risk", styles["label"]), Paragraph(text(risk), styles["base"])]
         elif part.text:
             parts += [
                 Paragraph(text(part.label), styles["label"]),
-                Paragraph(text(part.text), styles["base"]),
+                Paragraph(ctx.user(part.text), styles["base"]),
             ]
-    names = _theme_names(session, themes)
-    if names:
-        parts += [Paragraph("Themes", styles["label"]), Paragraph(text(names), styles["base"])]
+    themes = note_themes(session, ctx)
+    if themes:
+        parts += [Paragraph("Themes", styles["label"]), Paragraph(themes, styles["base"])]
     for addendum in session.addenda.all():
-        author = addendum.author.get_full_name() or addendum.author.get_username()
+        signed = (
+            f"Addendum signed by {person_name(addendum.author)}, {time_text(addendum.created_at)}"
+        )
         parts += [
-            Paragraph(
-                text(f"Addendum, {addendum.created_at:%d %b %Y %H:%M}, {author}"), styles["label"]
-            ),
-            Paragraph(text(addendum.text), styles["base"]),
+            Paragraph(text(signed), styles["label"]),
+            Paragraph(ctx.user(addendum.text), styles["base"]),
         ]
-    if options.include_process_notes:
+    if ctx.options.include_process_notes:
         process = getattr(session, "process_note", None)
         if process is not None and process.text:
             parts += [
                 Paragraph("Process note (included deliberately)", styles["label"]),
-                Paragraph(text(process.text), styles["base"]),
+                Paragraph(ctx.user(process.text), styles["base"]),
             ]
-    return [KeepTogether(parts[:3]), *parts[3:], Spacer(1, 3 * mm)]
+    return [KeepTogether(parts[:4]), *parts[4:], Spacer(1, 3 * mm)]

@@ -7,14 +7,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from reportlab.lib.pagesizes import A4, letter
 
+from accounts.models import Account
 from audit.models import Action
 from audit.services import log_event
 from clients.models import Client, DisclosureKind
 from clients.services import record_disclosure
 from integrity.check import check_children
+from measures.reports import client_history
+from plans.reports import plan_report
 from themes.summary import theme_map
 
-from .pdf import SECTIONS, FullNotes, SummaryOptions, render_case_summary
+from .pdf import SECTIONS, FullNotes, RiskHistory, SummaryOptions, render_case_summary
 
 PAGE_SIZES = {"A4": A4, "LETTER": letter}
 # Fields a summary without full notes never reads: not decrypted at all.
@@ -39,7 +42,7 @@ def summary_sessions(client: Client, options: SummaryOptions) -> list:
     if options.full_notes == FullNotes.NONE:
         loaded = list(sessions.defer(*NOTE_FIELDS))
     else:
-        sessions = sessions.prefetch_related("addenda__author")
+        sessions = sessions.select_related("signed_by").prefetch_related("addenda__author")
         if options.include_process_notes:
             sessions = sessions.select_related("process_note")
         loaded = list(sessions)
@@ -50,15 +53,34 @@ def summary_sessions(client: Client, options: SummaryOptions) -> list:
     return loaded
 
 
+def credentials_of(user) -> str:
+    """The credentials the user signs with (their account page); empty when none are set."""
+    found = Account.objects.filter(user=user).values_list("credentials", flat=True).first()
+    return found or ""
+
+
 def build_case_summary(*, client: Client, therapist, options: SummaryOptions) -> bytes:
-    """The PDF of ``client``'s case summary as ``options`` ask; nothing is written anywhere."""
+    """The PDF of ``client``'s case summary as ``options`` ask; nothing is written anywhere.
+
+    Needs no request: the page, the command line and a build in the background call it alike.
+    ``therapist`` is the user preparing it (named on the cover with their credentials).
+    """
     return render_case_summary(
         client=client,
         therapist=therapist,
         sessions=summary_sessions(client, options),
         themes=theme_map(client.therapist),
         options=options,
+        credentials=credentials_of(therapist),
+        practice=settings.PRACTICE_NAME,
+        measures=summary_measures(client, options),
+        plan=plan_report(client) if "plan" in options.sections else None,
     )
+
+
+def summary_measures(client: Client, options: SummaryOptions) -> list:
+    """The client's questionnaires per measure, when the summary shows them."""
+    return client_history(client) if "measures" in options.sections else []
 
 
 @transaction.atomic
@@ -74,9 +96,10 @@ def record_summary(*, client: Client, user, options: SummaryOptions, request=Non
     log_event(action=Action.PRINT_SUMMARY, request=request, user=user, obj=client, client=client)
 
 
-def summary_filename(client: Client, today: datetime.date) -> str:
+def summary_filename(client: Client, today: datetime.date, *, de_identified: bool = False) -> str:
     """Opaque: the client code and the date, never a name."""
-    return f"{client.code}-summary-{today.isoformat()}.pdf"
+    suffix = "-deidentified" if de_identified else ""
+    return f"{client.code}-summary-{today.isoformat()}{suffix}.pdf"
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -110,6 +133,9 @@ def write_case_summary(
     date_to: str | None = None,
     sections: str | None = None,
     full_notes: str = FullNotes.ALL,
+    risk_history: str = RiskHistory.CHANGES,
+    de_identified: bool = False,
+    purpose: str = "",
 ) -> str:
     """Write a summary to ``output`` for the command line; return the client code.
 
@@ -128,12 +154,17 @@ def write_case_summary(
         raise SummaryError(f"no client {code} for therapist {username}")
     if full_notes not in {FullNotes.ALL, FullNotes.SIGNED, FullNotes.NONE}:
         raise SummaryError(f"--full-notes must be all, signed or none, not {full_notes!r}")
+    if risk_history not in {RiskHistory.ALL, RiskHistory.CHANGES}:
+        raise SummaryError(f"--risk-history must be all or changes, not {risk_history!r}")
     options = SummaryOptions(
         sections=_sections_option(sections),
         full_notes=full_notes,
         date_from=_date_option("--from", date_from),
         date_to=_date_option("--to", date_to),
         page_size=page_size(),
+        risk_history=risk_history,
+        de_identified=de_identified,
+        purpose=" ".join(purpose.split()),
     )
     if options.date_from and options.date_to and options.date_from > options.date_to:
         raise SummaryError("--from is after --to")

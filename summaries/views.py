@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -11,24 +11,31 @@ from audit.services import log_event
 from clients import services as client_services
 from clients.models import Client, DisclosureKind
 
+from . import jobs
 from .export import build_export_zip
 from .forms import ExportForm, SummaryForm
 from .services import build_case_summary, page_size, record_summary, summary_filename
 
 
 @never_cache
-@sensitive_post_parameters("passphrase", "passphrase_confirm", "process_notes_reason")
+@sensitive_post_parameters("passphrase", "passphrase_confirm", "process_notes_reason", "purpose")
 @require_http_methods(["GET", "POST"])
 def case_summary(request: HttpRequest, client_pk) -> HttpResponse:
     client = get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
+    jobs.discard_expired()  # prepared files are kept an hour at most
     form = SummaryForm(request.POST if request.method == "POST" else None, client=client)
     if request.method == "POST":
         if form.is_valid():
             options = form.options(page_size())
+            if jobs.too_large_for_request(client, options):
+                job = jobs.prepare_summary(client=client, user=request.user, options=options)
+                return redirect(job)
             pdf = build_case_summary(client=client, therapist=request.user, options=options)
             record_summary(client=client, user=request.user, options=options, request=request)
             response = HttpResponse(pdf, content_type="application/pdf")
-            filename = summary_filename(client, timezone.localdate())
+            filename = summary_filename(
+                client, timezone.localdate(), de_identified=options.de_identified
+            )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             response["Cache-Control"] = "no-store"
             return response

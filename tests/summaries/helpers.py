@@ -9,6 +9,7 @@ import unittest
 
 from pypdf import PdfReader
 
+from plans import services as plans
 from sessions.models import ProcessNote
 from sessions.services import add_addendum
 from tests.base import PersonaTestCase, make_session, make_signed_session
@@ -23,10 +24,56 @@ needs_poppler = unittest.skipUnless(
 )
 needs_qpdf = unittest.skipUnless(QPDF, "qpdf is not installed")
 
+# A progress comment of numbered words (a comment holds 1,000 characters at most).
+LONG_COMMENT = " ".join(f"c{n:03d}" for n in range(180))
 MARKUP = '<b>bold?</b> & <img src="http://example.org/x.png"> <font color="red">red</font>'
 GREEK = "Ψυχοθεραπεία"
 CYRILLIC = "каракатица"
 ARABIC = "مرحبا بالعالم"
+
+
+def add_plan(client, therapist, *, comment_session, names: dict | None = None) -> dict:
+    """A signed plan of one problem, two goals (three objectives) and an intervention, with
+    the progress ``comment_session`` (a draft note) records; returns the stored content."""
+    names = names or {}
+    partner = names.get("partner", "her partner")
+    draft = plans.start_draft(client=client, user=therapist)
+    content = {
+        "problems": [{"text": f"Guilt when she refuses {partner}.", "theme_ids": []}],
+        "goals": [
+            {
+                "text": "Set limits without guilt.",
+                "problem_ids": [],
+                "objectives": [
+                    {"text": "Names one boundary a week.", "target_date": "2026-06-01"},
+                    {"text": "Keeps a sleep diary.", "target_date": None},
+                ],
+            },
+            {
+                "text": "Share night care.",
+                "problem_ids": [],
+                "objectives": [{"text": f"Agrees a rota with {partner}.", "target_date": None}],
+            },
+        ],
+        "interventions": [{"text": f"Chair work with {partner}.", "goal_ids": []}],
+    }
+    draft = plans.save_draft(
+        version=draft,
+        user=therapist,
+        content=content,
+        review_date=datetime.date(2026, 7, 1),
+        expected_version=draft.version,
+    )
+    signed = plans.sign_version(version=draft, user=therapist)
+    goals = signed.content["goals"]
+    first = goals[0]["objectives"][0]["id"]
+    plans.record_progress(
+        session=comment_session,
+        user=therapist,
+        goals_addressed=[goals[0]["id"]],
+        objectives={first: {"rating": "some_progress", "comment": f"{partner}: {LONG_COMMENT}"}},
+    )
+    return signed.content
 
 
 def run(*args, data: bytes | None = None) -> subprocess.CompletedProcess:

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from audit.models import Action, AuditEvent
 from clients.models import Disclosure
+from summaries.pdf import SECTIONS
 from tests.base import make_client
 from tests.pdfs import pdf_text
 
@@ -71,6 +72,6 @@ class CaseSummaryCommandTests(SummaryTestCase):
 
     def test_unknown_section_lists_the_valid_ones(self):
         self.assert_fails(
-            "unknown section notes; valid sections: identification, concerns, themes, risk, log",
-            sections="log,notes",
+            f"unknown section notes; valid sections: {', '.join(SECTIONS)}", sections="log,notes"
         )
+        self.assertIn("measures", SECTIONS)

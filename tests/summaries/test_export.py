@@ -16,12 +16,15 @@ from django.utils import timezone
 from accounts.testing import sign_in
 from audit.models import Action, AuditEvent
 from clients.models import Disclosure
+from measures import services as measure_services
+from plans import services as plan_services
 from sessions.services import add_addendum
 from tests.audit.helpers import new_entries
 from tests.base import (
     ALICE_CANARY_NAME,
     ALICE_CANARY_NOTE,
     PersonaTestCase,
+    make_client,
     make_session,
     make_signed_session,
 )
@@ -262,10 +265,205 @@ class PdfTests(ExportTestCase):
         self.assertIn(f"Correction {self.addendum_word}", text)
         self.assertIn(ALICE_CANARY_NAME, text)
         self.assertIn("CONFIDENTIAL · C-0001", text)
-        self.assertIn("draft, unsigned", text)
+        self.assertIn("Draft — not signed", text)
+        self.assertIn("Signed by Alice", text)
 
     @unittest.skipUnless(PDFTOTEXT, "pdftotext (poppler-utils) is not installed")
     def test_markup_in_a_note_prints_literally(self):
         text = pdf_text(self.pdf())
         self.assertIn(f"Wrote {MARKUP} on the board.", text)
         self.assertIsNone(re.search(r"Wrote\s+on the board", text))
+
+
+def signed_plan(client, user, *, goal: str, review_date: datetime.date):
+    """A plan with one problem, goal, objective and intervention, signed (plans.services)."""
+    draft = plan_services.start_draft(client=client, user=user)
+    content = {
+        "problems": [{"text": f"Problem of {goal}", "theme_ids": []}],
+        "goals": [
+            {
+                "text": goal,
+                "problem_ids": [],
+                "objectives": [{"text": f"Objective of {goal}", "target_date": "2026-09-01"}],
+            }
+        ],
+        "interventions": [{"text": f"Intervention for {goal}", "goal_ids": []}],
+    }
+    draft = plan_services.save_draft(
+        version=draft,
+        user=user,
+        content=content,
+        review_date=review_date,
+        expected_version=draft.version,
+    )
+    return plan_services.sign_version(version=draft, user=user)
+
+
+class MeasuresAndPlanTests(ExportTestCase):
+    """Issue 16: the questionnaires, the measures due, the plan with every version, and each
+    note's progress, of this client only."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        client, alice = cls.alice_client, cls.alice
+        cls.phq9 = measure_services.record_administration(
+            client=client,
+            measure_slug="phq9",
+            answers={1: 3, 2: 2, 3: 2, 4: 2, 5: 1, 6: 2, 7: 1, 8: 1, 9: None},
+            administered_on=datetime.date(2026, 2, 23),
+            user=alice,
+        )
+        cls.gad7 = measure_services.record_administration(
+            client=client,
+            measure_slug="gad7",
+            answers={1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1, 7: 1},
+            administered_on=datetime.date(2026, 3, 2),
+            user=alice,
+            source="handover",
+        )
+        measure_services.set_schedule(client=client, user=alice, due={"phq9": "every_session"})
+        cls.goal_word = ascii_canary("goal")
+        cls.version = signed_plan(
+            client, alice, goal=f"Feel {cls.goal_word}", review_date=datetime.date(2026, 6, 1)
+        )
+        cls.goal_id = cls.version.goals()[0]["id"]
+        cls.objective_id = cls.version.objectives()[0]["id"]
+        cls.draft = plan_services.start_draft(client=client, user=alice)  # version 2, unsigned
+        cls.progress = plan_services.record_progress(
+            session=cls.alice_session,
+            user=alice,
+            goals_addressed=[cls.goal_id],
+            objectives={cls.objective_id: {"rating": "some_progress", "comment": "Calmer."}},
+        )
+        # Rows of other clients that must stay out: alice's second client and bob's client.
+        cls.other = make_client(alice, full_name="Alice's Other Client")
+        cls.other_word = ascii_canary("othergoal")
+        for other_client, user in ((cls.other, alice), (cls.bob_client, cls.bob)):
+            measure_services.record_administration(
+                client=other_client,
+                measure_slug="gad7",
+                answers={number: 3 for number in range(1, 8)},
+                administered_on=datetime.date(2026, 3, 3),
+                user=user,
+            )
+            measure_services.set_schedule(
+                client=other_client, user=user, due={"gad7": "every_4_weeks"}
+            )
+            signed_plan(
+                other_client, user, goal=cls.other_word, review_date=datetime.date(2026, 7, 1)
+            )
+
+    def record(self) -> dict:
+        return exported_record(self.download())
+
+    def test_the_record_with_measures_and_a_plan_is_valid_against_the_schema(self):
+        record = self.record()
+        self.assertEqual(record["schema_version"], 3)
+        errors = [f"{list(e.path)}: {e.message}" for e in VALIDATOR.iter_errors(record)]
+        self.assertEqual(errors, [])
+
+    def test_the_validator_catches_broken_measures_and_plans_control(self):
+        record = self.record()
+        broken = {
+            "no measures key": lambda r: r.pop("measures"),
+            "unknown source": lambda r: r["measures"][0].update(source="post"),
+            "answer not a number": lambda r: r["measures"][0]["answers"].update({"1": "3"}),
+            "bad status": lambda r: r["measures"][0].update(status="done"),
+            "bad frequency": lambda r: r["measures_due"].update(phq9="weekly"),
+            "plan version without status": lambda r: r["treatment_plan"]["versions"][0].pop(
+                "status"
+            ),
+            "bad objective id": lambda r: r["treatment_plan"]["versions"][0]["content"]["goals"][0][
+                "objectives"
+            ][0].update(id="x1"),
+            "bad rating": lambda r: next(s for s in r["sessions"] if s["plan_progress"])[
+                "plan_progress"
+            ]["objectives"][0].update(rating="better"),
+            "session without progress key": lambda r: r["sessions"][0].pop("plan_progress"),
+        }
+        for what, breaks in broken.items():
+            with self.subTest(what):
+                changed = copy.deepcopy(record)
+                breaks(changed)
+                self.assertFalse(VALIDATOR.is_valid(changed))
+
+    def test_each_questionnaire_is_exported_as_scored(self):
+        phq9, gad7 = self.record()["measures"]
+        self.assertEqual(phq9["id"], str(self.phq9.pk))
+        self.assertEqual(
+            (phq9["measure"], phq9["measure_name"]), ("phq9", self.phq9.measure_obj.name)
+        )
+        self.assertEqual(phq9["administered_on"], "2026-02-23")
+        self.assertEqual(phq9["answers"]["1"], 3)
+        self.assertIsNone(phq9["answers"]["9"])
+        self.assertEqual(phq9["total"], self.phq9.total)
+        self.assertEqual(phq9["status"], self.phq9.status)
+        self.assertEqual(phq9["band"], self.phq9.band_label)
+        self.assertEqual(phq9["source"], "therapist")
+        self.assertEqual(phq9["recorded_by"]["username"], "alice")
+        self.assertEqual(
+            (gad7["measure"], gad7["total"], gad7["source"]), ("gad7", 7.0, "handover")
+        )
+        self.assertEqual(gad7["status"], "complete")
+        self.assertEqual(self.record()["measures_due"], {"phq9": "every_session"})
+
+    def test_the_plan_carries_every_version_and_each_notes_progress(self):
+        record = self.record()
+        plan = record["treatment_plan"]
+        signed, draft = plan["versions"]
+        self.assertEqual((signed["number"], signed["status"]), (1, "signed"))
+        self.assertEqual(signed["signed_by"]["username"], "alice")
+        self.assertEqual(signed["content_hash"], self.version.content_hash)
+        self.assertEqual(signed["review_date"], "2026-06-01")
+        (goal,) = signed["content"]["goals"]
+        self.assertEqual(goal["text"], f"Feel {self.goal_word}")
+        self.assertEqual(goal["objectives"][0]["target_date"], "2026-09-01")
+        self.assertEqual(
+            signed["content"]["interventions"][0]["text"], f"Intervention for Feel {self.goal_word}"
+        )
+        self.assertEqual((draft["number"], draft["status"]), (2, "draft"))
+        self.assertIsNone(draft["signed_at"])
+        self.assertEqual(draft["content"], signed["content"])  # a new draft starts as a copy
+        by_id = {session["id"]: session for session in record["sessions"]}
+        self.assertEqual(
+            by_id[str(self.alice_session.pk)]["plan_progress"],
+            {
+                "plan_version": str(self.version.pk),
+                "plan_version_number": 1,
+                "goals_addressed": [self.goal_id],
+                "objectives": [
+                    {
+                        "objective": self.objective_id,
+                        "rating": "some_progress",
+                        "comment": "Calmer.",
+                    }
+                ],
+            },
+        )
+        self.assertIsNone(by_id[str(self.signed.pk)]["plan_progress"])
+
+    def test_only_this_clients_rows_are_exported(self):
+        record = self.record()
+        self.assertEqual(len(record["measures"]), 2)
+        self.assertEqual(len(record["treatment_plan"]["versions"]), 2)
+        content = unzip(self.download())["record.json"]
+        self.assertNotIn(self.other_word.encode(), content)
+        other = exported_record(export(self.client, self.other))
+        self.assertIn(self.other_word, json.dumps(other))  # control: it is in the other's
+        self.assertEqual([m["measure"] for m in other["measures"]], ["gad7"])
+        self.assertEqual(other["measures_due"], {"gad7": "every_4_weeks"})
+
+    def test_a_client_with_no_measures_or_plan_exports_empty_parts(self):
+        empty = make_client(self.alice, full_name="Nobody Yet")
+        record = exported_record(export(self.client, empty))
+        self.assertEqual((record["measures"], record["measures_due"]), ([], {}))
+        self.assertIsNone(record["treatment_plan"])
+        self.assertEqual(VALIDATOR.is_valid(record), True)
+
+    @unittest.skipUnless(PDFTOTEXT, "pdftotext (poppler-utils) is not installed")
+    def test_the_pdf_in_the_zip_carries_the_measures_and_the_plan(self):
+        text = pdf_text(unzip(self.download())["case-summary.pdf"])
+        self.assertIn(self.goal_word, text)
+        self.assertIn("PHQ-9", text)
+        self.assertNotIn(self.other_word, text)

@@ -81,7 +81,7 @@ class ContentTests(SummaryPdfTestCase):
         text = pdf_text(self.build(full_notes=FullNotes.NONE))
         history = text[text.index("Risk history") : text.index("Session log")]
         self.assertEqual(
-            re.findall(r"\d\d \w\w\w 2026 (None|Low|Moderate)", history),
+            re.findall(r"\d\d \w\w\w 2026 · (None|Low|Moderate)", history),
             ["Low", "None", "Moderate"],
         )
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.testing import sign_in
 from audit.models import Action
 from clients.models import Disclosure, DisclosureKind
+from summaries.pdf import SECTIONS
 from tests.audit.helpers import new_entries
 from tests.builders import summary_form
 from tests.pdfs import pdf_text
@@ -33,7 +34,7 @@ class SummaryPageTests(SummaryTestCase):
         form = page.context["form"]
         self.assertEqual(form["date_from"].value(), datetime.date(2026, 1, 12))
         self.assertEqual(form["date_to"].value(), timezone.localdate())
-        self.assertEqual(len(form["sections"].value()), 5)
+        self.assertEqual(form["sections"].value(), list(SECTIONS))
         self.assertContains(page, "23 Feb 2026 · SOAP · signed")
         self.assertEqual(entries, [])
 

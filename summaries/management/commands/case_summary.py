@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from summaries.pdf import SECTIONS, RiskHistory
 from summaries.services import SummaryError, write_case_summary
 
 
@@ -13,12 +14,25 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="date_from", help="first day covered (YYYY-MM-DD)")
         parser.add_argument("--to", dest="date_to", help="last day covered (YYYY-MM-DD)")
         parser.add_argument(
-            "--sections",
-            help="comma-separated: identification,concerns,themes,risk,log (default: all)",
+            "--sections", help=f"comma-separated: {','.join(SECTIONS)} (default: all)"
         )
         parser.add_argument(
             "--full-notes", choices=["all", "signed", "none"], default="all", dest="full_notes"
         )
+        parser.add_argument(
+            "--risk-history",
+            choices=[RiskHistory.ALL, RiskHistory.CHANGES],
+            default=RiskHistory.CHANGES,
+            dest="risk_history",
+            help="every assessment, or only changes of risk level (default)",
+        )
+        parser.add_argument(
+            "--de-identified",
+            action="store_true",
+            dest="de_identified",
+            help="names replaced by the client code and by roles ([partner])",
+        )
+        parser.add_argument("--purpose", default="", help="prepared for / purpose (the cover)")
 
     def handle(self, *args, **options):
         try:
@@ -30,6 +44,9 @@ class Command(BaseCommand):
                 date_to=options["date_to"],
                 sections=options["sections"],
                 full_notes=options["full_notes"],
+                risk_history=options["risk_history"],
+                de_identified=options["de_identified"],
+                purpose=options["purpose"],
             )
         except SummaryError as error:
             raise CommandError(str(error)) from None
