@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.bench_calendar_feed",
     "bench.bench_calendar_import",
     "bench.bench_dashboard",
+    "bench.bench_measures",  # the client page with measures and a plan
     "bench.loadtest",  # gunicorn under 20 therapists, SQLite and PostgreSQL
     "bench.crashtest",  # SIGKILL mid-write, 50 runs per database
 ]

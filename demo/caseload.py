@@ -5,6 +5,7 @@ checked before anything is written, so that a bad file seeds nothing.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -22,6 +23,7 @@ from sessions.services import import_sessions
 from themes.models import Theme
 
 from .datafiles import DemoDataError
+from .progress import seed_measures, seed_plan
 from .schedule import book_client, book_today, day_shift, load_diary, settle
 from .stories import load_stories, load_therapist, story_names
 
@@ -36,6 +38,7 @@ class DemoReport:
     clients: int
     sessions: int
     appointments: int = 0
+    questionnaires: int = 0
 
 
 def shift_to_weekday(day: datetime.date) -> datetime.date:
@@ -106,11 +109,23 @@ def _build_sessions(
 
 
 def _shifted(story: dict, days: int) -> dict:
-    """The story with every date ``days`` further back (fewer when negative)."""
+    """The story with every date ``days`` further back (fewer when negative): its sessions, the
+    day its plan was signed and the days of its questionnaires (review and target dates count
+    from today and stay)."""
     sessions = [
         {**session, "days_ago": session["days_ago"] + days} for session in story["sessions"]
     ]
-    return {**story, "intake_days_ago": story["intake_days_ago"] + days, "sessions": sessions}
+    shifted = {**story, "intake_days_ago": story["intake_days_ago"] + days, "sessions": sessions}
+    if "plan" in story:
+        plan = story["plan"]
+        shifted["plan"] = {**plan, "signed_days_ago": plan["signed_days_ago"] + days}
+    if "measures" in story:
+        scores = {
+            slug: [[score[0] + days, *score[1:]] for score in series]
+            for slug, series in story["measures"].get("scores", {}).items()
+        }
+        shifted["measures"] = {**story["measures"], "scores": scores}
+    return shifted
 
 
 def _install_writing_aids(user) -> None:
@@ -178,6 +193,7 @@ def seed_demo_therapist(
             report.appointments = Appointment.objects.for_therapist(user).count()
             return report
         clients = {}
+        date_of = functools.partial(_date, today)  # days ago -> the date
         for name, story in zip(names, stories, strict=True):
             slot = diary.slots.get(name)
             if slot is not None:
@@ -199,7 +215,13 @@ def seed_demo_therapist(
             if slot is not None:
                 book_client(therapist=user, client=client, rows=rows, slot=slot, today=today)
             _sign_like_a_clinician(rows, user, unsigned_latest=name == names[0])
+            seed_plan(
+                story=story, client=client, user=user, rows=rows, date_of=date_of, today=today
+            )
             import_sessions(sessions=rows)
+            report.questionnaires += seed_measures(
+                story=story, client=client, user=user, date_of=date_of
+            )
             report.clients += 1
             report.sessions += len(rows)
         book_today(therapist=user, clients=clients, extras=diary.today, today=today)

@@ -12,7 +12,9 @@ in file-name order (``01-noor.toml`` becomes C-0001). The demo therapist's accou
 - ``[[sessions]]``, oldest first: ``days_ago``, ``format``, ``note.<section>`` for exactly the
   sections of the format (``sessions.models.FORMAT_SECTIONS``), ``mood``, ``risk``,
   ``risk_notes``, ``interventions``, ``plan``, and ``themes = { slug = intensity }`` (1 mentioned,
-  2 explored, 3 central) in the order they are stored.
+  2 explored, 3 central) in the order they are stored; optionally ``progress`` against the plan;
+- optionally ``[plan]`` (the treatment plan) and ``[measures]`` (questionnaires and the measures
+  due): their shape is in ``demo.progress``.
 
 Dates are offsets in days back from today, so that the demo always looks current. A date that
 falls on a Saturday moves back to the Friday before, one on a Sunday forward to the Monday after
@@ -46,6 +48,7 @@ from sessions.models import (
 
 from .datafiles import DATA_DIR, DemoDataError, check_table, display_path, read_toml
 from .notes import NOTE_MAX_CHARS, NOTE_MIN_CHARS
+from .progress import check_progress
 
 STORIES_DIR = DATA_DIR / "stories"
 THERAPIST_FILE = DATA_DIR / "therapist.toml"
@@ -88,6 +91,9 @@ SESSION_KEYS = {
     "plan": str,
     "themes": dict,
 }
+# The treatment plan, the questionnaires and each note's progress (demo/progress.py).
+STORY_OPTIONAL_KEYS = {"plan": dict, "measures": dict}
+SESSION_OPTIONAL_KEYS = {**SCHEDULE_KEYS, "progress": dict}
 LONE_LINE_BREAK = re.compile(r"(?<!\n)\n(?!\n)")
 
 
@@ -126,7 +132,7 @@ def story_names(directory: Path | None = None) -> list[str]:
 
 def check_story(story: dict, theme_slugs: Collection[str]) -> None:
     """Raise DemoDataError, naming the key, if a story breaks its schema or the model's rules."""
-    check_table(story, "", STORY_KEYS)
+    check_table(story, "", STORY_KEYS, STORY_OPTIONAL_KEYS)
     check_table(story["client"], "client", {"full_name": str}, CLIENT_OPTIONAL_KEYS)
     _check_choice(story["status"], "status", ClientStatus)
     if story["cadence_days"] < 2:
@@ -139,10 +145,11 @@ def check_story(story: dict, theme_slugs: Collection[str]) -> None:
         raise DemoDataError("sessions: a story needs at least one session.")
     for index, session in enumerate(sessions):
         where = f"sessions[{index}]"
-        check_table(session, where, SESSION_KEYS, SCHEDULE_KEYS)
+        check_table(session, where, SESSION_KEYS, SESSION_OPTIONAL_KEYS)
         _check_schedule(session, where)
         _check_session(session, where, theme_slugs)
     _check_dates(story)
+    check_progress(story, theme_slugs)
     _check_line_breaks(story, "")
 
 

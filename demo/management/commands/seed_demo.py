@@ -77,7 +77,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Created {report.clients} demo clients with {report.sessions} sessions "
-                    f"and {report.appointments} appointments."
+                    f"and {report.appointments} appointments; {report.questionnaires} "
+                    "questionnaires and a treatment plan for each client in therapy."
                 )
             )
         else:
