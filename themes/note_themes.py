@@ -5,7 +5,7 @@ that neither clients nor sessions imports themes."""
 
 from sessions.tagging import Suggestions, ThemeGroup, ThemeOption
 
-from .analytics import load_theme_links, theme_stats
+from .analytics import SessionThemes, parse_links, theme_stats
 from .models import Category, Theme
 from .suggest import suggest
 from .suggest.service import risk_notices, suggestions_for
@@ -56,8 +56,28 @@ def client_page_themes(request, *, client, sessions) -> dict:
             "last_seen": stat.last_seen,
             "recurring": stat.recurring,
         }
-        for stat in theme_stats(load_theme_links(client.sessions.all()))
+        for stat in theme_stats(_theme_links(sessions))
         if stat.theme_id in themes
     ]
     timeline = [(session, links_for(session, themes)) for session in sessions]
     return {"timeline": timeline, "theme_counts": counts}
+
+
+def _theme_links(sessions) -> list[SessionThemes]:
+    """What ``analytics.load_theme_links`` reads, oldest first, from the sessions the page has
+    already loaded (every session of the client, checked against the integrity ledger when
+    loaded): reading and checking them a second time would find the same rows. Each note's
+    themes are decrypted once, for these and for its badges."""
+    ordered = sorted(
+        sessions, key=lambda session: (session.date, session.start_time, session.pk.hex)
+    )
+    return [
+        SessionThemes(
+            session.pk,
+            session.client_id,
+            session.date,
+            session.start_time,
+            *parse_links(session.themes),
+        )
+        for session in ordered
+    ]

@@ -539,9 +539,10 @@ class ConsistencyTests(SearchTestCase):
         # generation (1), themes list for the form (1, its names reused for the result
         # badges), client names of the page (1) and their newest integrity records (1: the
         # clients are checked against the ledger as loaded), and the results checked against
-        # the ledger before they are shown (7: the sessions and their newest entries, their
-        # addenda and process notes as the rows and the ledger list them, the process notes).
-        with self.assertNumQueries(15):
+        # the ledger before they are shown (5: the sessions and their newest entries, their
+        # addenda and process notes as the rows list them (one query) and as the ledger lists
+        # them (one), the process notes).
+        with self.assertNumQueries(13):
             self.found(q="zebrafinch")
 
     @override_settings(SEARCH_INDEX_MAX_THERAPISTS=2)
