@@ -101,6 +101,9 @@ MIDDLEWARE = [
     # Idle timeout, absolute lifetime, "sign out everywhere", the 2FA step and the practice
     # administrator's limits: after OTPMiddleware (is_verified) and messages.
     "accounts.middleware.AccountSecurityMiddleware",
+    # Hand-over mode (the client answers a questionnaire on the therapist's device): every
+    # address but the questionnaire's and the locked screen's refused (measures/handover.py).
+    "measures.handover.HandOverMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.NoStoreMiddleware",
     # A tampered or unreadable encrypted value: a clear page and an audit entry, not a 500.
@@ -275,6 +278,14 @@ DRAFT_OVERDUE_DAYS = env.integer("DRAFT_OVERDUE_DAYS", 3)
 SUMMARY_PAGE_SIZE = (env.get("SUMMARY_PAGE_SIZE") or "A4").upper()
 if SUMMARY_PAGE_SIZE not in {"A4", "LETTER"}:
     raise ImproperlyConfigured("SUMMARY_PAGE_SIZE must be A4 or LETTER.")
+# The practice's name, printed on the cover of case summaries; empty: none.
+PRACTICE_NAME = " ".join((env.get("PRACTICE_NAME") or "").split())
+# A case summary of more sessions than this is built outside the request (summaries/jobs.py).
+SUMMARY_BACKGROUND_OVER = env.integer("SUMMARY_BACKGROUND_OVER", 300)
+# A directory of the practice's own questionnaires (TOML, docs/measures.md); empty: none.
+MEASURES_EXTRA_DIR = env.get("MEASURES_EXTRA_DIR") or ""
+# One-time questionnaire links for clients (/q/<token>/, measures/link_views.py): off unless set.
+MEASURES_CLIENT_LINKS = env.boolean("MEASURES_CLIENT_LINKS", False)
 
 # --- internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

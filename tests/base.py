@@ -76,3 +76,82 @@ class PersonaTestCase(TestCase):
 
     def sign_in(self, user) -> None:
         sign_in(self.client, user)
+
+
+def make_administration(client, slug: str = "phq9", *, total: int = 14, on=None, risk=None):
+    """One completed questionnaire (measures) scoring ``total``, stored through the one door;
+    ``risk``: the answer to the measure's risk item (PHQ-9 item 9), None to leave it 0 unless
+    the total needs it."""
+    from measures import catalogue
+    from measures import services as measure_services
+    from measures.scoring import answers_for_total
+
+    return measure_services.record_administration(
+        client=client,
+        measure_slug=slug,
+        answers=answers_for_total(catalogue.get_measure(slug), total, risk=risk),
+        administered_on=on or datetime.date(2026, 3, 2),
+        user=client.therapist,
+    )
+
+
+def make_measure_records(client) -> tuple:
+    """One row of each measures model with encrypted values for ``client``: a questionnaire,
+    the schedule of measures due and a one-time link (for suites that cover every encrypted
+    model: key rotation, tampering)."""
+    from measures import services as measure_services
+
+    administration = make_administration(client, "core10", total=17, risk=1)
+    schedule = measure_services.set_schedule(
+        client=client, user=client.therapist, due={"phq9": "every_session"}
+    )
+    link, _token = measure_services.create_link(
+        client=client, measure_slug="gad7", user=client.therapist
+    )
+    return administration, schedule, link
+
+
+# A treatment plan's content (plans.content), its ids written out so that tests can name them.
+PLAN_CONTENT = {
+    "problems": [
+        {"id": "p1", "text": "Feels dismissed by her mother since the baby came.", "theme_ids": []}
+    ],
+    "goals": [
+        {
+            "id": "g1",
+            "text": "Set limits with her mother",
+            "problem_ids": ["p1"],
+            "objectives": [
+                {"id": "o1", "text": "Says no to one request a week", "target_date": "2026-09-01"},
+                {"id": "o2", "text": "Guilt after visits below 5 of 10", "target_date": None},
+            ],
+        },
+        {
+            "id": "g2",
+            "text": "Sleep through the night",
+            "problem_ids": [],
+            "objectives": [{"id": "o3", "text": "Six nights of sleep a week", "target_date": None}],
+        },
+    ],
+    "interventions": [{"id": "i1", "text": "Schema work on guilt", "goal_ids": ["g1"]}],
+}
+
+
+def make_plan(client, *, content=None, review_date=datetime.date(2026, 6, 1), sign=True):
+    """A treatment plan for ``client`` written through plans.services by its therapist: a new
+    draft (copied from the latest signed version, if any) saved with ``content``, then signed
+    unless ``sign`` is False. Returns the version."""
+    from plans import services as plan_services
+
+    therapist = client.therapist
+    draft = plan_services.start_draft(client=client, user=therapist)
+    plan_services.save_draft(
+        version=draft,
+        user=therapist,
+        content=PLAN_CONTENT if content is None else content,
+        review_date=review_date,
+        expected_version=draft.version,
+    )
+    if sign:
+        return plan_services.sign_version(version=draft, user=therapist)
+    return draft

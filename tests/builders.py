@@ -47,6 +47,7 @@ def client_form(**overrides) -> dict[str, str]:
         "email": "ros.f@example.org",
         "address": "4 Lantern Row\nBristol BS1 4XY",
         "emergency_contact": "Partner Sam, 07700 900456",
+        "other_names": "Sam = partner",
         "referral_source": "GP surgery",
         "status": "active",
         "intake_date": "2026-01-05",
@@ -169,9 +170,11 @@ def summary_form(**overrides) -> dict:
     data = {
         "date_from": "2026-01-12",
         "date_to": "2026-11-26",
-        "sections": ["identification", "concerns", "themes", "risk", "log"],
+        "sections": ["identification", "concerns", "measures", "themes", "risk", "log"],
+        "risk_history": "changes",
         "full_notes": "all",
         "process_notes_reason": "",
+        "purpose": "",
         "passphrase": "",
         "passphrase_confirm": "",
     }
@@ -199,6 +202,29 @@ def note_template_form(**overrides) -> dict[str, str]:
 def snippet_form(**overrides) -> dict[str, str]:
     """The snippet form (new and edit)."""
     data = {"trigger": ";hw", "text": "Homework reviewed: ___."}
+    return _merged(data, overrides)
+
+
+# --- treatment plans ----------------------------------------------------------------------
+
+
+def plan_form(**overrides) -> dict[str, str]:
+    """The plan editor of a client with no draft: one problem, one goal with one objective,
+    one intervention (rows numbered as the editor numbers them), and a review date."""
+    data = {
+        "review_date": "2026-12-01",
+        "version": "",
+        "draft": "",
+        "problem-0-id": "",
+        "problem-0-text": "Feels unheard at home.",
+        "goal-0-id": "",
+        "goal-0-text": "Speak up at home",
+        "goal-0-objective-0-id": "",
+        "goal-0-objective-0-text": "Raises one need a week",
+        "goal-0-objective-0-target_date": "2026-10-01",
+        "intervention-0-id": "",
+        "intervention-0-text": "Assertiveness practice",
+    }
     return _merged(data, overrides)
 
 
@@ -280,3 +306,22 @@ def posted_by_browser(page: str, form_id: str) -> list[tuple[str, str]]:
     reader = _FormReader(form_id)
     reader.feed(page)
     return reader.entries
+
+
+# --- outcome measures ---------------------------------------------------------------------
+
+
+def measure_form(slug: str = "phq9", *, total: int = 10, leave_out=(), **overrides) -> dict:
+    """A questionnaire as the therapist's form posts it (measures.forms.AnswersForm): answers
+    adding up to ``total`` (risk items 0 unless the total needs them), the items in
+    ``leave_out`` unanswered, completed yesterday. Pass ``administered_on=None`` for the
+    hand-over and link pages, which have no date."""
+    from measures import catalogue
+    from measures.scoring import answers_for_total
+
+    answers = answers_for_total(catalogue.get_measure(slug), total)
+    data = {f"item_{number}": str(value) for number, value in answers.items()}
+    for number in leave_out:
+        data.pop(f"item_{number}", None)
+    data["administered_on"] = _yesterday()
+    return _merged(data, overrides)

@@ -60,3 +60,44 @@ def immutability_triggers_off():
                 for table in tables:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def make_progress_records(client, *, number: int = 0) -> list:
+    """For ``client``, one row of every model of issue 16 with encrypted values, each holding
+    text: a questionnaire, the measures due, a one-time link (measures); a signed treatment plan,
+    a draft of its next version and a note's progress against it, the note then signed (plans);
+    a prepared case-summary file (summaries). For the suites that must cover every encrypted
+    model: key rotation and tampering."""
+    import datetime
+
+    from plans import services as plan_services
+    from sessions import services as session_services
+    from summaries import jobs
+    from summaries.models import PreparedSummary
+    from summaries.pdf import SummaryOptions
+    from tests.base import make_measure_records, make_plan, make_session
+
+    therapist = client.therapist
+    made = list(make_measure_records(client))
+    made.append(make_plan(client))
+    note = make_session(
+        client, date=datetime.date(2026, 3, 16), note={"subjective": f"Progress note {number}"}
+    )
+    made.append(
+        plan_services.record_progress(
+            session=note,
+            user=therapist,
+            goals_addressed=["g1"],
+            objectives={"o1": {"rating": "some_progress", "comment": f"Progress {number}"}},
+        )
+    )
+    session_services.sign_session(session=note, signer=therapist, expected_version=note.version)
+    made.append(plan_services.start_draft(client=client, user=therapist))
+    # Made directly, not with jobs.prepare_summary, whose commit hook starts a build process.
+    prepared = PreparedSummary.objects.create(
+        therapist=therapist, client=client, options=jobs.options_to_json(SummaryOptions())
+    )
+    jobs.build_prepared(prepared.pk)
+    prepared.refresh_from_db()
+    made.append(prepared)
+    return made

@@ -36,6 +36,7 @@ from tests.base import (
     make_signed_session,
     make_therapist,
 )
+from tests.records import make_progress_records
 from themes.models import ClientThemeExclusion
 from writing import services as writing_services
 
@@ -71,6 +72,7 @@ def build_record(therapist_name: str = "alice", clients: int = 1) -> dict:
             date_of_birth=datetime.date(1980, 1, 1 + number % 28),
             email=f"client{number}@example.org",
             general_notes="Prefers mornings.",
+            other_names=[{"name": "Rotated Partner", "role": "partner"}],
         )
         made["clients"].append(client)
         made["drafts"].append(
@@ -112,6 +114,7 @@ def build_record(therapist_name: str = "alice", clients: int = 1) -> dict:
         appointment_services.set_status(
             appointment=appointment, user=therapist, status="cancelled", reason="Unwell"
         )
+        make_progress_records(client, number=number)
     writing_services.create_template(
         therapist=therapist,
         name="Rotation template",
@@ -223,7 +226,7 @@ class RotationTests(TestCase):
 
         def dying_seal(*args, **kwargs):
             calls.append(1)
-            if len(calls) == 81:  # in the middle of a batch, after four writes in it
+            if len(calls) == 123:  # in the middle of a batch, after four writes in it
                 raise KeyboardInterrupt("killed")
             return real_seal(*args, **kwargs)
 
@@ -235,11 +238,12 @@ class RotationTests(TestCase):
                 rotation.rotate(batch_size=2)
             half = rotation.census()
             self.assertEqual(key_ids(half), {1, 2})
-            # Models in order: 3 appointments x 3 fields, 3 clients x 12 fields, 3 disclosures,
-            # 3 theme exclusions, 3 addenda, 3 process notes, 3 drafts = 60 values, then the
-            # first batch of 2 sessions x 8 fields = 76 committed; the dying batch's first 4
-            # writes were rolled back.
-            self.assertEqual(sum(c[2] for c in half.values()), 76)
+            # Models in order of label: 3 appointments x 3 fields, 3 clients x 13 fields,
+            # 3 disclosures, 3 questionnaires x 4, 3 links, 3 schedules, 3 progress records,
+            # 6 plan versions x 2, 3 prepared summaries x 2, 3 theme exclusions, 3 addenda,
+            # 3 process notes, 3 drafts = 102 values, then the first batch of 2 sessions x 8
+            # fields = 118 committed; the dying batch's first 4 writes were rolled back.
+            self.assertEqual(sum(c[2] for c in half.values()), 118)
             self.assertTrue(plaintexts())  # every value still decrypts, old key or new
             rotation.rotate(batch_size=2)
             self.assertEqual(key_ids(rotation.census()), {2})
@@ -304,7 +308,7 @@ class RotationTests(TestCase):
         text = out.getvalue()
         self.assertIn("Values per key id, before (primary: 2):", text)
         self.assertIn("Values per key id, after (primary: 2):", text)
-        self.assertRegex(text, r"therapy_sessions\.TherapySession\.note +6\n")
+        self.assertRegex(text, r"therapy_sessions\.TherapySession\.note +9\n")
         self.assertIn("Every value uses key id 2", text)
         total = re.search(r"Re-encrypted ([\d,]+) values", text)[1]
         self.assertIn(f"] {total}/{total} values", err.getvalue())

@@ -41,7 +41,9 @@ from tests.builders import (
     client_form,
     discharge_form,
     erase_form,
+    measure_form,
     note_template_form,
+    plan_form,
     process_note_form,
     session_form,
     snippet_form,
@@ -189,6 +191,13 @@ MATRIX: dict[str, Route] = {
         note="Django's PasswordChangeView (a FormView: PUT is a POST with an empty body)",
     ),
     "password_change_done": Route(OWN_ACCOUNT, _m(GET)),
+    # The credentials printed on the case summaries the user prepares (issue 16).
+    "account_details": Route(
+        OWN_ACCOUNT,
+        _m(GET, POST),
+        data=lambda case: {"credentials": "MSc, UKCP registered psychotherapist"},
+        changes=True,
+    ),
     # --- practice administrator ---------------------------------------------------------------
     "account_list": Route(
         PRACTICE_ADMIN,
@@ -308,6 +317,29 @@ MATRIX: dict[str, Route] = {
             date_from="2026-01-01", date_to=_today(), sections=["demographics"], full_notes="none"
         ),
         note="POST answers the PDF (or the form with errors)",
+    ),
+    # --- a large case summary prepared outside the request (summaries/jobs.py) -------------
+    "prepared_summary": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"pk": case.alice_prepared.pk}]
+    ),
+    "prepared_summary_status": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [{"pk": case.alice_prepared.pk}],
+        note="JSON for the waiting page's script",
+    ),
+    "prepared_summary_download": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_prepared.pk}],
+        changes=True,
+        note="answers the PDF once, deletes it and records the disclosure",
+    ),
+    "prepared_summary_discard": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"pk": case.alice_prepared.pk}],
+        changes=True,
     ),
     "client_themes": Route(
         THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"client_pk": case.alice_client.pk}]
@@ -533,6 +565,98 @@ MATRIX: dict[str, Route] = {
         ids=lambda case: [{"pk": case.alice_snippet.pk}],
         data=lambda case: {"confirm": "on"},
         changes=True,
+    ),
+    # --- treatment plans (plans app): alice's signed plan and its draft ----------------------
+    "plan_detail": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"client_pk": case.alice_client.pk}]
+    ),
+    "plan_edit": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=lambda case: plan_form(
+            draft=str(case.alice_plan_draft.pk), version=str(case.alice_plan_draft.version)
+        ),
+        changes=True,
+    ),
+    "plan_sign": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=lambda case: {
+            "draft": str(case.alice_plan_draft.pk),
+            "version": str(case.alice_plan_draft.version),
+        },
+        changes=True,
+    ),
+    "plan_discard": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=lambda case: {"draft": str(case.alice_plan_draft.pk)},
+        changes=True,
+    ),
+    "plan_version_detail": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [{"pk": case.alice_plan.pk}, {"pk": case.alice_plan_draft.pk}],
+    ),
+    # --- outcome measures (measures app) ------------------------------------------------------
+    "measures_attention": Route(THERAPIST_PAGE, _m(GET), note="the caseload list"),
+    "client_measures": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"client_pk": case.alice_client.pk}]
+    ),
+    "measure_choose": Route(
+        THERAPIST_OBJECT, _m(GET), ids=lambda case: [{"client_pk": case.alice_client.pk}]
+    ),
+    "measure_record": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk, "slug": "phq9"}],
+        data=lambda case: measure_form("phq9", total=7),
+        changes=True,
+    ),
+    "measure_schedule": Route(
+        THERAPIST_OBJECT,
+        _m(GET, POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        data=lambda case: {"phq9": "every_session", "gad7": "every_4_weeks"},
+        changes=True,
+    ),
+    "client_progress": Route(
+        THERAPIST_OBJECT,
+        _m(GET),
+        ids=lambda case: [{"client_pk": case.alice_client.pk}],
+        note="the measures above the theme heat strip",
+    ),
+    "handover_start": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk, "slug": "gad7"}],
+        changes=True,
+        note="puts the session in hand-over mode (audited); tests/measures/test_handover.py",
+    ),
+    "measure_link_create": Route(
+        THERAPIST_OBJECT,
+        _m(POST),
+        ids=lambda case: [{"client_pk": case.alice_client.pk, "slug": "gad7"}],
+        note="MEASURES_CLIENT_LINKS is off here: back to the measures with a message "
+        "(tests/measures/test_links.py turns it on)",
+    ),
+    # Hand-over mode's own pages: outside it, each sends the therapist to the dashboard.
+    "handover_questionnaire": Route(
+        THERAPIST_PAGE, _m(GET, POST), data=lambda case: measure_form("gad7", total=9)
+    ),
+    "handover_give_back": Route(THERAPIST_PAGE, _m(POST)),
+    "handover_locked": Route(
+        THERAPIST_PAGE, _m(GET, POST), data=lambda case: {"password": case.password}
+    ),
+    "measure_link": Route(
+        SECRET_LINK,
+        _m(GET, POST),
+        ids=lambda case: [{"token": "x" * 43}, {"token": "not-a-token"}],
+        note="a client's one-time questionnaire (measures/link_views.py); off here, and a "
+        "non-key is 404 either way; tests/measures/test_links.py tries working ones",
     ),
 }
 

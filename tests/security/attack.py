@@ -2,6 +2,7 @@
 a census of the whole database, and the checks, each returning its failures as lines (so that
 the negative controls can show a check failing without failing themselves)."""
 
+import copy
 import datetime
 import hashlib
 import uuid
@@ -18,13 +19,21 @@ from accounts import policy
 from accounts.models import Account
 from accounts.testing import sign_in, totp_device
 from appointments import services as appointment_services
+from measures import services as measure_services
+from measures.catalogue import get_measure
+from measures.scoring import answers_for_total
+from plans import services as plan_services
 from sessions import services as session_services
 from sessions.models import SessionDraft
+from summaries import jobs as summary_jobs
+from summaries.pdf import SummaryOptions
 from tests.base import (
     ALICE_CANARY_NAME,
     ALICE_CANARY_NOTE,
     PASSWORD,
+    PLAN_CONTENT,
     PersonaTestCase,
+    make_plan,
     make_session,
     make_therapist,
 )
@@ -54,6 +63,7 @@ ALICE_THEME_NAME = "Narwhal-Ђ9 grief of the lost homeland"
 ALICE_TEMPLATE_TEXT = "tapir-Ӂ4 template: the flood again"
 ALICE_SNIPPET_TEXT = "ocelot-Ԓ1 snippet: grounding"
 ALICE_APPOINTMENT_REMARK = "capybara-Ѣ6 remark: asked to move to evenings"
+ALICE_PLAN_GOAL = "marmoset-Ӭ7 goal: visit her mother without apologising"
 # Whole values and distinctive pieces, compared case-insensitively.
 ALICE_CANARIES = [
     ALICE_CANARY_NAME,
@@ -70,6 +80,7 @@ ALICE_CANARIES = [
     "tapir-Ӂ4",
     "ocelot-Ԓ1",
     "capybara-Ѣ6",
+    "marmoset-Ӭ7",
 ]
 
 # Every request the checks below make, by kind ("bob POST"): each test asserts how many it made
@@ -233,6 +244,24 @@ class AttackCase(PersonaTestCase):
         )
         cls.alice_snippet = writing_services.create_snippet(
             therapist=cls.alice, trigger=";ocelot", text=ALICE_SNIPPET_TEXT
+        )
+        # A treatment plan: version 1 signed (its goal a canary), version 2 a draft.
+        plan = copy.deepcopy(PLAN_CONTENT)
+        plan["goals"][0]["text"] = ALICE_PLAN_GOAL
+        cls.alice_plan = make_plan(cls.alice_client, content=plan)
+        cls.alice_plan_draft = plan_services.start_draft(client=cls.alice_client, user=cls.alice)
+        # A large case summary prepared for download (summaries/jobs.py), built here at once.
+        cls.alice_prepared = summary_jobs.prepare_summary(
+            client=cls.alice_client, user=cls.alice, options=SummaryOptions()
+        )
+        summary_jobs.build_prepared(cls.alice_prepared.pk)
+        # A questionnaire of alice's client, so that the measures pages draw a chart.
+        cls.alice_administration = measure_services.record_administration(
+            client=cls.alice_client,
+            measure_slug="phq9",
+            answers=answers_for_total(get_measure("phq9"), 12),
+            administered_on=timezone.localdate(),
+            user=cls.alice,
         )
         # A practice administrator: manages accounts, must never see a clinical record.
         cls.carol = make_therapist("carol")

@@ -38,7 +38,7 @@ BOB_CLIENT_NAME = "Bob's Own Client"
 
 # The pages reachable without signing in (the calendar feed's address is its own key: see
 # "secret link" in access_matrix.py).
-PUBLIC_URL_NAMES = {"login", "calendar_feed_ics"}
+PUBLIC_URL_NAMES = {"login", "calendar_feed_ics", "measure_link"}
 
 
 def _named_routes(patterns=None, namespace="", converters=None):

@@ -16,9 +16,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from tests.security import attack
-from tests.security.access_matrix import (
-    MATRIX,
-)
+from tests.security.access_matrix import MATRIX, SECRET_LINK
 from tests.security.attack import AttackCase, census, census_changes, rolled_back
 from tests.security.csrf import POSTING, CsrfCase, new_token
 from tests.security.leaky_urls import LEAKY_MATRIX, LEAKY_URLS
@@ -73,7 +71,11 @@ class CsrfTests(CsrfCase):
             attack.count("CSRF accepted")
             if response.status_code == 403 or b"CSRF" in response.content:
                 failures.append(f"POST {path} ({key}) with a valid token: refused")
-            elif response.status_code >= 400:
+            elif response.status_code >= 400 and not (
+                # A secret link tried with an address that is no key: the view's own 404,
+                # after CSRF let the post through (tests/measures/test_links.py posts real ones).
+                route.kind == SECRET_LINK and response.status_code == 404
+            ):
                 failures.append(f"POST {path} ({key}) with a valid token: {response.status_code}")
             if route.changes and not changed:
                 failures.append(f"POST {path} ({key}) with a valid token stored nothing")

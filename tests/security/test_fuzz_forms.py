@@ -20,6 +20,11 @@ surrogate never reaches a form (it arrives as U+FFFD, as it does from any browse
 sends one). The round-trip oracle compares with the decoded value; ``validate_plain_text``'s
 surrogate rule is defence in depth for values that do not come from a request.
 
+Who posts: alice's one signed-in session, except where a route changes the session itself
+(hand-over mode refuses every other post, so the hand-over pages have a session of their own,
+put at the stage each needs before each post) and a client's one-time questionnaire link (an
+anonymous browser, links turned on, a fresh link per post so that the form itself is reached).
+
 Reproducible in CI: the examples are derandomized unless FUZZ_RANDOM=1 (a local exploration run).
 """
 
@@ -33,10 +38,13 @@ from unittest import mock
 from urllib.parse import quote_plus
 
 import pytest
+from django import forms
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.http import QueryDict
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -47,6 +55,15 @@ from accounts.testing import sign_in
 from appointments import services as appointment_services
 from appointments.models import Appointment, CalendarFeed
 from clients.models import Client, Disclosure
+from measures import catalogue as measure_catalogue
+from measures import services as measure_services
+from measures.handover import ANSWERING, LOCKED
+from measures.handover import STATE as HANDOVER_STATE
+from measures.models import Administration, AdministrationSource, ClientLink, MeasureSchedule
+from plans import reading as plan_reading
+from plans import services as plan_services
+from plans.forms import ROW_PATTERNS
+from plans.models import NoteProgress, PlanVersion
 from sessions.forms import EVIDENCE_FIELD_PREFIX, SECTION_FIELD_PREFIX, THEME_FIELD_PREFIX
 from sessions.models import (
     FORMAT_SECTIONS,
@@ -57,7 +74,17 @@ from sessions.models import (
     TherapySession,
 )
 from sessions.services import autosave as store_autosave
-from tests.base import PersonaTestCase, make_session, make_signed_session
+from summaries import jobs as summary_jobs
+from summaries.models import PreparedSummary
+from summaries.pdf import SummaryOptions
+from tests.base import (
+    PASSWORD,
+    PersonaTestCase,
+    make_administration,
+    make_plan,
+    make_session,
+    make_signed_session,
+)
 from tests.builders import (
     addendum_form,
     autosave_form,
@@ -65,7 +92,9 @@ from tests.builders import (
     discharge_form,
     erase_form,
     export_form,
+    measure_form,
     note_template_form,
+    plan_form,
     process_note_form,
     session_form,
     snippet_form,
@@ -240,6 +269,39 @@ def snapshot(user) -> dict:
             *(f.name for f in NoteTemplate._meta.concrete_fields),
         ),
         "snippets": rows(Snippet.objects.filter(therapist=user), "trigger", "text", "updated_at"),
+        # Outcome measures. A link's refused_count is left out: a refused answer through a link
+        # counts against it by design (check_link_answers checks the count).
+        "administrations": rows(
+            Administration.objects.filter(client__in=clients),
+            "measure",
+            "administered_on",
+            "answers",
+            "result",
+            "source",
+        ),
+        "measure_schedules": rows(MeasureSchedule.objects.filter(client__in=clients), "due"),
+        "measure_links": rows(
+            ClientLink.objects.filter(client__in=clients),
+            "measure",
+            "token_hash",
+            "expires_at",
+            "used_at",
+        ),
+        # Treatment plans, and the progress notes record against them.
+        "plan_versions": rows(
+            PlanVersion.objects.filter(client__in=clients),
+            "number",
+            "status",
+            "version",
+            "content",
+            "review_date",
+            "signed_at",
+            "content_hash",
+        ),
+        "plan_progress": rows(
+            NoteProgress.objects.filter(client__in=clients), "plan_version_id", "entries"
+        ),
+        "prepared_summaries": rows(PreparedSummary.objects.filter(therapist=user), "status"),
     }
 
 
@@ -265,6 +327,11 @@ class Spec:
     # Routes whose other outcomes change state by design (sign, discard, sign out, ...).
     refusal_unchecked: bool = False
     extra_names: list[str] = field(default_factory=list)
+    # Who posts: (test) -> (django.test.Client, its cookies); alice's shared session if None.
+    # A route that changes the session itself (hand-over mode) gets a session of its own.
+    poster: object = None
+    # Settings the route needs for its form to be reached (override_settings while posting).
+    overrides: dict = field(default_factory=dict)
 
 
 def stripped(arrived: QueryDict, name: str) -> str:
@@ -339,6 +406,8 @@ def check_session_form(test, response, arrived, *, pk=None):
     for link in session.themes:
         evidence = stripped(arrived, f"{EVIDENCE_FIELD_PREFIX}{link['theme']}")
         test.assertEqual(link.get("evidence", ""), evidence)
+    progress = NoteProgress.objects.filter(session=session).first()
+    test.assertEqual(progress.entries if progress else None, progress_as_posted(arrived))
     return "saved"
 
 
@@ -482,7 +551,40 @@ def session_valid(test, session=None):
     )
     if session is not None:
         data["version"] = str(session.version)
-    return data
+    # The treatment plan's aid (plans/note_aid.py): alice's client has a signed plan, so the
+    # note records progress against it with its own fields.
+    return data | PROGRESS_VALID
+
+
+# Progress against alice's client's signed plan (tests.base.PLAN_CONTENT: goals g1 with
+# objectives o1 and o2, g2 with o3), as the note form's aid posts it.
+PLAN_GOALS, PLAN_OBJECTIVES = ("g1", "g2"), ("o1", "o2", "o3")
+PROGRESS_VALID = {
+    "plan_progress": "1",
+    "plan_goal_g1": "on",
+    "plan_rating_o1": "some_progress",
+    "plan_comment_o1": "Said no to her mother twice.",
+}
+PROGRESS_EXTRA_NAMES = ["plan_goal_g2", "plan_rating_o3", "plan_comment_o2", "plan_goal_g9"]
+
+
+def progress_as_posted(arrived) -> dict | None:
+    """What the note must record against the plan: nothing without the aid's marker (a form
+    without the aid leaves progress alone), else the goals ticked (as the checkbox widget
+    reads them) and each objective rated or commented, the comment stripped."""
+    if not stripped(arrived, "plan_progress"):
+        return None
+    ticked = forms.CheckboxInput().value_from_datadict
+    goals = [goal for goal in PLAN_GOALS if ticked(arrived, {}, f"plan_goal_{goal}")]
+    objectives = {}
+    for objective in PLAN_OBJECTIVES:
+        rating = arrived.get(f"plan_rating_{objective}") or ""
+        comment = stripped(arrived, f"plan_comment_{objective}")
+        if rating or comment:
+            objectives[objective] = {"rating": rating, "comment": comment}
+    if not (goals or objectives):
+        return None  # nothing to record, and nothing recorded before
+    return {"goals_addressed": goals, "objectives": objectives}
 
 
 def summary_valid(test):
@@ -532,6 +634,7 @@ SPECS: dict[str, Spec] = {
         examples=150,
         check=check_session_form,
         keeps_drafts=True,
+        extra_names=PROGRESS_EXTRA_NAMES,
     ),
     "session_edit": Spec(
         url=lambda t: reverse("session_edit", args=[t.alice_session.pk]),
@@ -539,6 +642,7 @@ SPECS: dict[str, Spec] = {
         examples=150,
         check=lambda t, r, a: check_session_form(t, r, a, pk=t.alice_session.pk),
         keeps_drafts=True,
+        extra_names=PROGRESS_EXTRA_NAMES,
     ),
     "session_sign": Spec(
         url=lambda t: reverse("session_sign", args=[t.alice_session.pk]),
@@ -630,7 +734,7 @@ SPECS: dict[str, Spec] = {
         valid=summary_valid,
         examples=40,
         check=check_summary,
-        extra_names=["include_process_notes", "picked"],
+        extra_names=["include_process_notes", "picked", "de_identified"],
     ),
     "search": Spec(
         url=lambda t: reverse("search"),
@@ -661,6 +765,11 @@ SPECS: dict[str, Spec] = {
         url=lambda t: reverse("two_factor_manage"),
         valid=lambda t: {"action": "show", "password": "wrong password here"},
         examples=40,
+    ),
+    "account_details": Spec(
+        url=lambda t: reverse("account_details"),
+        valid=lambda t: {"credentials": "MSc, UKCP registered psychotherapist"},
+        examples=20,
     ),
     "password_change": Spec(
         url=lambda t: reverse("password_change"),
@@ -879,6 +988,505 @@ SPECS["client_list"] = Spec(
     examples=60,
 )
 
+
+# --- outcome measures (measures app) ----------------------------------------------------------
+
+
+def _answers_as_posted(measure, arrived) -> dict[str, str | None]:
+    """Each item's answer as its radio buttons sent it (the last of a repeated name, as the
+    widget reads it; none for a missing or empty one): a saved questionnaire holds exactly
+    these."""
+    return {str(item.number): arrived.get(f"item_{item.number}") or None for item in measure.items}
+
+
+def _answers_as_stored(administration) -> dict[str, str | None]:
+    return {
+        number: None if answer is None else str(answer)
+        for number, answer in administration.answers.items()
+    }
+
+
+def _new_administrations(test) -> list:
+    return list(Administration.objects.exclude(pk__in=test.before_pks[Administration]))
+
+
+def check_administration(slug: str, source: str, *, success, dated: bool = False):
+    """A questionnaire's post: saved (one new record of alice's client: the answers as sent,
+    the day typed, or today where the page has no date; ``success`` checks the answer) or
+    refused (the form again with its errors, nothing stored)."""
+    measure = measure_catalogue.get_measure(slug)
+
+    def check(test, response, arrived):
+        new = _new_administrations(test)
+        if not new:
+            test.assertTrue(_refused(response), response)
+            return "refused"
+        (administration,) = new
+        success(test, response)
+        test.assertEqual(administration.client_id, test.alice_client.pk)
+        test.assertEqual(administration.measure, slug)
+        test.assertEqual(administration.source, source)
+        test.assertEqual(_answers_as_stored(administration), _answers_as_posted(measure, arrived))
+        day = (
+            forms.DateField().clean(arrived.get("administered_on"))
+            if dated
+            else timezone.localdate()
+        )
+        test.assertEqual(administration.administered_on, day)
+        return "saved"
+
+    return check
+
+
+def _redirected(test, response):
+    test.assertEqual(response.status_code, 302)
+
+
+def check_schedule(test, response, arrived):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    schedule = MeasureSchedule.objects.get(client=test.alice_client)
+    slugs = measure_catalogue.all_measures()
+    test.assertEqual(schedule.due, {slug: arrived[slug] for slug in slugs if arrived.get(slug)})
+    return "saved"
+
+
+def handover_poster(t):
+    return t.handover_http, t.handover_cookies
+
+
+def in_handover(t, stage: str | None) -> dict:
+    """Put the hand-over session at ``stage`` (None: out of hand-over mode) with GAD-7 handed
+    over for alice's client, as handover_start leaves it; no fields to post."""
+    http = t.handover_http
+    http.cookies = SimpleCookie(t.handover_cookies)
+    session = http.session
+    session.pop(HANDOVER_STATE, None)
+    if stage is not None:
+        session[HANDOVER_STATE] = {
+            "client": str(t.alice_client.pk),
+            "measure": "gad7",
+            "stage": stage,
+            "failures": 0,
+        }
+    session.save()
+    return {}
+
+
+def handover_state(test) -> dict | None:
+    return test.handover_http.session.get(HANDOVER_STATE)
+
+
+def check_handover_started(test, response, arrived):
+    test.assertEqual(response.status_code, 302)
+    test.assertEqual(response["Location"], reverse("handover_questionnaire"))
+    expected = {
+        "client": str(test.alice_client.pk),
+        "measure": "gad7",
+        "stage": ANSWERING,
+        "failures": 0,
+    }
+    test.assertEqual(handover_state(test), expected)
+    return "saved"
+
+
+def handover_answers_valid(t) -> dict:
+    in_handover(t, ANSWERING)
+    return measure_form("gad7", total=9, administered_on=None)
+
+
+def _locked_after(test, response):
+    test.assertEqual(response.status_code, 302)
+    test.assertEqual(response["Location"], reverse("handover_locked"))
+
+
+def check_handover_answers(test, response, arrived):
+    outcome = check_administration("gad7", AdministrationSource.HANDOVER, success=_locked_after)(
+        test, response, arrived
+    )
+    # Sent: only the locked screen remains; refused: the client answers again.
+    test.assertEqual(handover_state(test)["stage"], LOCKED if outcome == "saved" else ANSWERING)
+    return outcome
+
+
+def check_given_back(test, response, arrived):
+    _locked_after(test, response)
+    test.assertEqual(handover_state(test)["stage"], LOCKED)
+    test.assertEqual(_new_administrations(test), [])
+    return "saved"
+
+
+def check_unlock(test, response, arrived):
+    """The therapist's own password, exactly as typed (never stripped), ends hand-over mode;
+    anything else is a refusal counted towards the sign-out."""
+    state = handover_state(test)
+    if response.status_code == 302:
+        client_measures = reverse("client_measures", args=[test.alice_client.pk])
+        test.assertEqual(response["Location"], client_measures)
+        test.assertIsNone(state)
+        test.assertEqual(arrived.get("password"), PASSWORD)
+        return "saved"
+    test.assertTrue(_refused(response), response)
+    test.assertEqual(state["stage"], LOCKED)
+    test.assertEqual(state["failures"], 0 if response.status_code == 400 else 1)
+    return "refused"
+
+
+def check_link_created(test, response, arrived):
+    test.assertEqual(response.status_code, 200)
+    link = ClientLink.objects.exclude(pk__in=test.before_pks[ClientLink]).get()
+    made = (link.client_id, link.measure, link.created_by_id)
+    test.assertEqual(made, (test.alice_client.pk, "phq9", test.alice.pk))
+    # The address shown is the one link made (only its hash is stored).
+    token = response.context["address"].rstrip("/").rsplit("/", 1)[1]
+    test.assertEqual(measure_services.token_hash(token), link.token_hash)
+    return "saved"
+
+
+def link_valid(t) -> dict:
+    """A fresh link for each post (a link stops after five refused answers), and the refusal
+    counters per address cleared: the questionnaire itself is reached every time."""
+    cache.clear()
+    t.link, t.link_token = measure_services.create_link(
+        client=t.alice_client, measure_slug="core10", user=t.alice
+    )
+    return measure_form("core10", total=14, administered_on=None)
+
+
+def _thanked(test, response):
+    test.assertEqual(response.status_code, 200)
+    test.assertIn("measures/link_thanks.html", [t.name for t in response.templates])
+
+
+def check_link_answers(test, response, arrived):
+    outcome = check_administration("core10", AdministrationSource.LINK, success=_thanked)(
+        test, response, arrived
+    )
+    link = ClientLink.objects.get(pk=test.link.pk)
+    if outcome == "saved":
+        test.assertIsNotNone(link.used_at)
+    else:  # the refusal counts against the link (a body too large for any form: not read)
+        test.assertIsNone(link.used_at)
+        test.assertEqual(link.refused_count, 0 if response.status_code == 400 else 1)
+    return outcome
+
+
+LINKS_ON = {"MEASURES_CLIENT_LINKS": True}  # off by default: the link pages say so and stop
+
+SPECS |= {
+    "measure_record": Spec(
+        url=lambda t: reverse("measure_record", args=[t.alice_client.pk, "phq9"]),
+        valid=lambda t: measure_form("phq9", total=11),
+        examples=100,
+        check=check_administration(
+            "phq9", AdministrationSource.THERAPIST, dated=True, success=_redirected
+        ),
+    ),
+    "measure_schedule": Spec(
+        url=lambda t: reverse("measure_schedule", args=[t.alice_client.pk]),
+        valid=lambda t: {
+            "phq9": "every_session",
+            "gad7": "",
+            "pcl5": "every_4_weeks",
+            "core10": "intake_discharge",
+        },
+        examples=60,
+        check=check_schedule,
+    ),
+    # A button: the post has no fields, and puts its own session in hand-over mode.
+    "handover_start": Spec(
+        url=lambda t: reverse("handover_start", args=[t.alice_client.pk, "gad7"]),
+        valid=lambda t: in_handover(t, None),
+        examples=15,
+        check=check_handover_started,
+        poster=handover_poster,
+        extra_names=["measure", "client"],
+    ),
+    "handover_questionnaire": Spec(
+        url=lambda t: reverse("handover_questionnaire"),
+        valid=handover_answers_valid,
+        examples=80,
+        check=check_handover_answers,
+        poster=handover_poster,
+        extra_names=["administered_on"],
+    ),
+    "handover_give_back": Spec(
+        url=lambda t: reverse("handover_give_back"),
+        valid=lambda t: in_handover(t, ANSWERING),
+        examples=15,
+        check=check_given_back,
+        poster=handover_poster,
+        extra_names=["item_1"],
+    ),
+    "handover_locked": Spec(
+        url=lambda t: reverse("handover_locked"),
+        valid=lambda t: {**in_handover(t, LOCKED), "password": PASSWORD},
+        examples=50,
+        check=check_unlock,
+        poster=handover_poster,
+        extra_names=["next", "username"],
+    ),
+    "measure_link_create": Spec(
+        url=lambda t: reverse("measure_link_create", args=[t.alice_client.pk, "phq9"]),
+        valid=lambda t: {},
+        examples=15,
+        check=check_link_created,
+        extra_names=["measure", "client"],
+        overrides=LINKS_ON,
+    ),
+    # The client's one-time questionnaire: anonymous, at a real link.
+    "measure_link": Spec(
+        url=lambda t: reverse("measure_link", args=[t.link_token]),
+        valid=link_valid,
+        examples=80,
+        check=check_link_answers,
+        poster=lambda t: (t.anonymous_http, ""),
+        extra_names=["administered_on"],
+        overrides=LINKS_ON,
+    ),
+}
+
+
+# --- treatment plans (plans app) --------------------------------------------------------------
+
+
+def plan_draft(t) -> PlanVersion:
+    """alice's client's draft (started again from the signed version if a post signed or
+    discarded it)."""
+    t.plan_draft = plan_reading.current_draft(t.alice_client) or plan_services.start_draft(
+        client=t.alice_client, user=t.alice
+    )
+    return t.plan_draft
+
+
+def plan_valid(t) -> dict:
+    """The editor as the draft (tests.base.PLAN_CONTENT) shows it, partly: a problem linked
+    to a theme, a new problem, a goal linked to the problem with one objective and a blank
+    one, an intervention linked to the goal (what is left out goes from the draft)."""
+    draft = plan_draft(t)
+    return plan_form(
+        review_date="2026-12-01",
+        version=str(draft.version),
+        draft=str(draft.pk),
+        **{
+            "problem-0-id": "p1",
+            "problem-0-text": "Feels dismissed by her mother.",
+            "problem-0-themes": str(t.maternal_rejection.pk),
+            "problem-1-id": "",
+            "problem-1-text": "Sleeps badly since the move.",
+            "goal-0-id": "g1",
+            "goal-0-text": "Set limits with her mother",
+            "goal-0-problems": "p1",
+            "goal-0-objective-0-id": "o1",
+            "goal-0-objective-0-text": "Says no to one request a week",
+            "goal-0-objective-0-target_date": "2026-09-01",
+            "goal-0-objective-1-id": "",
+            "goal-0-objective-1-text": "",
+            "goal-0-objective-1-target_date": "",
+            "intervention-0-id": "i1",
+            "intervention-0-text": "Schema work on guilt",
+            "intervention-0-goals": "g1",
+        },
+    )
+
+
+# Fields the valid post leaves out, as a browser does: the Remove boxes, rows added.
+PLAN_EXTRA_NAMES = [
+    "problem-0-remove",
+    "goal-0-remove",
+    "goal-0-objective-0-remove",
+    "intervention-0-remove",
+    "problem-2-text",
+    "goal-1-text",
+    "goal-0-objective-2-text",
+    "goal-0-objective-2-target_date",
+    "intervention-1-text",
+]
+
+
+def _row_keys(arrived, kind: str) -> list[str]:
+    return sorted({m[1] for name in arrived if (m := ROW_PATTERNS[kind].match(name))}, key=int)
+
+
+def _objective_keys(arrived, goal: str) -> list[str]:
+    found = (ROW_PATTERNS["objective"].match(name) for name in arrived)
+    return sorted({m[2] for m in found if m and m[1] == goal}, key=int)
+
+
+def _posted_row(arrived, prefix: str) -> dict | None:
+    """A row as posted (id and text stripped, as the form's fields strip them), or None when
+    it is blank or its Remove box is ticked (as the checkbox widget reads it)."""
+    text = stripped(arrived, prefix + "text")
+    removed = forms.CheckboxInput().value_from_datadict(arrived, {}, prefix + "remove")
+    if removed or not text:
+        return None
+    return {"id": stripped(arrived, prefix + "id"), "text": text}
+
+
+def plan_as_posted(arrived) -> dict:
+    """What a saved draft must hold: every typed row not removed, in the order of its number,
+    with its id (a new row gets one), links to rows kept, target dates as typed."""
+    problems = []
+    for key in _row_keys(arrived, "problem"):
+        if row := _posted_row(arrived, f"problem-{key}-"):
+            row["theme_ids"] = {int(pk) for pk in arrived.getlist(f"problem-{key}-themes")}
+            problems.append(row)
+    goals = []
+    # A goal with objectives and no field of its own is a row too (the form reads it so).
+    goal_keys = {*_row_keys(arrived, "goal"), *_row_keys(arrived, "objective")}
+    for key in sorted(goal_keys, key=int):
+        if not (row := _posted_row(arrived, f"goal-{key}-")):
+            continue
+        row["problem_ids"] = set(arrived.getlist(f"goal-{key}-problems"))
+        row["objectives"] = []
+        for inner in _objective_keys(arrived, key):
+            prefix = f"goal-{key}-objective-{inner}-"
+            if objective := _posted_row(arrived, prefix):
+                day = forms.DateField(required=False).clean(arrived.get(prefix + "target_date"))
+                objective["target_date"] = day.isoformat() if day else None
+                row["objectives"].append(objective)
+        goals.append(row)
+    interventions = []
+    for key in _row_keys(arrived, "intervention"):
+        if row := _posted_row(arrived, f"intervention-{key}-"):
+            row["goal_ids"] = set(arrived.getlist(f"intervention-{key}-goals"))
+            interventions.append(row)
+    # Links to rows removed (or never there) go.
+    problem_ids = {row["id"] for row in problems if row["id"]}
+    goal_ids = {row["id"] for row in goals if row["id"]}
+    for row in goals:
+        row["problem_ids"] &= problem_ids
+    for row in interventions:
+        row["goal_ids"] &= goal_ids
+    return {"problems": problems, "goals": goals, "interventions": interventions}
+
+
+def _as_posted(stored: list[dict], posted: list[dict]) -> list[dict]:
+    """The stored rows with the ids of new rows blanked (the service chose them) and links as
+    sets, to compare with plan_as_posted."""
+    rows = []
+    for row, typed in zip(stored, posted, strict=False):
+        row = {**row, "id": row["id"] if typed["id"] else ""}
+        for name in ("theme_ids", "problem_ids", "goal_ids"):
+            if name in row:
+                row[name] = set(row[name])
+        if "objectives" in row:
+            row["objectives"] = _as_posted(row["objectives"], typed["objectives"])
+        rows.append(row)
+    return rows + stored[len(posted) :]
+
+
+def check_plan_edit(test, response, arrived):
+    if response.status_code != 302:
+        test.assertTrue(_refused(response), response)
+        return "refused"
+    draft = plan_reading.current_draft(test.alice_client)
+    test.assertEqual(draft.pk, test.plan_draft.pk)
+    expected = plan_as_posted(arrived)
+    for kind, rows in expected.items():
+        test.assertEqual(_as_posted(draft.content[kind], rows), rows, kind)
+    review = forms.DateField(required=False).clean(arrived.get("review_date"))
+    test.assertEqual(draft.review_date, review)
+    return "saved"
+
+
+def plan_sign_or_discard_valid(t) -> dict:
+    draft = plan_draft(t)
+    t.plan_draft_version = draft.version
+    return {"draft": str(draft.pk), "version": str(draft.version)}
+
+
+def _names_the_draft(test, arrived) -> bool:
+    try:
+        return uuid.UUID(arrived.get("draft") or "") == test.plan_draft.pk
+    except ValueError:
+        return False
+
+
+def check_plan_sign(test, response, arrived):
+    """Always back to the plan with a message; signed only when the post named the draft and
+    the version it was loaded at (anything else signs nothing: the snapshot is checked)."""
+    if response.status_code == 400:  # a body too large to read: nothing read, nothing signed
+        return "refused"
+    test.assertEqual(response.status_code, 302)
+    test.assertEqual(response["Location"], reverse("plan_detail", args=[test.alice_client.pk]))
+    if not PlanVersion.objects.get(pk=test.plan_draft.pk).is_signed:
+        return "refused"
+    test.assertTrue(_names_the_draft(test, arrived))
+    test.assertEqual(int(arrived["version"]), test.plan_draft_version)
+    return "saved"
+
+
+def check_plan_discard(test, response, arrived):
+    if response.status_code == 400:
+        return "refused"
+    test.assertEqual(response.status_code, 302)
+    test.assertEqual(response["Location"], reverse("plan_detail", args=[test.alice_client.pk]))
+    if PlanVersion.objects.filter(pk=test.plan_draft.pk).exists():
+        return "refused"
+    test.assertTrue(_names_the_draft(test, arrived))
+    return "saved"
+
+
+SPECS |= {
+    "plan_edit": Spec(
+        url=lambda t: reverse("plan_edit", args=[t.alice_client.pk]),
+        valid=plan_valid,
+        examples=120,
+        check=check_plan_edit,
+        extra_names=PLAN_EXTRA_NAMES,
+    ),
+    "plan_sign": Spec(
+        url=lambda t: reverse("plan_sign", args=[t.alice_client.pk]),
+        valid=plan_sign_or_discard_valid,
+        examples=40,
+        check=check_plan_sign,
+        extra_names=["confirm", "next"],
+    ),
+    "plan_discard": Spec(
+        url=lambda t: reverse("plan_discard", args=[t.alice_client.pk]),
+        valid=lambda t: {"draft": plan_sign_or_discard_valid(t)["draft"]},
+        examples=30,
+        check=check_plan_discard,
+        extra_names=["confirm", "next"],
+    ),
+}
+
+
+# --- a large case summary prepared outside the request (summaries/jobs.py) --------------------
+
+
+def check_prepared(*, downloaded: bool):
+    """Buttons: the file is handed out once (downloaded) or deleted, whatever else is posted."""
+
+    def check(test, response, arrived):
+        test.assertFalse(PreparedSummary.objects.filter(pk=test.prepared.pk).exists())
+        if downloaded:
+            test.assertEqual(response.status_code, 200)
+            test.assertEqual(response["Content-Type"], "application/pdf")
+        else:
+            summary = reverse("case_summary", args=[test.alice_client.pk])
+            test.assertEqual(response.status_code, 302)
+            test.assertEqual(response["Location"], summary)
+        return "saved"
+
+    return check
+
+
+for _name, _downloaded in (
+    ("prepared_summary_download", True),
+    ("prepared_summary_discard", False),
+):
+    SPECS[_name] = Spec(
+        url=lambda t, n=_name: reverse(n, args=[t.prepared.pk]),
+        valid=lambda t: {},
+        examples=10,
+        check=check_prepared(downloaded=_downloaded),
+        extra_names=["passphrase"],
+    )
+
+
 # Arguments of the GET-only routes, so that the coverage test can ask them too.
 ROUTE_ARGS = {
     "client_detail": lambda t: [t.alice_client.pk],
@@ -890,6 +1498,13 @@ ROUTE_ARGS = {
     "calendar_feed_ics": lambda t: ["x" * 43],
     "appointment_detail": lambda t: [t.appointment.pk],
     "appointment_note": lambda t: [t.appointment.pk],
+    "client_measures": lambda t: [t.alice_client.pk],
+    "measure_choose": lambda t: [t.alice_client.pk],
+    "client_progress": lambda t: [t.alice_client.pk],
+    "plan_detail": lambda t: [t.alice_client.pk],
+    "plan_version_detail": lambda t: [t.plan_signed.pk],
+    "prepared_summary": lambda t: [t.prepared.pk],
+    "prepared_summary_status": lambda t: [t.prepared.pk],
 }
 
 # POST routes not fuzzed here, and why.
@@ -951,9 +1566,29 @@ class FuzzTestCase(HypothesisTestCase, PersonaTestCase):
             start=timezone.now() + datetime.timedelta(days=2),
             details=appointment_services.Details(),
         )
+        # Outcome measures: a questionnaire of alice's client, and a one-time link.
+        cls.administration = make_administration(cls.alice_client, "phq9", total=12)
+        cls.link, cls.link_token = measure_services.create_link(
+            client=cls.alice_client, measure_slug="core10", user=cls.alice
+        )
+        # A treatment plan: version 1 signed (tests.base.PLAN_CONTENT), version 2 its draft.
+        cls.plan_signed = make_plan(cls.alice_client)
+        cls.plan_draft = plan_services.start_draft(client=cls.alice_client, user=cls.alice)
+        # A large case summary prepared for download (summaries/jobs.py), built here at once.
+        cls.prepared = summary_jobs.prepare_summary(
+            client=cls.alice_client, user=cls.alice, options=SummaryOptions()
+        )
+        summary_jobs.build_prepared(cls.prepared.pk)
         cls.http = HttpClient(raise_request_exception=False)
         sign_in(cls.http, cls.alice)
         cls.cookies = cls.http.cookies.output(header="", sep=";")
+        # The hand-over pages' own signed-in session: hand-over mode refuses every other post,
+        # so it must never be the shared one (each spec's valid() sets the stage it needs).
+        cls.handover_http = HttpClient(raise_request_exception=False)
+        sign_in(cls.handover_http, cls.alice)
+        cls.handover_cookies = cls.handover_http.cookies.output(header="", sep=";")
+        # The client's browser at a one-time link: signed in to nothing.
+        cls.anonymous_http = HttpClient(raise_request_exception=False)
 
     def setUp(self):
         self.exceptions = []
@@ -967,13 +1602,21 @@ class FuzzTestCase(HypothesisTestCase, PersonaTestCase):
         return len(self.before_pks[model])
 
     def fuzz_once(self, spec: Spec, mutations) -> str:
-        http = self.http
-        http.cookies = SimpleCookie(self.cookies)  # a sign-out in the last example is undone
+        http, cookies = spec.poster(self) if spec.poster else (self.http, self.cookies)
+        http.cookies = SimpleCookie(cookies)  # a sign-out in the last example is undone
         body, arrived = build_body(spec.valid(self), mutations)
-        self.before_pks = {m: set(m.objects.values_list("pk", flat=True)) for m in (Addendum,)}
-        self.before_pks[ProcessNote] = set(ProcessNote.objects.values_list("pk", flat=True))
+        self.before_pks = {
+            m: set(m.objects.values_list("pk", flat=True))
+            for m in (Addendum, ProcessNote, Administration, ClientLink)
+        }
         before, drafts_before = snapshot(self.alice), drafts(self.alice)
-        response = http.post(spec.url(self), body, content_type="application/x-www-form-urlencoded")
+        # This post's server errors only: an earlier example's failed already, and hypothesis
+        # then shrinks to the input that caused it, not to any input that came after it.
+        self.exceptions.clear()
+        with override_settings(**spec.overrides):
+            response = http.post(
+                spec.url(self), body, content_type="application/x-www-form-urlencoded"
+            )
         TOTALS["inputs"] += 1
         self.assertLess(response.status_code, 500, mutations)
         self.assertEqual(self.exceptions, [], mutations)

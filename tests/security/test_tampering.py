@@ -60,8 +60,11 @@ from integrity import ledger
 from integrity.check import check_instance
 from integrity.models import RowSeal
 from integrity.specs import spec_of
+from measures.models import Administration, MeasureSchedule
+from plans.models import NoteProgress, PlanVersion
 from sessions import services as session_services
 from sessions.models import Addendum, ProcessNote, SessionDraft, TherapySession
+from summaries.models import PreparedSummary
 from tests.base import (
     PersonaTestCase,
     make_client,
@@ -70,11 +73,15 @@ from tests.base import (
     make_therapist,
 )
 from tests.builders import client_form
+from tests.records import make_progress_records
 from themes.models import ClientThemeExclusion
 from themes.suggest.service import exclude_theme
 from writing import services as writing_services
 
 from .counts import report
+
+# The pages that read a client's questionnaires (answers, scores, dates).
+MEASURE_PAGES = ("client_measures", "client_progress", "client_detail")
 
 SEED = 20260307
 FLIP_TRIALS = 3_000
@@ -231,6 +238,7 @@ class TamperingTestCase(PersonaTestCase):
             presenting_concerns="Low mood.",
             general_notes="Prefers afternoons.",
             closing_summary="Not discharged.",
+            other_names=[{"name": "Second Partner", "role": "partner"}],
         )
         for name in ("preferred_name", "pronouns", "phone", "address", "referral_source"):
             setattr(cls.client_a, name, f"{name} of A")
@@ -318,6 +326,11 @@ class TamperingTestCase(PersonaTestCase):
             writing_services.create_snippet(therapist=alice, trigger=f";s{n}", text=f"Snippet {n}.")
             for n in (1, 2)
         ]
+        cls.progress_records = [
+            record
+            for number, client in enumerate((cls.client_a, cls.client_b))
+            for record in make_progress_records(client, number=number)
+        ]
         created = [
             cls.client_a,
             cls.client_b,
@@ -332,6 +345,7 @@ class TamperingTestCase(PersonaTestCase):
             *cls.exclusions,
             *cls.appointments,
             *cls.writing_aids,
+            *cls.progress_records,
         ]
         cls.order = {obj.pk: n for n, obj in enumerate(created)}
 
@@ -554,6 +568,18 @@ class EndToEndTests(TamperingTestCase):
             return [reverse("draft_detail", args=[pk])]
         if model is ClientThemeExclusion:
             return [reverse("client_theme_exclusions", args=[parents["client_id"]])]
+        if model is Administration:
+            return [reverse(name, args=[parents["client_id"]]) for name in MEASURE_PAGES]
+        if model is MeasureSchedule:
+            return [reverse("measure_schedule", args=[parents["client_id"]])]
+        if model is PlanVersion:
+            return [reverse("plan_version_detail", args=[pk])]
+        if model is NoteProgress:
+            session_id = NoteProgress.objects.values_list("session_id", flat=True).get(pk=pk)
+            return [reverse("session_detail", args=[session_id])]
+        if model is PreparedSummary and slot.field.name == "options":
+            # The file itself is read only by its one download (a POST that deletes it).
+            return [reverse("prepared_summary", args=[pk])]
         return []
 
     def page_slots(self) -> list[Slot]:
@@ -568,6 +594,7 @@ class EndToEndTests(TamperingTestCase):
             ProcessNote: self.process_notes[0].pk,
             SessionDraft: self.drafts[0].pk,
             ClientThemeExclusion: self.exclusions[0].pk,
+            PlanVersion: self.progress_records[3].pk,  # client A's signed version
         }
         chosen = []
         for slot in self.slots:
