@@ -252,20 +252,35 @@ def account_details(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account_details.html", {"form": form})
 
 
+def _clock(request: HttpRequest) -> JsonResponse:
+    """The seconds left, and whether the device is handed to a client: the hand-over
+    middleware (measures.handover) marks such requests with the locked screen's address, and
+    idle.js then puts that screen in place of every other open tab of the therapist's."""
+    data = {"seconds_left": policy.seconds_left(request.session)}
+    locked_url = getattr(request, "handover_locked_url", None)
+    if locked_url:
+        data.update(handover=True, locked_url=locked_url)
+    return JsonResponse(data)
+
+
 @keeps_idle_clock
 @practice_admin_allowed
 @require_GET
 def session_status(request: HttpRequest) -> JsonResponse:
     """How long this session has left; asking does not count as activity."""
-    return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
+    return _clock(request)
 
 
+@keeps_idle_clock
 @practice_admin_allowed
 @require_POST
 def session_keepalive(request: HttpRequest) -> JsonResponse:
-    """The "Stay signed in" button: the whole idle timeout starts again from now."""
-    policy.touch(request.session, force=True)
-    return JsonResponse({"seconds_left": policy.seconds_left(request.session)})
+    """The "Stay signed in" button: the whole idle timeout starts again from now, except while
+    the device is handed to a client (the clock then runs from the hand-over, so that the
+    client's side cannot keep the sign-in open for ever)."""
+    if not getattr(request, "handover_locked_url", None):
+        policy.touch(request.session, force=True)
+    return _clock(request)
 
 
 @method_decorator(practice_admin_allowed, name="dispatch")

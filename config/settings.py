@@ -343,8 +343,18 @@ LOGGING = {
         },
     },
     "loggers": {
-        name: {"filters": _HIDE_FEED_SECRET}
-        for name in ("django.request", "django.security.csrf", "encryption.integrity")
+        **{
+            name: {"filters": _HIDE_FEED_SECRET}
+            for name in ("django.request", "django.security.csrf", "encryption.integrity")
+        },
+        # runserver's request lines: Django's default logging config gave this logger a handler
+        # of its own, which the handler above does not replace: name it here, filtered.
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": _HIDE_FEED_SECRET,
+        },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -85,7 +85,9 @@ class Measure:
     # The z of the confidence level the reliable-change figure was published at: 1.96
     # (Jacobson & Truax, 95%) unless the file says otherwise (CORE-10: 1.645, 90%).
     rci_z: float = JACOBSON_TRUAX_Z
-    published_change: float | None = None  # the field's standard threshold, in points
+    # The field's standard reliable-change threshold in points, where one is published: the
+    # app always judges change by rci_threshold; a test checks the two agree.
+    published_change: float | None = None
     published_change_source: str = ""
     file: str = ""
     built_in: bool = False
@@ -95,6 +97,11 @@ class Measure:
         """A change larger than this many points is reliable (Jacobson & Truax 1991):
         z x SD x sqrt(2 x (1 - reliability))."""
         return self.rci_z * self.sd * math.sqrt(2 * (1 - self.reliability))
+
+    @property
+    def reliable_from(self) -> int:
+        """The smallest change in whole points that is reliable (more than the index)."""
+        return math.floor(self.rci_threshold) + 1
 
     @property
     def min_option(self) -> int:

@@ -3,6 +3,7 @@ hand-over mode or through a link), the measures due for a client, and the therap
 that ends hand-over mode."""
 
 import datetime
+import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 from .catalogue import Measure
 from .models import Frequency
 from .scoring import validate_answers
+from .services import EARLIEST_DAY, day_problem
 
 ITEM_PREFIX = "item_"
 NOT_DUE = ""
@@ -24,11 +26,13 @@ def item_field_name(number: int) -> str:
 class AnswersForm(forms.Form):
     """One questionnaire: a group of radio buttons per item, none required (a partly answered
     questionnaire is scored as the measure's rules say: prorated, or incomplete), and when
-    ``dated``, the day it was completed (today by default; never in the future)."""
+    ``dated``, the day it was completed (today by default; never in the future, before 1900 or
+    before the ``client``'s date of birth)."""
 
-    def __init__(self, *args, measure: Measure, dated: bool = True, **kwargs):
+    def __init__(self, *args, measure: Measure, dated: bool = True, client=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.measure = measure
+        self.client = client
         choices = [(str(option.value), option.label) for option in measure.options]
         for item in measure.items:
             self.fields[item_field_name(item.number)] = forms.TypedChoiceField(
@@ -41,17 +45,25 @@ class AnswersForm(forms.Form):
                 error_messages={"invalid_choice": "Choose one of the answers shown."},
             )
         if dated:
+            # The page's one-time key (measures.services.record_administration): the same page
+            # sent twice stores one questionnaire. Not required: a post without one is stored.
+            self.fields["form_key"] = forms.CharField(
+                required=False, widget=forms.HiddenInput, initial=lambda: str(uuid.uuid4())
+            )
             self.fields["administered_on"] = forms.DateField(
                 label="Completed on",
                 initial=timezone.localdate,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=forms.DateInput(
+                    attrs={"type": "date", "min": EARLIEST_DAY.isoformat()}, format="%Y-%m-%d"
+                ),
                 error_messages={"required": "Give the day the questionnaire was completed."},
             )
 
     def clean_administered_on(self) -> datetime.date:
         day = self.cleaned_data["administered_on"]
-        if day > timezone.localdate():
-            raise ValidationError("The day it was completed cannot be in the future.")
+        problem = day_problem(day, client=self.client)  # the service's rule, not a copy
+        if problem:
+            raise ValidationError(problem)
         return day
 
     def clean(self) -> dict:
@@ -66,6 +78,13 @@ class AnswersForm(forms.Form):
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
         return cleaned
+
+    def form_key(self) -> uuid.UUID | None:
+        """The one-time key sent with the form, if it is one (anything else: none)."""
+        try:
+            return uuid.UUID(self.cleaned_data.get("form_key") or "")
+        except ValueError:
+            return None
 
     def answers(self) -> dict[int, int | None]:
         """{item number: answer or None}, from the cleaned form."""

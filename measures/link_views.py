@@ -9,7 +9,7 @@ which tells a guesser nothing. Refusals are counted per client address (the cach
 calendar feed counts them): past ``REFUSALS_PER_WINDOW`` in ``WINDOW_SECONDS`` an address is
 answered with that page for every token, without a look-up, and refusals are audited only up to
 ``REFUSALS_AUDITED_PER_MINUTE`` per address. The token is never logged (config/log_filters.py
-writes the path as /q/[secret]/) nor audited, and the page is sent with no referrer.
+writes the path as /q/[secret]/) nor audited, and the page's referrer policy sends no path.
 
 The post is CSRF-protected like every other form: the page itself sets the token's cookie.
 """
@@ -45,7 +45,10 @@ OBJECT_TYPE = "measure_link"
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": Chromium then sends "Origin: null" with the page's own form post, and
+    # the CSRF check refuses the answers. "strict-origin" sends the origin only, never the
+    # path that holds the token (not even to this site's own static files).
+    response["Referrer-Policy"] = "strict-origin"
     return response
 
 

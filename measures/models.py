@@ -163,3 +163,39 @@ class ClientLink(SealedRecord, models.Model):
             and now < self.expires_at
             and self.refused_count < LINK_MAX_REFUSALS
         )
+
+
+class HandOver(models.Model):
+    """One hand-over of the device (measures.handover): whether the client may still send
+    answers, and the wrong passwords typed on its locked screen.
+
+    Kept in the database rather than in the session: a session is read at the start of a
+    request and written back at its end, so requests running side by side each counted from
+    the value they started with (24 wrong passwords at once counted as 3, six posts of the
+    answers stored six questionnaires). A conditional UPDATE is atomic in any worker and on
+    both databases (measures.handovers). Nothing clinical: which client and questionnaire
+    stay in the signed-in session."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    # The client's turn: True until the answers are in or the questionnaire is left.
+    answering = models.BooleanField(default=True)
+    # Unlock attempts counted so far (measures.handover.MAX_UNLOCK_FAILURES).
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"hand-over {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SentForm(models.Model):
+    """The one-time key of a questionnaire form that has been sent and stored (the therapist's
+    form, measures.forms.AnswersForm): the same page sent twice (a double tap, the browser
+    sending it again) stores one questionnaire. The key is the primary key, so the second
+    insert fails in whichever worker runs it, even at the same moment (measures.services)."""
+
+    key = models.UUIDField(primary_key=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"questionnaire form sent {self.sent_at:%Y-%m-%d %H:%M}"

@@ -142,15 +142,20 @@ def histories_for(clients) -> dict:
 # --- the caseload list ------------------------------------------------------------------------
 
 
-def needing_attention(user, *, today: datetime.date) -> list[Attention]:
-    """The therapist's active clients whose last score on a measure (up to ``today``)
+def attention_clients(user) -> list[Client]:
+    """The clients the caseload list looks at: the therapist's active ones."""
+    return list(Client.objects.for_therapist(user).filter(status=ClientStatus.ACTIVE))
+
+
+def needing_attention(user, *, today: datetime.date, clients=None) -> list[Attention]:
+    """The therapist's active clients (``clients``, from ``attention_clients``, when given)
+    whose last score on a measure (up to ``today``)
     - worsened reliably against the previous score or the baseline, or
     - is at or above the cut-off, as was a score at least 8 weeks earlier, with every score in
       between also at or above it and no reliable change between the two.
     One entry per client and measure, worsening first, then by client name."""
     clients = {
-        client.pk: client
-        for client in Client.objects.for_therapist(user).filter(status=ClientStatus.ACTIVE)
+        client.pk: client for client in (attention_clients(user) if clients is None else clients)
     }
     found = []
     for client_id, histories in histories_for(clients).items():
@@ -182,8 +187,11 @@ def _attention(client, history: History, today: datetime.date) -> Attention | No
             return _worse(client, history, last, first)
     if not last.above_cutoff:
         return None
-    limit = last.date - datetime.timedelta(weeks=ATTENTION_WEEKS)
-    earlier = [point for point in scored[:-1] if point.date <= limit]
+    # Days between two dates, never a date minus weeks: that overflows for a day in year 1 (a
+    # typo stored before the services refused days before 1900).
+    earlier = [
+        point for point in scored[:-1] if (last.date - point.date).days >= 7 * ATTENTION_WEEKS
+    ]
     if not earlier:
         return None
     start = earlier[-1]

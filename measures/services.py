@@ -6,8 +6,9 @@ day; a mistake is entered again (docs/measures.md)."""
 import datetime
 import hashlib
 import secrets
+import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import Action, Outcome
@@ -22,8 +23,21 @@ from .models import (
     ClientLink,
     Frequency,
     MeasureSchedule,
+    SentForm,
 )
 from .scoring import score, validate_answers
+
+# The earliest day a questionnaire can have been completed: a year such as 0026 is a typo, and
+# 0001-01-01 is no day the reports can count weeks back from.
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+
+
+# How long a sent form's key is kept: far longer than any resend of the same page.
+SENT_FORM_KEPT = datetime.timedelta(days=2)
+
+
+class AlreadyRecorded(Exception):
+    """This form (its one-time key) was sent before and its questionnaire is stored."""
 
 
 class LinkInvalid(Exception):
@@ -69,11 +83,16 @@ def record_administration(
     user,
     source: str = AdministrationSource.THERAPIST,
     request=None,
+    form_key: uuid.UUID | None = None,
 ) -> Administration:
     """Validate, score and store one completed questionnaire. Raises ValueError with a message
     for the person entering it (an unknown questionnaire, item or answer, a date in the
-    future, nothing answered) and PermissionError for another therapist's client."""
+    future, before 1900 or before the client's birth, nothing answered) and PermissionError for
+    another therapist's client. ``form_key``, the form's one-time key: AlreadyRecorded if a
+    questionnaire was stored with it before (the same form sent twice)."""
     _own(user, client)
+    if form_key is not None:
+        _use_form_key(form_key)
     return _record(
         client=client,
         measure_slug=measure_slug,
@@ -85,6 +104,33 @@ def record_administration(
     )
 
 
+def _use_form_key(key: uuid.UUID) -> None:
+    """Keep the key with the questionnaire (in its transaction: refused answers leave the form
+    usable); a key already kept is the same form sent again."""
+    SentForm.objects.filter(sent_at__lt=timezone.now() - SENT_FORM_KEPT).delete()
+    try:
+        with transaction.atomic():
+            SentForm.objects.create(key=key)
+    except IntegrityError:
+        raise AlreadyRecorded("This questionnaire form was already sent and stored.") from None
+
+
+def day_problem(day: datetime.date, *, client=None) -> str:
+    """Why ``day`` cannot be the day a questionnaire was completed ("" if it can): in the
+    future, before 1900, or before the ``client``'s date of birth (when it is known)."""
+    if day > timezone.localdate():
+        return "The day it was completed cannot be in the future."
+    if day < EARLIEST_DAY:
+        return "The day it was completed cannot be before 1 January 1900: check the year."
+    born = client.date_of_birth if client is not None else None
+    if born is not None and day < born:
+        return (
+            "The day it was completed cannot be before the client's date of birth "
+            f"({born.day} {born:%B %Y}): check the year."
+        )
+    return ""
+
+
 def _record(*, client, measure_slug, answers, administered_on, user, source, request):
     measure = _measure(measure_slug)
     source = AdministrationSource(source)
@@ -92,8 +138,9 @@ def _record(*, client, measure_slug, answers, administered_on, user, source, req
         administered_on, datetime.datetime
     ):
         raise ValueError("The date the questionnaire was completed is missing.")
-    if administered_on > timezone.localdate():
-        raise ValueError("The date the questionnaire was completed is in the future.")
+    problem = day_problem(administered_on, client=client)
+    if problem:
+        raise ValueError(problem)
     stored = _stored_answers(measure, answers)
     if all(value is None for value in stored.values()):
         raise ValueError("No question was answered.")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from audit.models import Action
 from audit.services import log_event
 from clients.models import Client
+from integrity.check import check_children
 from sessions.models import TherapySession
 from themes import analytics
 from themes.models import Theme
@@ -30,6 +31,15 @@ CHANGE_LABELS = {"worsened": "▲ reliably worse", "improved": "▼ reliably bet
 
 def client_or_404(request: HttpRequest, client_pk) -> Client:
     return get_object_or_404(Client.objects.for_therapist(request.user), pk=client_pk)
+
+
+def checked_client_or_404(request: HttpRequest, client_pk) -> Client:
+    """The client, whose rows must be those the integrity ledger places under it: a
+    questionnaire (or note) deleted or moved in outside the app is refused (409, as on the
+    client page) before any score is drawn without it."""
+    client = client_or_404(request, client_pk)
+    check_children(client)
+    return client
 
 
 def measure_or_404(slug: str) -> catalogue.Measure:
@@ -94,7 +104,7 @@ def actions_context(client: Client) -> dict:
 
 @require_http_methods(["GET"])
 def client_measures(request: HttpRequest, client_pk) -> HttpResponse:
-    client = client_or_404(request, client_pk)
+    client = checked_client_or_404(request, client_pk)
     log_event(action=Action.VIEW_MEASURES, request=request, obj=client, client=client)
     histories = reports.client_history(client)
     return render(
@@ -119,7 +129,9 @@ def measure_choose(request: HttpRequest, client_pk) -> HttpResponse:
 def measure_record(request: HttpRequest, client_pk, slug: str) -> HttpResponse:
     client = client_or_404(request, client_pk)
     measure = measure_or_404(slug)
-    form = AnswersForm(request.POST if request.method == "POST" else None, measure=measure)
+    form = AnswersForm(
+        request.POST if request.method == "POST" else None, measure=measure, client=client
+    )
     if request.method == "POST" and form.is_valid():
         try:
             administration = services.record_administration(
@@ -129,7 +141,11 @@ def measure_record(request: HttpRequest, client_pk, slug: str) -> HttpResponse:
                 administered_on=form.cleaned_data["administered_on"],
                 user=request.user,
                 request=request,
+                form_key=form.form_key(),
             )
+        except services.AlreadyRecorded:
+            messages.info(request, f"That {measure.short_name} was already recorded (sent twice).")
+            return redirect(reverse("client_detail", args=[client.pk]) + "#outcome-measures")
         except ValueError as exc:
             form.add_error(None, str(exc))
         else:
@@ -175,7 +191,7 @@ def measure_schedule(request: HttpRequest, client_pk) -> HttpResponse:
 @require_http_methods(["GET"])
 def client_progress(request: HttpRequest, client_pk) -> HttpResponse:
     """The measures above the theme heat strip, on one date axis."""
-    client = client_or_404(request, client_pk)
+    client = checked_client_or_404(request, client_pk)
     # Shows the client's scores and which themes their sessions touched.
     log_event(action=Action.VIEW_MEASURES, request=request, obj=client, client=client)
     histories = reports.client_history(client)
@@ -198,7 +214,10 @@ def client_progress(request: HttpRequest, client_pk) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def measures_attention(request: HttpRequest) -> HttpResponse:
-    found = reports.needing_attention(request.user, today=timezone.localdate())
+    clients = reports.attention_clients(request.user)
+    # Every listed client's questionnaires as the ledger knows them, in two queries for all.
+    check_children(*clients)
+    found = reports.needing_attention(request.user, today=timezone.localdate(), clients=clients)
     return render(
         request,
         "measures/measures_attention.html",

@@ -6,6 +6,9 @@
 //   never overwrites a newer one (the server refuses it).
 // - Shows a quiet "Saved at 14:32", or a clear warning when saving fails, and retries with
 //   backoff. Leaving the page with unsaved changes asks first.
+// - While the device is handed to a client (measures/handover.py) it stops for good: whatever
+//   is typed in this tab then is the client's, so it is neither kept nor sent after the
+//   unlock, and the locked screen takes the page's place.
 (function () {
   "use strict";
   var form = document.getElementById("session-form");
@@ -21,6 +24,7 @@
   var backoff = 2000;
   var inFlight = false;
   var submitting = false;
+  var handedOver = false;
 
   function show(text, kind) {
     if (!statusEl) { return; }
@@ -64,6 +68,8 @@
       redirect: "manual"
     }).then(function (response) {
       inFlight = false;
+      var lockedUrl = response.headers.get("X-Hand-Over");
+      if (response.status === 403 && lockedUrl) { stop(lockedUrl); return null; }
       if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
         failed("Not saved: your sign-in has expired. Sign in again in another tab; your text is still here and will be saved then.");
         return null;
@@ -100,7 +106,15 @@
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   }
 
+  function stop(lockedUrl) {
+    handedOver = true;
+    dirty = false;
+    clearTimeout(timer);
+    if (lockedUrl) { window.location.replace(lockedUrl); }
+  }
+
   function changed() {
+    if (handedOver) { return; }
     dirty = true;
     show("Unsaved changes", "pending");
     schedule(DEBOUNCE_MS);
@@ -114,6 +128,8 @@
 
   // A minute before an idle sign-out (idle.js): save now, while the session is valid.
   document.addEventListener("tn:idle-warning", function () { clearTimeout(timer); save(); });
+  // idle.js found the device handed to a client and is about to show the locked screen.
+  document.addEventListener("tn:handover", function () { stop(null); });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   form.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });

@@ -4,6 +4,11 @@
 // The server decides (accounts.middleware); this script only mirrors its clock. Before it
 // warns or leaves, it asks the server how long is really left, so that work in another tab
 // keeps this one alive too.
+//
+// Hand-over mode (measures/handover.py): while the device is handed to a client, the server's
+// answer says so, and every other tab of the therapist's is replaced by the locked screen. The
+// tab asks again whenever it is shown or focused, and at once when a hand-over page opens in
+// this browser (it leaves a mark in localStorage, which the other tabs hear).
 (function () {
   "use strict";
   var body = document.body;
@@ -11,6 +16,10 @@
   var keepaliveUrl = body.dataset.sessionKeepaliveUrl;
   var timeout = parseInt(body.dataset.idleTimeout || "0", 10);
   if (!statusUrl || !keepaliveUrl || !timeout || !window.fetch) { return; }
+  // The questionnaire and the locked screen themselves (measures/minimal_base.html).
+  var handoverPage = body.dataset.handoverPage === "true";
+  var HANDOVER_MARK = "tn:handover";
+  var lastLook = 0;
 
   var WARN_BEFORE_S = 60;
   var deadline = Date.now() + timeout * 1000;   // when the server will end the session
@@ -45,24 +54,28 @@
       banner.setAttribute("aria-labelledby", "idle-warning-text");
       var text = document.createElement("span");
       text.id = "idle-warning-text";
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn btn-sm btn-primary ms-auto";
-      button.textContent = "Stay signed in";
-      button.addEventListener("click", stay);
       banner.appendChild(text);
-      banner.appendChild(button);
+      // In hand-over mode nothing extends the sign-in: no button to pretend otherwise.
+      if (!handoverPage) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-sm btn-primary ms-auto";
+        button.textContent = "Stay signed in";
+        button.addEventListener("click", stay);
+        banner.appendChild(button);
+      }
       document.body.appendChild(banner);
-      button.focus();
+      if (button) { button.focus(); }
       // Save any open note now, while the session is still valid.
       document.dispatchEvent(new CustomEvent("tn:idle-warning"));
     }
     var update = function () {
       var left = secondsLeft();
-      banner.querySelector("#idle-warning-text").textContent =
-        "For your clients' privacy you will be signed out in " + left +
-        " seconds unless you continue." +
-        (document.getElementById("session-form") ? " Your open note is being saved." : "");
+      banner.querySelector("#idle-warning-text").textContent = handoverPage
+        ? "This page will close in " + left + " seconds."
+        : "For your clients' privacy you will be signed out in " + left +
+          " seconds unless you continue." +
+          (document.getElementById("session-form") ? " Your open note is being saved." : "");
       // At zero, ask the server before leaving: another tab may have kept the session.
       if (left <= 0) { clearInterval(ticker); check(); }
     };
@@ -75,6 +88,7 @@
   // the next question is at the deadline, not sooner.
   function check() {
     var asked = generation;
+    lastLook = Date.now();
     clearTimeout(timer);
     fetch(statusUrl, { credentials: "same-origin", redirect: "manual",
                        headers: { "Accept": "application/json" } })
@@ -83,6 +97,7 @@
         return response.json();
       })
       .then(function (data) {
+        if (data && data.handover && !handoverPage) { toLockedScreen(data.locked_url); return; }
         if (!data || asked !== generation) { return; }
         deadline = Date.now() + data.seconds_left * 1000;
         if (data.seconds_left <= 0) { leave(); return; }
@@ -113,6 +128,21 @@
       });
   }
 
+  // The device is handed to a client: this tab shows the locked screen instead (replace: the
+  // Back button does not bring the page back). autosave.js hears the event first and stops,
+  // so nothing typed here from now on is kept or sent.
+  function toLockedScreen(url) {
+    hideWarning();
+    clearTimeout(timer);
+    document.dispatchEvent(new CustomEvent("tn:handover"));
+    window.location.replace(url);
+  }
+
+  // Shown, focused, or told by another tab: ask the server now (at most once a second).
+  function look() {
+    if (Date.now() - lastLook > 1000) { check(); }
+  }
+
   function leave() {
     hideWarning();
     clearTimeout(timer);
@@ -127,5 +157,16 @@
     deadline = Date.now() + timeout * 1000;
     plan();
   });
+  if (handoverPage) {
+    try { window.localStorage.setItem(HANDOVER_MARK, String(Date.now())); } catch (e) { /* off */ }
+  } else {
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { look(); }
+    });
+    window.addEventListener("focus", look);
+    window.addEventListener("storage", function (event) {
+      if (event.key === HANDOVER_MARK) { check(); }
+    });
+  }
   plan();
 })();

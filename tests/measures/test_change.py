@@ -33,6 +33,28 @@ class ThresholdTests(SimpleTestCase):
                 self.assertEqual(reliable_change(measure, 2, 2 + points), "worsened")
                 self.assertIsNone(reliable_change(measure, 2, 2 + points - 1))
 
+    def test_every_built_in_reliable_from_equals_its_published_figure(self):
+        """The app judges change by the index; where a file states the field's figure, the two
+        must agree. The PCL-5 states none (its 10 points are "clinically meaningful", not a
+        reliable change: docs/measures.md), and is the only one."""
+        unpublished = []
+        for slug, measure in catalogue.all_measures().items():
+            if not measure.built_in:
+                continue
+            with self.subTest(slug):
+                if measure.published_change is None:
+                    unpublished.append(slug)
+                    self.assertIn("no reliable-change figure", measure.published_change_source)
+                else:
+                    self.assertEqual(measure.reliable_from, measure.published_change)
+        self.assertEqual(unpublished, ["pcl5"])
+        self.assertEqual(PCL5.reliable_from, 9)
+
+    def test_reliable_from_is_the_first_whole_point_above_the_index(self):
+        self.assertEqual((PHQ9.reliable_from, GAD7.reliable_from, CORE10.reliable_from), (6, 4, 6))
+        self.assertIsNone(reliable_change(PCL5, 40, 40 + PCL5.reliable_from - 1))
+        self.assertEqual(reliable_change(PCL5, 40, 40 + PCL5.reliable_from), "worsened")
+
     def test_pcl5_lies_in_the_national_center_for_ptsd_range(self):
         # A 5-point change is the minimum for a response and 10 points is clinically meaningful.
         self.assertTrue(5 <= PCL5.rci_threshold < 10)

@@ -8,6 +8,8 @@ themselves and the idle clock's two endpoints. The same walk without the middlew
 timeout."""
 
 import time
+import uuid
+from unittest import mock
 
 from django.conf import settings
 from django.test import override_settings
@@ -16,7 +18,8 @@ from django.urls import reverse
 from accounts import policy
 from audit.models import Action, AuditEvent
 from measures.handover import ALLOWED_ROUTES, MAX_UNLOCK_FAILURES, STATE
-from measures.models import Administration
+from measures.models import Administration, HandOver
+from sessions.models import SessionDraft
 from tests.builders import measure_form
 from tests.security.access_matrix import MATRIX, PREFIX_PROBES, TRIED_METHODS
 from tests.security.attack import AttackCase, census, census_changes
@@ -232,3 +235,177 @@ class IdleTimeoutTests(HandOverCase):
         response = self.http.get(reverse("client_list"), follow=True)
         self.assertEqual(response.redirect_chain[-1][0].split("?")[0], reverse("login"))
         self.assertNotContains(response, self.alice_client.code)
+
+
+class RaceTests(HandOverCase):
+    """Requests sent side by side each load the session as it was when they started. A copy of
+    the session put back before each post is what every one of them saw: the counts must hold
+    anyway (they are kept in the database, measures/handovers.py)."""
+
+    def snapshot(self) -> dict:
+        return dict(self.http.session.items())
+
+    def put_back(self, saved: dict) -> None:
+        session = self.http.session
+        session.clear()
+        session.update(saved)
+        session.save()
+
+    def test_answers_posted_side_by_side_store_one_questionnaire(self):
+        saved = self.snapshot()
+        first = self.http.post(reverse("handover_questionnaire"), measure_form("gad7", total=9))
+        self.assertEqual(first["Location"], reverse("handover_locked"))
+        self.put_back(saved)  # the second post loaded the session before the first ended
+        second = self.http.post(reverse("handover_questionnaire"), measure_form("gad7", total=3))
+        self.assertEqual(second["Location"], reverse("handover_locked"))
+        stored = Administration.objects.exclude(pk=self.alice_administration.pk)
+        self.assertEqual([row.total for row in stored], [9])
+
+    def test_answers_after_the_device_was_given_back_are_not_stored(self):
+        saved = self.snapshot()
+        self.http.post(reverse("handover_give_back"))
+        self.put_back(saved)
+        self.http.post(reverse("handover_questionnaire"), measure_form("gad7", total=9))
+        self.assertEqual(Administration.objects.count(), 1)  # alice's own, from the setup
+
+    def test_refused_answers_leave_the_turn_open_control(self):
+        self.http.post(reverse("handover_questionnaire"), {})  # nothing answered
+        response = self.http.post(reverse("handover_questionnaire"), measure_form("gad7", total=9))
+        self.assertEqual(response["Location"], reverse("handover_locked"))
+        self.assertEqual(Administration.objects.count(), 2)
+
+    def test_wrong_passwords_sent_side_by_side_are_all_counted(self):
+        self.http.get(reverse("handover_locked"))
+        saved = self.snapshot()
+        statuses = []
+        for attempt in range(MAX_UNLOCK_FAILURES + 3):
+            if self.http.cookies.get(settings.SESSION_COOKIE_NAME):
+                self.put_back(saved)
+            response = self.http.post(reverse("handover_locked"), {"password": f"x{attempt}"})
+            statuses.append(response.get("Location") or response.status_code)
+            if response.get("Location") == reverse("login"):
+                break
+        self.assertEqual(statuses, [200] * (MAX_UNLOCK_FAILURES - 1) + [reverse("login")])
+        self.assertEqual(
+            AuditEvent.objects.filter(action=Action.HANDOVER_UNLOCK_FAILED).count(),
+            MAX_UNLOCK_FAILURES,
+        )
+        # Kept, exhausted: a request still running finds no attempt left.
+        self.assertEqual(HandOver.objects.get().attempts, MAX_UNLOCK_FAILURES)
+
+    def test_the_limit_is_checked_before_the_password(self):
+        # Five attempts already counted (still being checked, side by side): a sixth is refused
+        # without its password being looked at, even the right one.
+        HandOver.objects.update(attempts=MAX_UNLOCK_FAILURES)
+        with mock.patch.object(type(self.alice), "check_password") as checked:
+            response = self.http.post(reverse("handover_locked"), {"password": self.password})
+        checked.assert_not_called()
+        self.assertEqual(response["Location"], reverse("login"))
+        self.assertNotIn(STATE, self.http.session)
+
+    def test_the_right_password_within_the_limit_unlocks_control(self):
+        HandOver.objects.update(attempts=MAX_UNLOCK_FAILURES - 1)
+        response = self.http.post(reverse("handover_locked"), {"password": self.password})
+        self.assertEqual(
+            response["Location"], reverse("client_measures", args=[self.alice_client.pk])
+        )
+        self.assertNotIn(STATE, self.http.session)
+
+    def test_a_request_still_running_after_the_sign_out_gets_no_check(self):
+        """The fifth wrong password signs out; a post that loaded the session before that
+        finds the hand-over's attempts used up, and its password is never checked."""
+        saved = self.snapshot()
+        HandOver.objects.update(attempts=MAX_UNLOCK_FAILURES - 1)
+        self.http.post(reverse("handover_locked"), {"password": "wrong"})  # signs out
+        late = self.signed_in(self.alice)  # the same state, in a session that still lives
+        session = late.session
+        session.update({STATE: saved[STATE]})
+        session.save()
+        with mock.patch.object(type(self.alice), "check_password") as checked:
+            response = late.post(reverse("handover_locked"), {"password": self.password})
+        checked.assert_not_called()
+        self.assertEqual(response["Location"], reverse("login"))
+
+    def test_a_hand_over_whose_row_is_gone_is_closed(self):
+        HandOver.objects.all().delete()  # outside the app
+        self.http.post(reverse("handover_questionnaire"), measure_form("gad7", total=9))
+        self.assertEqual(Administration.objects.count(), 1)  # alice's own, from the setup
+        response = self.http.post(reverse("handover_locked"), {"password": self.password})
+        self.assertEqual(response["Location"], reverse("login"))
+
+    def test_a_session_handed_over_before_the_counts_moved_gets_its_own(self):
+        # A hand-over begun before this release: its state has no row; one is made from it.
+        session = self.http.session
+        state = dict(session[STATE], stage="locked", failures=MAX_UNLOCK_FAILURES - 1)
+        del state["id"]
+        session[STATE] = state
+        session.save()
+        HandOver.objects.all().delete()
+        response = self.http.post(reverse("handover_locked"), {"password": "wrong"})
+        self.assertEqual(response["Location"], reverse("login"))
+
+
+class OtherTabsTests(HandOverCase):
+    def test_the_idle_clock_says_the_device_is_handed_over(self):
+        status = self.http.get(reverse("session_status")).json()
+        self.assertEqual(status["handover"], True)
+        self.assertEqual(status["locked_url"], reverse("handover_locked"))
+        self.assertGreater(status["seconds_left"], 0)
+
+    def test_outside_hand_over_the_idle_clock_says_nothing_of_it_control(self):
+        status = self.signed_in(self.alice).get(reverse("session_status")).json()
+        self.assertEqual(set(status), {"seconds_left"})
+
+    def test_an_autosave_from_another_tab_is_refused_with_the_locked_screens_address(self):
+        drafts = SessionDraft.objects.count()
+        response = self.http.post(
+            reverse("draft_autosave", args=[uuid.uuid4()]),
+            {"client": str(self.alice_client.pk), "seq": "1", "subjective": "typed by the client"},
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response["X-Hand-Over"], reverse("handover_locked"))
+        self.assertEqual(SessionDraft.objects.count(), drafts)
+
+    def test_the_pages_send_their_own_origin_with_their_posts(self):
+        """ "no-referrer" made Chromium post "Origin: null", which the CSRF check refuses
+        (tests/browser/test_handover.py sends the forms in a browser)."""
+        for name in ("handover_questionnaire", "handover_locked"):
+            with self.subTest(name):
+                page = self.http.get(reverse(name))
+                self.assertContains(page, '<meta name="referrer" content="same-origin">')
+                self.assertNotContains(page, "no-referrer")
+
+
+class IdleClockTests(HandOverCase):
+    def age(self, seconds: int) -> float:
+        session = self.http.session
+        session[policy.LAST_SEEN] = time.time() - seconds
+        session.save()
+        return session[policy.LAST_SEEN]
+
+    def test_stay_signed_in_does_not_extend_the_sign_in_in_hand_over_mode(self):
+        seen = self.age(300)
+        answer = self.http.post(reverse("session_keepalive")).json()
+        self.assertLessEqual(answer["seconds_left"], policy.idle_timeout() - 299)
+        self.assertEqual(self.http.session[policy.LAST_SEEN], seen)
+
+    def test_the_hand_over_pages_do_not_count_as_activity(self):
+        seen = self.age(300)
+        self.http.get(reverse("handover_questionnaire"))
+        self.http.post(reverse("handover_give_back"))
+        self.http.get(reverse("handover_locked"))
+        self.http.post(reverse("handover_locked"), {"password": "wrong"})
+        self.assertEqual(self.http.session[policy.LAST_SEEN], seen)
+
+    def test_the_unlock_starts_the_clock_again(self):
+        self.age(300)
+        self.http.post(reverse("handover_locked"), {"password": self.password})
+        self.assertLess(time.time() - self.http.session[policy.LAST_SEEN], 30)
+
+    def test_stay_signed_in_extends_it_outside_hand_over_mode_control(self):
+        http = self.signed_in(self.alice)
+        session = http.session
+        session[policy.LAST_SEEN] = time.time() - 300
+        session.save()
+        http.post(reverse("session_keepalive"))
+        self.assertLess(time.time() - http.session[policy.LAST_SEEN], 30)

@@ -4,6 +4,8 @@ that does not work, refusals limited per address, CSRF on its post, and the toke
 and no audit entry."""
 
 import datetime
+import io
+import logging
 import os
 import re
 from unittest import mock
@@ -107,7 +109,11 @@ class PublicPageTests(LinkCase):
             self.assertNotIn(absent, html)
         self.assertNotIn("<a ", html)
         self.assertNotIn("navbar", html)
-        self.assertEqual(response["Referrer-Policy"], "no-referrer")
+        # The origin only, never the path holding the token; and never "no-referrer", with
+        # which Chromium posts "Origin: null" and the CSRF check refuses the answers
+        # (tests/browser/test_handover.py sends them in a browser).
+        self.assertEqual(response["Referrer-Policy"], "strict-origin")
+        self.assertIn('<meta name="referrer" content="strict-origin">', html)
         self.assertEqual(response["Cache-Control"], "no-store")
 
     def test_sending_the_answers_stores_them_once(self):
@@ -210,6 +216,34 @@ class TokenNotLoggedTests(LinkCase):
         text = "\n".join(logs.output)
         self.assertIn("/q/[secret]", text)
         self.assertNotIn(token, text)
+
+    def test_runservers_request_lines_hide_it(self):
+        """What runserver writes for each request (django.core.servers.basehttp), through the
+        handlers the "django.server" logger really has: the link's token and the calendar
+        feed's key never appear."""
+        logger = logging.getLogger("django.server")
+        handlers = [handler for handler in logger.handlers if handler.name == "django.server"]
+        self.assertEqual(len(handlers), 1)
+        token, feed = "a" * 43, "b" * 40
+        stream = io.StringIO()
+        kept = [handler.setStream(stream) for handler in handlers]
+        try:
+            for path in (f"/q/{token}/", f"/calendar/{feed}.ics"):
+                logger.info(
+                    '"%s" %s %s',
+                    f"GET {path} HTTP/1.1",
+                    "200",
+                    "512",
+                    extra={"server_time": "now", "status_code": 200},
+                )
+        finally:
+            for handler, old in zip(handlers, kept, strict=True):
+                handler.setStream(old)
+        written = stream.getvalue()
+        self.assertIn('"GET /q/[secret]/ HTTP/1.1" 200', written)
+        self.assertIn('"GET /calendar/[secret].ics HTTP/1.1" 200', written)
+        self.assertNotIn(token, written)
+        self.assertNotIn(feed, written)
 
     def test_the_gunicorn_access_log_hides_it_too(self):
         from config.log_filters import hide_feed_secret

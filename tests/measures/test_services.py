@@ -107,7 +107,12 @@ class RecordAdministrationTests(TestCase):
             "Item 12: PHQ-9 has no such item.": {"answers": {12: 1}},
             "Item 2: the answer must be one of 0 to 3.": {"answers": {2: 7}},
             "No question was answered.": {"answers": {1: None}},
-            "is in the future": {"administered_on": timezone.localdate() + datetime.timedelta(1)},
+            "cannot be in the future": {
+                "administered_on": timezone.localdate() + datetime.timedelta(1)
+            },
+            # A typo the reports cannot count weeks back from (0001-01-01 made them fail).
+            "cannot be before 1 January 1900": {"administered_on": datetime.date(1, 1, 1)},
+            "before 1 January 1900: check the year": {"administered_on": datetime.date(26, 3, 2)},
         }
         for message, bad in cases.items():
             arguments = {
@@ -121,6 +126,14 @@ class RecordAdministrationTests(TestCase):
             with self.subTest(message), self.assertRaisesMessage(ValueError, message):
                 services.record_administration(**arguments)
         self.assertFalse(Administration.objects.exists())
+
+    def test_a_day_before_the_clients_birth_is_refused_and_the_birthday_accepted(self):
+        born = make_client(self.alice, date_of_birth=datetime.date(2001, 5, 4))
+        arguments = {"client": born, "measure_slug": "phq9", "answers": {1: 1}, "user": self.alice}
+        with self.assertRaisesMessage(ValueError, "before the client's date of birth (4 May 2001)"):
+            services.record_administration(**arguments, administered_on=datetime.date(2001, 5, 3))
+        services.record_administration(**arguments, administered_on=datetime.date(2001, 5, 4))
+        self.assertEqual(Administration.objects.filter(client=born).count(), 1)
 
     def test_an_unknown_source_is_refused(self):
         with self.assertRaises(ValueError):

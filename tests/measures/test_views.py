@@ -11,7 +11,7 @@ from django.utils import timezone
 from audit.models import Action, AuditEvent
 from measures.models import Administration, MeasureSchedule
 from tests.base import PersonaTestCase, make_session
-from tests.builders import measure_form
+from tests.builders import measure_form, posted_by_browser
 from tests.measures.helpers import record
 from tests.pages import messages_of
 
@@ -84,6 +84,55 @@ class RecordMeasureTests(MeasureViewCase):
         )
         self.assertEqual(dict(checked), {k: v for k, v in data.items() if k.startswith("item_")})
         self.assertFalse(Administration.objects.exists())
+
+    def test_a_day_before_1900_or_before_the_clients_birth_is_refused(self):
+        # 0001-01-01 made the caseload list fail; 0026 is a typo for 2026. alice's client was
+        # born on 1 June 1988.
+        cases = {
+            "0001-01-01": "cannot be before 1 January 1900",
+            "0026-03-02": "cannot be before 1 January 1900: check the year",
+            "1988-05-31": "date of birth (1 June 1988): check the year",
+        }
+        for day, message in cases.items():
+            with self.subTest(day):
+                data = measure_form("phq9", total=5, administered_on=day)
+                response = self.client.post(self.record_url(), data)
+                self.assertContains(response, message)
+                self.assertContains(response, f'value="{day}"')
+        self.assertFalse(Administration.objects.exists())
+
+    def test_the_day_of_birth_itself_is_accepted_control(self):
+        data = measure_form("phq9", total=5, administered_on="1988-06-01")
+        self.assertEqual(self.client.post(self.record_url(), data).status_code, 302)
+        self.assertEqual(Administration.objects.get().administered_on, datetime.date(1988, 6, 1))
+
+    def test_the_same_form_sent_twice_stores_one_questionnaire(self):
+        page = self.client.get(self.record_url())
+        sent = dict(posted_by_browser(page.content.decode(), "measure-form"))
+        self.assertTrue(sent["form_key"])
+        sent |= measure_form("phq9", total=14)
+        first = self.client.post(self.record_url(), sent)
+        second = self.client.post(self.record_url(), sent)  # a double tap
+        self.assertEqual(Administration.objects.count(), 1)
+        self.assertEqual(second["Location"], first["Location"])
+        shown = messages_of(self.client.get(second["Location"]))
+        self.assertIn("That PHQ-9 was already recorded (sent twice).", shown)
+
+    def test_a_new_page_of_the_same_answers_stores_another_control(self):
+        for _ in range(2):
+            page = self.client.get(self.record_url())
+            sent = dict(posted_by_browser(page.content.decode(), "measure-form"))
+            self.client.post(self.record_url(), sent | measure_form("phq9", total=14))
+        self.assertEqual(Administration.objects.count(), 2)
+
+    def test_a_refused_form_can_be_sent_again_once_corrected(self):
+        page = self.client.get(self.record_url())
+        sent = dict(posted_by_browser(page.content.decode(), "measure-form"))
+        sent |= measure_form("phq9", total=14)
+        refused = self.client.post(self.record_url(), sent | {"administered_on": "0026-01-01"})
+        self.assertContains(refused, f'value="{sent["form_key"]}"')
+        self.assertEqual(self.client.post(self.record_url(), sent).status_code, 302)
+        self.assertEqual(Administration.objects.count(), 1)
 
     def test_an_answer_that_is_not_an_option_is_refused(self):
         data = measure_form("phq9", total=5) | {"item_2": "7"}

@@ -59,7 +59,13 @@ from measures import catalogue as measure_catalogue
 from measures import services as measure_services
 from measures.handover import ANSWERING, LOCKED
 from measures.handover import STATE as HANDOVER_STATE
-from measures.models import Administration, AdministrationSource, ClientLink, MeasureSchedule
+from measures.models import (
+    Administration,
+    AdministrationSource,
+    ClientLink,
+    HandOver,
+    MeasureSchedule,
+)
 from plans import reading as plan_reading
 from plans import services as plan_services
 from plans.forms import ROW_PATTERNS
@@ -1087,7 +1093,10 @@ def check_handover_started(test, response, arrived):
         "stage": ANSWERING,
         "failures": 0,
     }
-    test.assertEqual(handover_state(test), expected)
+    state = handover_state(test)
+    # "id": the hand-over's row, where its turn and unlock attempts are counted.
+    test.assertEqual(state, {**expected, "id": state.get("id")})
+    test.assertTrue(HandOver.objects.filter(pk=state["id"]).exists())
     return "saved"
 
 
