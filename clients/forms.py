@@ -1,4 +1,6 @@
 import datetime
+import re
+import unicodedata
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -27,6 +29,48 @@ class DateInput(forms.DateInput):
 MAX_OTHER_NAMES = 50
 OTHER_NAME_LENGTH = 100
 ROLE_LENGTH = 40
+# Alone, these parts of a name identify nobody (and are words of their own in many languages):
+# never matched on their own, in a role or in a de-identified summary (summaries/deidentify.py).
+NAME_PARTICLES = frozenset({
+    "al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "el", "ibn",
+    "la", "le", "st", "ten", "ter", "van", "von", "zu",
+    # a couple's or a family's name: "Priya Raman and Jordan Ellis"
+    "and", "&", "und", "y", "e", "et", "en", "og", "och", "or", "with",
+    "mr", "mrs", "ms", "mx", "miss", "dr", "prof", "sir",
+})  # fmt: skip
+# A name (or part of one) this long is found at the start of a longer word too ("Haddadová").
+NAME_PREFIX_LETTERS = 6
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text as names are matched: case, accents and invisible characters
+    (soft hyphens, zero-width spaces) ignored; anything but a letter or digit cuts."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    kept = "".join(c for c in folded if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    return re.findall(r"[^\W_]+", kept)
+
+
+def _names_word(word: str, part: str) -> bool:
+    return word in (part, f"{part}s", f"{part}es") or (
+        len(part) >= NAME_PREFIX_LETTERS and word.startswith(part)
+    )
+
+
+def names_in(text: str, names) -> list[str]:
+    """Those of ``names`` that ``text`` writes, as the de-identified summary finds them: the
+    whole name, or a part of it that is not an initial or a particle."""
+    words, found = _words(text), []
+    for name in names:
+        name_words = _words(name)
+        whole = " ".join(name_words)
+        parts = [w for w in name_words if len(w) > 1 and w not in NAME_PARTICLES]
+        if len(name_words) == 1:
+            parts = name_words
+        if (whole and f" {whole} " in f" {' '.join(words)} ") or any(
+            _names_word(word, part) for part in parts for word in words
+        ):
+            found.append(name)
+    return found
 
 
 def format_other_names(entries) -> str:
@@ -123,6 +167,23 @@ class ClientForm(forms.ModelForm):
     def clean_other_names(self) -> list[dict[str, str]]:
         return parse_other_names(self.cleaned_data["other_names"])
 
+    def _check_roles(self, cleaned: dict) -> None:
+        """A role is printed in place of a name in the de-identified summary: it must not name
+        the client or anyone listed ("Noor's mother")."""
+        entries = cleaned.get("other_names") or []
+        names = [cleaned.get("full_name"), cleaned.get("preferred_name")]
+        names = [name for name in names if name] + [entry["name"] for entry in entries]
+        errors = []
+        for entry in entries:
+            if found := names_in(entry["role"], names):
+                errors.append(
+                    f"“{entry['name']} = {entry['role']}”: the role names "
+                    f"{', '.join(found)}. A de-identified summary prints the role where the "
+                    "name was, so write it without a name, e.g. “mother”."
+                )
+        if errors:
+            self.add_error("other_names", errors)
+
     def save(self, commit=True):
         self.instance.other_names = self.cleaned_data["other_names"]
         return super().save(commit)
@@ -139,6 +200,7 @@ class ClientForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_roles(cleaned)
         status = cleaned.get("status")
         intake = cleaned.get("intake_date")
         discharge = cleaned.get("discharge_date")

@@ -76,8 +76,9 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def client_detail(request: HttpRequest, pk) -> HttpResponse:
-    # The page's sections read some rows again (the plan's progress joins each note's session):
-    # each read is checked against the ledger, but an unchanged row is not hashed twice.
+    # The sections take the sessions loaded here (the plan's progress too, rather than joining
+    # each note's session again); a row a section still reads again is checked against the
+    # ledger each time, but an unchanged row is not hashed twice.
     with remembering_matches():
         client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
         sessions = list(client.sessions.all())

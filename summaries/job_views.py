@@ -8,11 +8,41 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.models import Client
+
 from . import jobs
+from .limits import AlreadyPreparing, TooManyBuilds
 from .models import KEPT_FOR, PreparedStatus, PreparedSummary
+from .pdf import SummaryOptions
 from .services import summary_filename
 
 POLL_SECONDS = 2
+
+
+def start_in_background(
+    request: HttpRequest, *, client: Client, options: SummaryOptions, form
+) -> HttpResponse:
+    """The waiting page of a new build, or of the one already running for this client; the
+    summary form again, with the reason, when no build may start now (limits.py)."""
+    try:
+        job = jobs.prepare_summary(client=client, user=request.user, options=options)
+    except AlreadyPreparing as already:
+        job = already.job
+        asked_at = timezone.localtime(job.created_at)
+        messages.warning(
+            request,
+            f"Nothing new was started: the summary of {client.code} you asked for at "
+            f"{asked_at:%H:%M} is still being prepared, with the options (and passphrase) "
+            "chosen then. To change them, delete it and ask again.",
+        )
+    except TooManyBuilds as refused:
+        message = f"The summary was not made. {refused.message}"
+        if request.POST.get("passphrase"):
+            message += " Type the passphrase again then: it is never sent back to the page."
+        messages.error(request, message)
+        context = {"form": form, "client": client}
+        return render(request, "summaries/summary_form.html", context)
+    return redirect(job)
 
 
 def _job(request: HttpRequest, pk) -> PreparedSummary:

@@ -30,6 +30,7 @@ import threading
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from audit.models import Action, Outcome
 from audit.services import log_event
 from clients.models import Client
 
+from .limits import check_room
 from .models import PreparedStatus, PreparedSummary
 from .pdf import SummaryOptions
 from .services import build_case_summary, record_summary
@@ -120,9 +122,16 @@ def options_from_json(data: dict, passphrase: str = "") -> SummaryOptions:
 
 # --- starting and running a build ------------------------------------------------------------
 def prepare_summary(*, client: Client, user, options: SummaryOptions) -> PreparedSummary:
-    """A pending file for ``client``'s summary; its build starts when the transaction commits."""
+    """A pending file for ``client``'s summary; its build starts when the transaction commits.
+
+    Raises ``limits.AlreadyPreparing`` (with the pending file) when the therapist asked for
+    one of this client that is still being built, ``limits.TooManyBuilds`` when they, or the
+    server, have as many builds running as allowed."""
     discard_expired()
     with transaction.atomic():
+        # Two requests of one therapist at once count each other's build.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        check_room(client=client, user=user)
         job = PreparedSummary.objects.create(
             therapist=user,
             client=client,

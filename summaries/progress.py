@@ -95,7 +95,8 @@ def measures_section(histories, ctx: Context) -> list:
 
 def plan_section(plan, ctx: Context) -> list:
     """The latest signed version of the plan, and under each objective the progress the notes
-    of the period recorded, oldest first, with their comments."""
+    of the period recorded, oldest first, with their comments (a draft note's marked, or left
+    out of a summary of signed notes only)."""
     styles = ctx.styles
     signed = (
         f"Version {plan.version_number}, signed by {plan.signed_by}, {time_text(plan.signed_at)}"
@@ -136,18 +137,33 @@ def _objective(number: str, objective, ctx: Context) -> list:
     parts = [
         Paragraph(f"<b>Objective {number}</b>{target}: {ctx.user(objective.text)}", styles["item"])
     ]
+    # A draft note's progress can still change: a summary of signed notes only leaves it out,
+    # any other marks it, as the plan's page does.
+    signed_only = _signed_notes_only(ctx.options)
     entries = sorted(
-        (entry for entry in objective.entries if _within(entry[0], ctx.options)),
-        key=lambda entry: entry[0],
+        (
+            entry
+            for entry in objective.entries
+            if _within(entry.date, ctx.options) and (entry.signed or not signed_only)
+        ),
+        key=lambda entry: entry.date,
     )
     if not entries:
         parts.append(Paragraph("No progress recorded in this period.", styles["progress"]))
-    for day, rating, comment, _session in entries:
-        line = f"<b>{date_text(day)} · {text(rating)}</b>"
-        if comment.strip():
-            line += f": {ctx.user(comment)}"
+    for entry in entries:
+        line = f"<b>{date_text(entry.date)} · {text(entry.rating)}</b>"
+        if not entry.signed:
+            line = f"<i>(draft note)</i> {line}"
+        if entry.comment.strip():
+            line += f": {ctx.user(entry.comment)}"
         parts.append(Paragraph(line, styles["progress"]))
     return parts
+
+
+def _signed_notes_only(options) -> bool:
+    from .pdf import FullNotes  # pdf.py imports this module: read when a summary is built
+
+    return options.full_notes == FullNotes.SIGNED
 
 
 def _within(day, options) -> bool:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,6 +14,7 @@ from clients.models import Client, DisclosureKind
 from . import jobs
 from .export import build_export_zip
 from .forms import ExportForm, SummaryForm
+from .job_views import start_in_background
 from .services import build_case_summary, page_size, record_summary, summary_filename
 
 
@@ -28,8 +29,7 @@ def case_summary(request: HttpRequest, client_pk) -> HttpResponse:
         if form.is_valid():
             options = form.options(page_size())
             if jobs.too_large_for_request(client, options):
-                job = jobs.prepare_summary(client=client, user=request.user, options=options)
-                return redirect(job)
+                return start_in_background(request, client=client, options=options, form=form)
             pdf = build_case_summary(client=client, therapist=request.user, options=options)
             record_summary(client=client, user=request.user, options=options, request=request)
             response = HttpResponse(pdf, content_type="application/pdf")

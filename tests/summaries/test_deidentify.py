@@ -55,9 +55,14 @@ class ScrubberTests(SimpleTestCase):
         self.assertEqual(self.scrub("Zoe, Zoë, Zoe\u0308, ZOË"), ", ".join(["[sister]"] * 4))
 
     def test_only_whole_words(self):
-        for kept in ("Markus", "remarked", "Allyson", "Canarys", "trademark"):
+        for kept in ("Markus", "remarked", "Allyson", "trademark", "Marked", "Zoey"):
             with self.subTest(kept):
                 self.assertEqual(self.scrub(kept), kept)
+
+    def test_an_s_or_es_ending_stays_and_a_long_name_starts_a_word(self):
+        self.assertEqual(
+            self.scrub("the Canarys, Marks car, Canaryová"), "the C-0007s, [partner]s car, C-0007"
+        )
 
     def test_particles_and_initials_alone_are_kept(self):
         self.assertEqual(self.scrub("van Beethoven, van, Ludwig"), "van [friend], van, [friend]")

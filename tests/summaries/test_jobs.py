@@ -19,10 +19,11 @@ from pypdf import PdfReader
 from accounts.testing import sign_in
 from audit.models import Action, AuditEvent, Outcome
 from clients.models import Disclosure, DisclosureKind
-from summaries import jobs
+from summaries import jobs, limits
 from summaries.models import KEPT_FOR, PreparedStatus, PreparedSummary
 from summaries.pdf import SummaryOptions
 from tests.audit.helpers import new_entries
+from tests.base import make_client, make_session
 from tests.builders import summary_form
 from tests.pdfs import pdf_text
 from tests.records import raw_column
@@ -405,3 +406,102 @@ class OtherTherapistTests(JobTestCase):
             self.assertEqual(self.client.get(self.page(name, job)).status_code, 405, name)
         self.assertEqual(self.job().status, PreparedStatus.READY)
         self.assertFalse(AuditEvent.objects.filter(action=Action.SUMMARY_DOWNLOADED).exists())
+
+
+def never_finishes(job_id, passphrase=""):
+    """A build still running when the test looks."""
+
+
+class BuildLimitTests(JobTestCase):
+    """Each build is a process of 100 MB and more: a therapist asking again for the same
+    client is sent to the file already being prepared, has two builds running at most, and
+    the server a few (summaries/limits.py); a refusal says why and keeps the form."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.others = []
+        for name in ("Second Client", "Third Client"):
+            other = make_client(cls.alice, full_name=name, intake_date=datetime.date(2026, 1, 12))
+            for day in (2, 9, 16):
+                make_session(other, date=datetime.date(2026, 2, day))
+            cls.others.append(other)
+
+    def ask_for(self, client, build=never_finishes, **overrides):
+        self.form_url = reverse("case_summary", args=[client.pk])
+        return self.ask(build=build, **overrides)
+
+    def test_asking_again_for_the_same_client_goes_to_the_file_being_prepared(self):
+        self.ask(build=never_finishes)
+        first = self.job()
+        response = self.ask(build=never_finishes, de_identified="on", purpose="Again")
+        self.assertRedirects(response, first.get_absolute_url(), fetch_redirect_response=False)
+        self.start.assert_not_called()
+        self.assertEqual(list(PreparedSummary.objects.all()), [first])
+        page = self.client.get(response["Location"])
+        asked_at = timezone.localtime(first.created_at)
+        self.assertContains(
+            page,
+            f"Nothing new was started: the summary of C-0001 you asked for at {asked_at:%H:%M} "
+            "is still being prepared, with the options (and passphrase) chosen then.",
+        )
+        self.assertFalse(jobs.options_from_json(self.job().options).de_identified)
+
+    def test_once_the_file_is_ready_a_new_one_can_be_asked_for_control(self):
+        self.ask()  # built at once
+        self.assertEqual(self.job().status, PreparedStatus.READY)
+        self.ask(build=never_finishes)
+        self.start.assert_called_once()
+        self.assertEqual(PreparedSummary.objects.count(), 2)
+
+    def test_a_build_given_up_after_ten_minutes_no_longer_counts(self):
+        self.ask(build=never_finishes)
+        then = timezone.now() - datetime.timedelta(minutes=11)
+        PreparedSummary.objects.update(created_at=then)
+        self.ask(build=never_finishes)
+        self.start.assert_called_once()
+        self.assertEqual(PreparedSummary.objects.count(), 2)
+
+    def test_a_third_build_of_the_therapist_is_refused_with_the_reason(self):
+        self.ask(build=never_finishes)
+        self.ask_for(self.others[0])
+        data = summary_form(risk_history="changes", purpose="Referral to Dr Rowe")
+        with mock.patch.object(jobs, "start_build") as start:
+            response = self.client.post(reverse("case_summary", args=[self.others[1].pk]), data)
+        self.assertEqual(response.status_code, 200)
+        start.assert_not_called()
+        self.assertEqual(PreparedSummary.objects.count(), 2)
+        self.assertContains(
+            response,
+            "The summary was not made. You have 2 summaries being prepared already. Wait until "
+            "one is ready (or delete it) before asking for another.",
+        )
+        self.assertContains(response, "Referral to Dr Rowe")  # what was typed is kept
+        self.assertEqual(response.context["form"].data["purpose"], "Referral to Dr Rowe")
+
+    def test_the_servers_limit_refuses_with_its_own_reason(self):
+        PreparedSummary.objects.create(
+            therapist=self.bob,
+            client=self.bob_client,
+            options=jobs.options_to_json(SummaryOptions()),
+        )
+        with mock.patch.object(limits, "PENDING_IN_TOTAL", 2):
+            self.ask(build=never_finishes)
+            response = self.ask_for(self.others[0])
+        self.assertEqual(response.status_code, 200)
+        self.start.assert_not_called()
+        self.assertContains(response, "The server is preparing as many large summaries as it can")
+        self.assertEqual(PreparedSummary.objects.filter(therapist=self.alice).count(), 1)
+
+    def test_the_service_refuses_whoever_calls_it(self):
+        options = SummaryOptions()
+        first = jobs.prepare_summary(client=self.alice_client, user=self.alice, options=options)
+        with self.assertRaises(limits.AlreadyPreparing) as already:
+            jobs.prepare_summary(client=self.alice_client, user=self.alice, options=options)
+        self.assertEqual(already.exception.job, first)
+        jobs.prepare_summary(client=self.others[0], user=self.alice, options=options)
+        with self.assertRaises(limits.TooManyBuilds):
+            jobs.prepare_summary(client=self.others[1], user=self.alice, options=options)
+        # Bob's builds are his own (control): he may still start one.
+        jobs.prepare_summary(client=self.bob_client, user=self.bob, options=options)
+        self.assertEqual(PreparedSummary.objects.count(), 3)

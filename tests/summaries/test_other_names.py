@@ -96,3 +96,52 @@ class ParseTests(PersonaTestCase):
     def test_accented_duplicates_are_the_same_person(self):
         with self.assertRaisesMessage(Exception, "is listed already"):
             parse_other_names("Zoë = sister\nZOE = cousin")
+
+
+class RoleNamingSomeoneTests(RedisplayAssertions, PersonaTestCase):
+    """A role is printed where the name was in a de-identified summary: one that names the
+    client or a listed person is refused with the reason, and everything typed comes back."""
+
+    def setUp(self):
+        self.sign_in(self.alice)
+        self.edit = reverse("client_edit", args=[self.alice_client.pk])
+
+    def refused(self, data: dict[str, str]) -> str:
+        response = self.client.post(self.edit, data)
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["form"].errors
+        self.assertEqual(list(errors), ["other_names"])
+        self.assert_redisplayed(response, data)
+        return " ".join(errors["other_names"])
+
+    def test_a_role_naming_the_client_is_refused(self):
+        for role in ("Noor's mother", "mother of N\u00adOOR", "the Haddads' aunt", "Noor_s mum"):
+            with self.subTest(role):
+                data = client_form(full_name="Noor Haddad", other_names=f"Hana = {role}")
+                message = self.refused(data)
+                self.assertIn(f"“Hana = {role}”: the role names Noor Haddad.", message)
+                self.assertIn("write it without a name", message)
+        self.assertEqual(Client.objects.get(pk=self.alice_client.pk).other_names, [])
+
+    def test_a_role_naming_the_preferred_name_or_a_listed_person_is_refused(self):
+        data = client_form(
+            full_name="Noor Haddad",
+            preferred_name="Nono",
+            other_names="Hana = Nono's mother\nSam Whitfield = Zoë's brother\nZoe = friend",
+        )
+        message = self.refused(data)
+        self.assertIn("“Hana = Nono's mother”: the role names Nono.", message)
+        self.assertIn("“Sam Whitfield = Zoë's brother”: the role names Zoe.", message)
+
+    def test_roles_without_names_are_kept_control(self):
+        data = client_form(
+            full_name="Priya Raman and Jordan Ellis",
+            preferred_name="",
+            other_names="Sam = friend and neighbour\nHana = Samaritans volunteer\nZoe = Dr's aunt",
+        )
+        response = self.client.post(self.edit, data)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            [entry["role"] for entry in Client.objects.get(pk=self.alice_client.pk).other_names],
+            ["friend and neighbour", "Samaritans volunteer", "Dr's aunt"],
+        )

@@ -16,9 +16,11 @@ from measures.reports import client_history
 from measures.scoring import answers_for_total
 from measures.services import record_administration
 from plans import services as plans
+from sessions.services import sign_session
 from summaries.measure_chart import measure_chart
 from summaries.pdf import SECTIONS, FullNotes, SummaryOptions
 from summaries.services import build_case_summary, page_size
+from tests.base import make_session
 from tests.pdfs import pdf_text
 
 from .helpers import QPDF, SummaryTestCase, add_plan, needs_poppler, needs_qpdf, run
@@ -138,6 +140,26 @@ class PlanSectionTests(ProgressTestCase):
     def test_a_newer_draft_is_said_to_be_left_out(self):
         plans.start_draft(client=self.alice_client, user=self.alice)
         self.assertIn("A newer draft of the plan is not signed and is left out.", self.plan_text())
+
+    def test_a_draft_notes_progress_is_marked_and_left_out_of_signed_notes_only(self):
+        # The 16 Mar note is a draft: its progress can still change. A signed note's is kept.
+        signed = make_session(self.alice_client, date=datetime.date(2026, 4, 13))
+        plans.record_progress(
+            session=signed,
+            user=self.alice,
+            goals_addressed=[],
+            objectives={"o1": {"rating": "achieved", "comment": "Held firm."}},
+        )
+        sign_session(session=signed, signer=self.alice, expected_version=signed.version)
+        section = self.plan_text(full_notes=FullNotes.NONE)
+        self.assertIn("(draft note) 16 Mar 2026 · Some progress: her partner: c000", section)
+        self.assertIn("13 Apr 2026 · Achieved: Held firm.", section)
+        self.assertNotIn("(draft note) 13 Apr", section)
+        section = self.plan_text(full_notes=FullNotes.SIGNED)
+        self.assertNotIn("16 Mar 2026", section)
+        self.assertNotIn("c000", section)
+        self.assertIn("Names one boundary a week. 13 Apr 2026 · Achieved: Held firm.", section)
+        self.assertNotIn("(draft note)", section)
 
     def test_unticked_it_is_left_out(self):
         text = pdf_text(self.build(sections=frozenset(SECTIONS) - {"plan"}))
