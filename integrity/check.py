@@ -30,10 +30,10 @@ ENTRY_FIELDS = (*SIGNED_FIELDS, "prev_mac", "mac")
 
 @contextmanager
 def remembering_matches():
-    """For one page that reads the same rows more than once (the client page: its sessions,
-    then its plan's progress with each note's session joined in): every read is still checked
-    against the ledger's newest entry, read again each time, but a row whose stored values and
-    entry are exactly those already found to match in the block is not hashed again."""
+    """For one page that may read the same rows more than once (the client page, whose
+    sections are other apps'): every read is still checked against the ledger's newest entry,
+    read again each time, but a row whose stored values and entry are exactly those already
+    found to match in the block is not hashed again."""
     token = _matched.set({})
     try:
         yield

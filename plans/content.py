@@ -19,13 +19,19 @@ from django.core.exceptions import ValidationError
 
 from encryption.validators import validate_plain_text
 
-MAX_ROWS = 50  # of each list, and objectives per goal
-# In all: the editor and the note form then stay far below the number of fields a post may
-# have (DATA_UPLOAD_MAX_NUMBER_FIELDS, 1,000).
-MAX_OBJECTIVES = 100
+# The limits keep the editor's largest post below the fields Django reads of one post
+# (DATA_UPLOAD_MAX_NUMBER_FIELDS, 1,000; past it the post is refused and what was typed is
+# lost): a goal has a box per problem, an intervention one per goal, so the links grow with
+# the square of the rows. tests/plans/test_editor_limits.py counts the editor's fields at
+# these limits (about 700).
+MAX_ROWS = 12  # problems, goals and interventions, each
+MAX_OBJECTIVES_PER_GOAL = 10
+MAX_OBJECTIVES = 40  # in all
+MAX_THEMES = 6  # per problem
 MAX_TEXT = 2_000
 PREFIXES = {"problems": "p", "goals": "g", "objectives": "o", "interventions": "i"}
 ID_PATTERN = re.compile(r"[pgoi][1-9][0-9]{0,5}")
+MAX_ID_NUMBER = 999_999  # the most ID_PATTERN allows
 NOUNS = {
     "problems": "problem",
     "goals": "goal",
@@ -117,19 +123,27 @@ def _rows(content, kind: str, errors: list[str]) -> list:
 
 def assign_ids(content: dict, used: Iterable[str]) -> dict:
     """``content`` with an id on every row: rows without one get the next number of their kind
-    above every id in ``used`` (all versions of the plan) and in ``content`` itself."""
+    above every id in ``used`` (all versions of the plan) and in ``content`` itself; should
+    that pass what an id may hold (an id written outside the editor can be p999999), the
+    smallest number not among them. Either way a number no version of the plan ever used."""
     taken = {*used, *ids_in(content)}
-    highest = {prefix: 0 for prefix in PREFIXES.values()}
+    numbers: dict[str, set[int]] = {prefix: set() for prefix in PREFIXES.values()}
     for row_id in taken:
         if isinstance(row_id, str) and ID_PATTERN.fullmatch(row_id):
-            highest[row_id[0]] = max(highest[row_id[0]], int(row_id[1:]))
+            numbers[row_id[0]].add(int(row_id[1:]))
+
+    def new_id(prefix: str) -> str:
+        held = numbers[prefix]
+        number = max(held, default=0) + 1
+        if number > MAX_ID_NUMBER:
+            number = next(n for n in range(1, MAX_ID_NUMBER + 1) if n not in held)
+        held.add(number)
+        return f"{prefix}{number}"
 
     def fill(rows, kind):
         for row in rows:
             if isinstance(row, dict) and not row.get("id"):
-                prefix = PREFIXES[kind]
-                highest[prefix] += 1
-                row["id"] = f"{prefix}{highest[prefix]}"
+                row["id"] = new_id(PREFIXES[kind])
 
     fill(content.get("problems", []), "problems")
     fill(content.get("goals", []), "goals")
@@ -168,6 +182,8 @@ def validated(content, *, theme_ids: set[int] | None = None) -> dict:
             themes = []
         elif theme_ids is not None and not set(themes) <= theme_ids:
             errors.append(f"{where}: a theme it names is not one of yours.")
+        if len(set(themes)) > MAX_THEMES:
+            errors.append(f"{where}: link at most {MAX_THEMES} themes.")
         problems.append(
             {
                 "id": row_id(row, "problems", where),
@@ -192,8 +208,8 @@ def validated(content, *, theme_ids: set[int] | None = None) -> dict:
             "objectives": [],
         }
         objectives = row.get("objectives", []) if isinstance(row, dict) else None
-        if not isinstance(objectives, list) or len(objectives) > MAX_ROWS:
-            errors.append(f"{where}: at most {MAX_ROWS} objectives, as a list.")
+        if not isinstance(objectives, list) or len(objectives) > MAX_OBJECTIVES_PER_GOAL:
+            errors.append(f"{where}: at most {MAX_OBJECTIVES_PER_GOAL} objectives, as a list.")
             objectives = []
         for inner, objective in enumerate(objectives, 1):
             inner_where = f"Goal {number}, objective {inner}"

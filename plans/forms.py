@@ -3,10 +3,11 @@ interventions, as rows of one form.
 
 Rows are numbered in their field names (``problem-0-text``, ``goal-2-objective-1-target_date``,
 ``intervention-0-goals``); a posted form is read back row by row from the names it holds, so
-whatever was typed is shown again when something is wrong. Each list ends with a blank row (a
-goal with a blank objective) so that a row can be added without JavaScript; the page script
-(static/js/plans_editor.js) adds more. A row keeps its stable id in a hidden field; a new row
-has none until the service gives it one.
+whatever was typed is shown again when something is wrong. Each list with room for another
+row ends with a blank one (a goal with a blank objective) so that a row can be added without
+JavaScript; the page script (static/js/plans_editor.js) adds more, up to the limits. A row
+keeps its stable id in a hidden field, and only ids of the plan it edits are taken back; a new
+row has none until the service gives it one.
 """
 
 import re
@@ -17,7 +18,15 @@ from django import forms
 from encryption.validators import validate_plain_text
 from themes.models import Category, Theme
 
-from .content import MAX_ROWS, MAX_TEXT, empty_content, is_id
+from .content import (
+    MAX_OBJECTIVES_PER_GOAL,
+    MAX_ROWS,
+    MAX_TEXT,
+    MAX_THEMES,
+    empty_content,
+    ids_in,
+    is_id,
+)
 
 MAX_VERSION = 2**31 - 1
 ROW_PATTERNS = {
@@ -95,12 +104,24 @@ class PlanForm(forms.Form):
     )
     draft = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, data=None, *, user, content: dict, initial=None, blank_rows: bool = True):
+    def __init__(
+        self,
+        data=None,
+        *,
+        user,
+        content: dict,
+        initial=None,
+        blank_rows: bool = True,
+        known_ids: set[str] | None = None,
+    ):
         """``content``: what the page started from (the draft, else the latest signed version,
         else nothing). Its rows fill an unposted form; its problems and goals are what goals and
-        interventions can link to."""
+        interventions can link to. ``known_ids``: the row ids a post may name (those of
+        ``content`` unless given: the view adds the signed version a draft was copied from).
+        Any other id was not given by this plan, and is refused rather than stored."""
         super().__init__(data, initial=initial)
         self.base = content or empty_content()
+        self.known_ids = ids_in(self.base) if known_ids is None else set(known_ids)
         keep = {pk for problem in self.base["problems"] for pk in problem["theme_ids"]}
         self.themes = theme_choices(user, keep)
         self.problem_choices = [
@@ -109,7 +130,6 @@ class PlanForm(forms.Form):
         self.goal_choices = [
             (row["id"], _label(n, row["text"])) for n, row in enumerate(self.base["goals"], 1)
         ]
-        self.too_many: list[str] = []
         if self.is_bound:
             self._layout_from_data()
         else:
@@ -136,29 +156,32 @@ class PlanForm(forms.Form):
                 if match := ROW_PATTERNS[kind].match(name):
                     found[kind].add(match[1])
 
-        def ordered(keys: set, what: str) -> list[str]:
-            keys = sorted(keys, key=int)
-            if len(keys) > MAX_ROWS:
-                self.too_many.append(f"A plan holds at most {MAX_ROWS} {what}.")
-            return keys[:MAX_ROWS]
+        # Every posted row is read back, even past the limits: the service refuses a plan
+        # over them with a message, and the rows are shown again to be trimmed, none lost.
+        # (A post holds at most DATA_UPLOAD_MAX_NUMBER_FIELDS fields, so the rows are few.)
+        def ordered(keys: set) -> list[str]:
+            return sorted(keys, key=int)
 
-        self.problem_keys = ordered(found["problem"], "problems")
+        self.problem_keys = ordered(found["problem"])
         self.goal_keys = [
-            (key, ordered(objectives.get(key, set()), "objectives per goal"))
-            for key in ordered(found["goal"], "goals")
+            (key, ordered(objectives.get(key, set()))) for key in ordered(found["goal"])
         ]
-        self.intervention_keys = ordered(found["intervention"], "interventions")
+        self.intervention_keys = ordered(found["intervention"])
 
     def _layout_from_content(self, blank_rows: bool) -> None:
-        extra = 1 if blank_rows else 0
+        def keys(rows: list, most: int = MAX_ROWS) -> list[str]:
+            """A key per row, and one for a blank row where the limit leaves room."""
+            extra = 1 if blank_rows and len(rows) < most else 0
+            return [str(n) for n in range(len(rows) + extra)]
+
         base = self.base
-        self.problem_keys = [str(n) for n in range(len(base["problems"]) + extra)]
-        goals = [*base["goals"], *([{"objectives": []}] * extra)]
+        self.problem_keys = keys(base["problems"])
+        goals = [*base["goals"], {"objectives": []}]
         self.goal_keys = [
-            (str(n), [str(m) for m in range(len(goal["objectives"]) + extra)])
-            for n, goal in enumerate(goals)
+            (key, keys(goals[int(key)]["objectives"], MAX_OBJECTIVES_PER_GOAL))
+            for key in keys(base["goals"])
         ]
-        self.intervention_keys = [str(n) for n in range(len(base["interventions"]) + extra)]
+        self.intervention_keys = keys(base["interventions"])
         for n, row in enumerate(base["problems"]):
             self.initial |= {
                 f"problem-{n}-id": row["id"],
@@ -228,7 +251,7 @@ class PlanForm(forms.Form):
         """(id, text, links, removed) of one row, or None for a blank new row; errors added."""
         data = self.cleaned_data
         row_id = data.get(prefix + "id") or ""
-        if row_id and not is_id(row_id, kind):
+        if row_id and (not is_id(row_id, kind) or row_id not in self.known_ids):
             self.add_error(prefix + "text", "This row's id is damaged: reload the page.")
             return None
         text = data.get(prefix + "text") or ""
@@ -247,11 +270,11 @@ class PlanForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for message in self.too_many:
-            self.add_error(None, message)
         content = empty_content()
         for key in self.problem_keys:
             row = self._row(f"problem-{key}-", "problems", "problem", "themes")
+            if row and len(row[2]) > MAX_THEMES:
+                self.add_error(f"problem-{key}-themes", f"Choose at most {MAX_THEMES} themes.")
             if row and not row[3]:
                 content["problems"].append({"id": row[0], "text": row[1], "theme_ids": row[2]})
         for key, objectives in self.goal_keys:

@@ -6,8 +6,13 @@ here, so that "the current plan" and "the progress of an objective" mean one thi
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q, Subquery
+
+from integrity.check import check_loaded
+from sessions.models import TherapySession
 from themes.models import Theme
 
 from .models import NoteProgress, PlanStatus, PlanVersion, Rating
@@ -21,6 +26,24 @@ def latest_signed(client) -> PlanVersion | None:
 
 def current_draft(client) -> PlanVersion | None:
     return PlanVersion.objects.filter(client=client, status=PlanStatus.DRAFT).first()
+
+
+def current_versions(client) -> tuple[PlanVersion | None, PlanVersion | None]:
+    """(latest_signed, current_draft) in one query (and one read of the integrity ledger for
+    both), for the pages that show both."""
+    newest_signed = (
+        PlanVersion.objects.filter(client=client, status=PlanStatus.SIGNED)
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    versions = list(
+        PlanVersion.objects.filter(client=client).filter(
+            Q(status=PlanStatus.DRAFT) | Q(pk=Subquery(newest_signed))
+        )
+    )
+    latest = next((version for version in versions if version.is_signed), None)
+    draft = next((version for version in versions if not version.is_signed), None)
+    return latest, draft
 
 
 def all_versions(client) -> list[PlanVersion]:
@@ -67,20 +90,27 @@ class Progress:
     notes: int
 
 
-def progress(client) -> Progress:
+def progress(client, *, sessions: Iterable[TherapySession] | None = None) -> Progress:
     """Every note's progress of the client, by objective (ids are stable across versions, so
-    an objective's history goes back through every version that had it)."""
-    rows = (
-        NoteProgress.objects.filter(client=client)
-        .select_related("session")
-        .order_by("session__date", "session__start_time")
-    )
+    an objective's history goes back through every version that had it).
+
+    ``sessions``: the client's sessions as a page has already loaded them (the client page's).
+    Each entry's date and status are then taken from them, rather than each note's whole
+    session row being read (and its ciphertexts hashed against the ledger) a second time.
+    Without them, the sessions are joined in. Either way every session shown is one checked
+    against the integrity ledger, as is every progress row (SealedQuerySet)."""
+    if sessions is None:
+        rows = (
+            NoteProgress.objects.filter(client=client)
+            .select_related("session")
+            .order_by("session__date", "session__start_time")
+        )
+        notes = [(row, row.session) for row in rows]
+    else:
+        notes = _with_sessions(list(NoteProgress.objects.filter(client=client)), sessions)
     by_objective: dict[str, list[Entry]] = {}
     goal_notes: dict[str, int] = {}
-    count = 0
-    for row in rows:
-        count += 1
-        session = row.session
+    for row, session in notes:
         for goal_id in row.goals_addressed():
             goal_notes[goal_id] = goal_notes.get(goal_id, 0) + 1
         for objective_id, value in row.objective_entries().items():
@@ -93,7 +123,26 @@ def progress(client) -> Progress:
                     signed=session.is_signed,
                 )
             )
-    return Progress(by_objective=by_objective, goal_notes=goal_notes, notes=count)
+    return Progress(by_objective=by_objective, goal_notes=goal_notes, notes=len(notes))
+
+
+def _with_sessions(
+    rows: list[NoteProgress], sessions: Iterable[TherapySession]
+) -> list[tuple[NoteProgress, TherapySession]]:
+    """Each progress row with its session from ``sessions`` (read, checked, should one not be
+    among them), oldest note first."""
+    by_id = {session.pk: session for session in sessions}
+    missing = {row.session_id for row in rows} - by_id.keys()
+    if missing:
+        by_id.update(
+            (session.pk, session) for session in TherapySession.objects.filter(pk__in=missing)
+        )
+    notes = [(row, by_id[row.session_id]) for row in rows]
+    # A session the caller loaded without the ledger's check is checked here (those already
+    # checked, as the client page's are, are skipped without a query).
+    check_loaded([session for _row, session in notes])
+    notes.sort(key=lambda note: (note[1].date, note[1].start_time))
+    return notes
 
 
 def theme_names(version: PlanVersion, user) -> dict[int, str]:

@@ -4,9 +4,21 @@ summary (summaries) and anything else that reports on a plan without reading the
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import reading
 from .content import parse_date
+
+
+class ProgressEntry(NamedTuple):
+    """One note's progress on one objective. ``signed``: whether the note is signed; a draft
+    note's progress can still change, and a report says so or leaves it out."""
+
+    date: datetime.date
+    rating: str  # the rating's label ("Some progress", "Not rated")
+    comment: str
+    session_id: uuid.UUID
+    signed: bool
 
 
 @dataclass(frozen=True)
@@ -14,8 +26,7 @@ class ObjectiveProgress:
     objective_id: str
     text: str
     target_date: datetime.date | None
-    # (note date, rating label, comment, session id), oldest first.
-    entries: tuple[tuple[datetime.date, str, str, uuid.UUID], ...]
+    entries: tuple[ProgressEntry, ...]  # oldest first
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class PlanReport:
 def plan_report(client) -> PlanReport | None:
     """The client's latest signed plan version (None if none was ever signed), with the
     progress every note recorded for its objectives."""
-    version = reading.latest_signed(client)
+    version, draft = reading.current_versions(client)
     if version is None:
         return None
     progress = reading.progress(client)
@@ -65,7 +76,13 @@ def plan_report(client) -> PlanReport | None:
                         text=objective["text"],
                         target_date=parse_date(objective["target_date"]),
                         entries=tuple(
-                            (entry.date, entry.rating_label, entry.comment, entry.session_id)
+                            ProgressEntry(
+                                date=entry.date,
+                                rating=entry.rating_label,
+                                comment=entry.comment,
+                                session_id=entry.session_id,
+                                signed=entry.signed,
+                            )
                             for entry in progress.by_objective.get(objective["id"], [])
                         ),
                     )
@@ -75,5 +92,5 @@ def plan_report(client) -> PlanReport | None:
             for goal in version.goals()
         ),
         interventions=tuple(row["text"] for row in version.content["interventions"]),
-        has_draft=reading.current_draft(client) is not None,
+        has_draft=draft is not None,
     )

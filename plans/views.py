@@ -20,7 +20,16 @@ from integrity.check import check_children
 from sessions.forms import posted_version
 
 from . import pages, reading, services
-from .content import empty_content, parse_date, signing_problems
+from .content import (
+    MAX_OBJECTIVES,
+    MAX_OBJECTIVES_PER_GOAL,
+    MAX_ROWS,
+    MAX_THEMES,
+    empty_content,
+    ids_in,
+    parse_date,
+    signing_problems,
+)
 from .forms import BlankRows, PlanForm
 from .models import PlanVersion, SignedPlanError
 
@@ -113,6 +122,12 @@ def _editor(request, form: PlanForm, *, client, draft, status: int = 200) -> Htt
             "form": form,
             "blank": BlankRows(user=request.user, content=form.base),
             "next_keys": form.next_keys(),
+            "limits": {
+                "rows": MAX_ROWS,
+                "objectives": MAX_OBJECTIVES,
+                "goal_objectives": MAX_OBJECTIVES_PER_GOAL,
+                "themes": MAX_THEMES,
+            },
         },
         status=status,
     )
@@ -131,9 +146,12 @@ def _with_current_draft(form: PlanForm, draft: PlanVersion | None) -> PlanForm:
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, client_pk) -> HttpResponse:
     client = _client(request, client_pk)
-    draft = reading.current_draft(client)
-    base = draft or reading.latest_signed(client)
+    latest, draft = reading.current_versions(client)
+    base = draft or latest
     content = base.content if base else empty_content()
+    # The rows a post may name: the draft's, and those of the signed version it was copied
+    # from. A new row has no id until the service gives it one.
+    known_ids = ids_in(content) | (ids_in(latest.content) if latest else set())
     if request.method == "GET":
         _audit_view(request, client=client, version=base, intact=True)
         initial = {
@@ -143,7 +161,7 @@ def plan_edit(request: HttpRequest, client_pk) -> HttpResponse:
         }
         form = PlanForm(user=request.user, content=content, initial=initial)
         return _editor(request, form, client=client, draft=draft)
-    form = PlanForm(request.POST, user=request.user, content=content)
+    form = PlanForm(request.POST, user=request.user, content=content, known_ids=known_ids)
     if not form.is_valid():
         return _editor(request, form, client=client, draft=draft)
     posted = form.cleaned_data["draft"]

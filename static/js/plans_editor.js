@@ -1,7 +1,9 @@
 // The plan editor's "Add" buttons (plans app). Without JavaScript each list already ends with
 // an empty row (and each goal with an empty objective), so one row at a time can be added by
 // saving; with it, each button adds another empty row from the page's <template>s, numbered
-// after the rows already there (the server reads the rows back from their field names).
+// after the rows already there (the server reads the rows back from their field names). A
+// button is disabled once its list is at the plan's limits (the form's data-max-*), which keep
+// the post within the number of fields the server reads.
 (function () {
   "use strict";
   var form = document.getElementById("plan-form");
@@ -30,6 +32,28 @@
     if (field) { field.focus(); }
   }
 
+  function limit(name) {
+    return parseInt(form.getAttribute("data-max-" + name) || "0", 10) || 0;
+  }
+
+  function full(button) {
+    var kind = button.dataset.planAdd;
+    if (kind === "objective") {
+      var goal = button.closest("[data-plan-goal]");
+      return !goal ||
+        form.querySelectorAll("[data-plan-objective]").length >= limit("objectives") ||
+        goal.querySelectorAll("[data-plan-objective]").length >= limit("goal-objectives");
+    }
+    var list = form.querySelector("[data-plan-list='" + kind + "']");
+    return !list || list.querySelectorAll(":scope > [data-plan-row]").length >= limit("rows");
+  }
+
+  function refresh() {
+    form.querySelectorAll("[data-plan-add]").forEach(function (button) {
+      button.disabled = full(button);
+    });
+  }
+
   function wire(root) {
     root.querySelectorAll("[data-plan-add]").forEach(function (button) {
       button.hidden = false;
@@ -37,9 +61,11 @@
       button.dataset.planWired = "1";
       button.addEventListener("click", function () { add(button); });
     });
+    refresh();
   }
 
   function add(button) {
+    if (full(button)) { return; }
     var kind = button.dataset.planAdd;
     var row = null;
     if (kind === "objective") {
@@ -62,6 +88,7 @@
         if (objectives) { objectives.setAttribute("data-next", "1"); }
       }
     }
+    refresh();
     focusFirst(row);
   }
 

@@ -1,7 +1,7 @@
-"""A page that reads the same rows twice (the client page: its sessions, then its plan's
-progress with each note's session joined in) checks every read against the ledger, but within
-``remembering_matches`` does not hash again a row and ledger entry exactly as already matched;
-and a parent's children are compared with the ledger in two queries, whatever their models."""
+"""A page that reads the same rows twice (the client page may: its sections are other apps')
+checks every read against the ledger, but within ``remembering_matches`` does not hash again a
+row and ledger entry exactly as already matched; and a parent's children are compared with the
+ledger in two queries, whatever their models."""
 
 from unittest import mock
 

@@ -4,6 +4,7 @@ buttons add rows that are saved; neither page breaks the CSP or has an unlabelle
 
 from playwright.sync_api import expect
 
+from plans.content import MAX_OBJECTIVES_PER_GOAL, MAX_ROWS
 from plans.models import PlanVersion
 from sessions.models import SessionDraft
 from tests.base import make_client, make_plan, make_therapist
@@ -65,4 +66,34 @@ class PlanScriptsTests(BrowserTestCase):
             ],
         )
         self.assertEqual([g["id"] for g in draft.goals()], ["g1", "g2", "g3"])
+        self.assert_clean(page)
+
+    def test_the_add_buttons_stop_at_the_limits(self):
+        # The limits keep the editor's post within the fields the server reads (L6): the page
+        # script must not add rows past them.
+        record = make_client(self.user, full_name="Long Lists")
+        objectives = [{"text": f"Objective {n}"} for n in range(MAX_OBJECTIVES_PER_GOAL - 2)]
+        content = {
+            "problems": [{"text": f"Problem {n}", "theme_ids": []} for n in range(MAX_ROWS - 2)],
+            "goals": [{"text": "Goal", "problem_ids": [], "objectives": objectives}],
+            "interventions": [],
+        }
+        make_plan(record, content=content)
+        page = self.new_page(user=self.user)
+        page.goto(f"/plans/clients/{record.pk}/edit/")
+        problems = page.locator("[data-plan-list='problem'] > [data-plan-row]")
+        add_problem = page.locator("[data-plan-add='problem']")
+        expect(add_problem).to_be_enabled()
+        add_problem.click()  # the saved rows, the blank row and this one: the limit
+        expect(problems).to_have_count(MAX_ROWS)
+        expect(add_problem).to_be_disabled()
+        add_problem.click(force=True)
+        expect(problems).to_have_count(MAX_ROWS)
+        add_objective = page.locator("[data-plan-goal='0'] [data-plan-add='objective']")
+        add_objective.click()
+        expect(page.locator("[data-plan-goal='0'] [data-plan-objective]")).to_have_count(
+            MAX_OBJECTIVES_PER_GOAL
+        )
+        expect(add_objective).to_be_disabled()
+        expect(page.locator("[data-plan-add='goal']")).to_be_enabled()  # control: room there
         self.assert_clean(page)

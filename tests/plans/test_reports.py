@@ -4,7 +4,8 @@ data for the case summary."""
 import datetime
 
 from plans import services
-from plans.reports import GoalReport, ObjectiveProgress, PlanReport, plan_report
+from plans.reports import GoalReport, ObjectiveProgress, PlanReport, ProgressEntry, plan_report
+from sessions import services as session_services
 from tests.base import PLAN_CONTENT, make_client, make_plan, make_session
 
 from .helpers import PlanTestCase
@@ -62,10 +63,33 @@ class PlanReportTests(PlanTestCase):
                 text="Says no to one request a week",
                 target_date=datetime.date(2026, 9, 1),
                 entries=(
-                    (datetime.date(2026, 4, 6), "Worse", "", early.pk),
-                    (datetime.date(2026, 4, 20), "Achieved", "Held firm.", late.pk),
+                    (datetime.date(2026, 4, 6), "Worse", "", early.pk, False),
+                    (datetime.date(2026, 4, 20), "Achieved", "Held firm.", late.pk, False),
                 ),
             ),
         )
         self.assertEqual(first.objectives[1].entries, ())
         self.assertEqual([g.goal_id for g in report.goals], ["g1", "g2"])
+
+    def test_each_entry_says_whether_its_note_is_signed(self):
+        # The case summary leaves a draft note's progress out, or marks it: it needs to know.
+        signed = make_session(self.alice_client, date=datetime.date(2026, 4, 6))
+        draft = make_session(self.alice_client, date=datetime.date(2026, 4, 20))
+        for note in (signed, draft):
+            services.record_progress(
+                session=note,
+                user=self.alice,
+                goals_addressed=["g1"],
+                objectives={"o1": {"rating": "some_progress", "comment": ""}},
+            )
+        session_services.sign_session(
+            session=signed, signer=self.alice, expected_version=signed.version
+        )
+        entries = plan_report(self.alice_client).goals[0].objectives[0].entries
+        self.assertEqual(
+            entries,
+            (
+                ProgressEntry(datetime.date(2026, 4, 6), "Some progress", "", signed.pk, True),
+                ProgressEntry(datetime.date(2026, 4, 20), "Some progress", "", draft.pk, False),
+            ),
+        )

@@ -244,32 +244,43 @@ class ImportTests(PersonaTestCase):
 
 
 class LimitTests(PersonaTestCase):
-    def test_a_plan_holds_at_most_100_objectives(self):
-        def content(objectives: int) -> dict:
-            goals = [
+    def save(self, content: dict):
+        draft = services.start_draft(client=self.alice_client, user=self.alice)
+        return services.save_draft(
+            version=draft,
+            user=self.alice,
+            content=content,
+            review_date=None,
+            expected_version=draft.version,
+        )
+
+    def test_a_plan_holds_at_most_40_objectives_and_10_a_goal(self):
+        def content(goals: int, objectives: int) -> dict:
+            rows = [
                 {
                     "text": f"Goal {n}",
                     "problem_ids": [],
                     "objectives": [{"text": f"Objective {n}.{m}"} for m in range(objectives)],
                 }
-                for n in range(4)
+                for n in range(goals)
             ]
-            return {"problems": [], "goals": goals, "interventions": []}
+            return {"problems": [], "goals": rows, "interventions": []}
 
-        draft = services.start_draft(client=self.alice_client, user=self.alice)
-        with self.assertRaisesMessage(ValidationError, "at most 100 objectives; this one has 104"):
-            services.save_draft(
-                version=draft,
-                user=self.alice,
-                content=content(26),
-                review_date=None,
-                expected_version=draft.version,
-            )
-        saved = services.save_draft(
-            version=draft,
-            user=self.alice,
-            content=content(25),
-            review_date=None,
-            expected_version=draft.version,
-        )
-        self.assertEqual(len(PlanVersion.objects.get(pk=saved.pk).objectives()), 100)
+        with self.assertRaisesMessage(ValidationError, "at most 40 objectives; this one has 45"):
+            self.save(content(5, 9))
+        with self.assertRaisesMessage(ValidationError, "Goal 1: at most 10 objectives"):
+            self.save(content(1, 11))
+        saved = self.save(content(4, 10))
+        self.assertEqual(len(PlanVersion.objects.get(pk=saved.pk).objectives()), 40)
+
+    def test_a_list_holds_at_most_12_rows_and_a_problem_6_themes(self):
+        themes = list(Theme.objects.available_to(self.alice).values_list("pk", flat=True)[:7])
+        problems = [{"text": f"Problem {n}", "theme_ids": []} for n in range(13)]
+        with self.assertRaisesMessage(ValidationError, "at most 12 problems; this one has 13"):
+            self.save({"problems": problems, "goals": [], "interventions": []})
+        problems = [{"text": "Problem", "theme_ids": themes}]
+        with self.assertRaisesMessage(ValidationError, "Problem 1: link at most 6 themes."):
+            self.save({"problems": problems, "goals": [], "interventions": []})
+        problems[0]["theme_ids"] = themes[:6]
+        saved = self.save({"problems": problems, "goals": [], "interventions": []})
+        self.assertEqual(len(saved.content["problems"][0]["theme_ids"]), 6)
