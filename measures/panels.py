@@ -27,7 +27,8 @@ FORM_DAYS_BACK = 60
 
 
 def dashboard_attention(*, request) -> list[tuple[str, dict]]:
-    found = reports.needing_attention(request.user, today=timezone.localdate())
+    clients = reports.attention_clients(request.user, with_questionnaires_only=True)
+    found = reports.needing_attention(request.user, today=timezone.localdate(), clients=clients)
     if not found:
         return []
     return [

@@ -142,9 +142,15 @@ def histories_for(clients) -> dict:
 # --- the caseload list ------------------------------------------------------------------------
 
 
-def attention_clients(user) -> list[Client]:
-    """The clients the caseload list looks at: the therapist's active ones."""
-    return list(Client.objects.for_therapist(user).filter(status=ClientStatus.ACTIVE))
+def attention_clients(user, *, with_questionnaires_only: bool = False) -> list[Client]:
+    """The clients the caseload list looks at: the therapist's active ones. With
+    ``with_questionnaires_only``, those who have taken a questionnaire: no other can need
+    attention, and the dashboard's panel (on every visit) then does not load, check and decrypt
+    the whole caseload again (the attention page checks every active client's records)."""
+    clients = Client.objects.for_therapist(user).filter(status=ClientStatus.ACTIVE)
+    if with_questionnaires_only:
+        clients = clients.filter(pk__in=Administration.objects.values("client_id"))
+    return list(clients)
 
 
 def needing_attention(user, *, today: datetime.date, clients=None) -> list[Attention]:

@@ -158,6 +158,18 @@ class NeedingAttentionTests(TestCase):
         discharge_client(client=gone, discharge_date=day(2), closing_summary="")
         self.assertEqual(self.attention(), [])
 
+    def test_the_dashboard_loads_only_clients_who_took_a_questionnaire(self):
+        taken = self.client_with((day(0), 8), name="Took one")
+        self.client_with(name="Never asked")
+        self.client_with((day(0), 8), therapist=self.bob, name="Bob's")
+        names = lambda clients: sorted(c.full_name for c in clients)  # noqa: E731
+        self.assertEqual(
+            names(reports.attention_clients(self.alice, with_questionnaires_only=True)),
+            [taken.full_name],
+        )
+        # Control: the attention page looks at every active client of hers.
+        self.assertEqual(names(reports.attention_clients(self.alice)), ["Never asked", "Took one"])
+
     def test_scores_after_today_are_not_counted(self):
         self.client_with((day(0), 8), (day(3), 15), name="Later")
         self.assertEqual(self.attention(today=day(2)), [])
