@@ -48,13 +48,14 @@ class PlanReport:
     has_draft: bool
 
 
-def plan_report(client) -> PlanReport | None:
+def plan_report(client, *, sessions=None) -> PlanReport | None:
     """The client's latest signed plan version (None if none was ever signed), with the
-    progress every note recorded for its objectives."""
+    progress every note recorded for its objectives. ``sessions``: the client's sessions as
+    the caller has already loaded them (``reading.progress``)."""
     version, draft = reading.current_versions(client)
     if version is None:
         return None
-    progress = reading.progress(client)
+    progress = reading.progress(client, sessions=sessions)
     names = reading.theme_names(version, client.therapist)
     signer = version.signed_by
     return PlanReport(

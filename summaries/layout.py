@@ -15,6 +15,8 @@ from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
 from .deidentify import Scrub, keep
@@ -23,6 +25,9 @@ from .fonts import FONT, FONT_BOLD
 # C0/C1 control characters other than tab and line breaks: meaningless in a document.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 NOTICE = "#b02a37"
+# A table's cells: the font of TABLE_STYLE, and reportlab's default padding on each side.
+CELL_FONT_SIZE = 8.5
+CELL_PADDING = 6
 
 
 def text(value) -> str:
@@ -169,12 +174,29 @@ TABLE_STYLE = TableStyle(
     [
         # Plain cells in the embedded font; without this a table sets (and so references)
         # Helvetica, which is not embedded.
-        ("FONT", (0, 0), (-1, -1), FONT, 8.5, 11),
+        ("FONT", (0, 0), (-1, -1), FONT, CELL_FONT_SIZE, 11),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.HexColor("#1f3a5a")),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f6fa")]),
     ]
 )
+
+
+def free_width(widths: list, total: float) -> float:
+    """The width of a table's one flexible column (``None`` in ``widths``)."""
+    return total - sum(width for width in widths if width is not None)
+
+
+def cell(value, column_width: float, styles):
+    """A table cell of user text of any length: its lines wrapped to the column as plain text
+    (a table lays plain lines out several times faster than a Paragraph, and never reads them
+    as markup), or a Paragraph when a word is wider than the column and must be broken."""
+    value = " ".join(_CONTROL.sub(" ", str(value or "")).split())
+    inner = column_width - 2 * CELL_PADDING
+    lines = simpleSplit(value, FONT, CELL_FONT_SIZE, inner)
+    if all(stringWidth(line, FONT, CELL_FONT_SIZE) <= inner for line in lines):
+        return "\n".join(lines)
+    return Paragraph(text(value), styles["cell"])
 
 
 # Rows per table: a table split across pages is laid out again for each page, so one table of

@@ -90,6 +90,9 @@ class SummaryOptions:
         return False
 
 
+FRAME_PADDING = 6  # reportlab's Frame default, on each side
+
+
 def _numbered_canvas(client_code: str, therapist_name: str, generated: datetime.datetime):
     """A canvas class that keeps every page until the end, then stamps the running header, the
     footer and "Page x of y" (the total is known only once the whole story is laid out)."""
@@ -176,7 +179,8 @@ def render_case_summary(
         styles=paragraph_styles(),
         themes=renamed_themes(themes, scrub) if options.de_identified else themes,
         options=options,
-        width=doc.width,
+        # The frame's: SimpleDocTemplate's frame keeps 6 pt of padding inside each margin.
+        width=doc.width - 2 * FRAME_PADDING,
         scrub=scrub,
     )
     generated = timezone.now()

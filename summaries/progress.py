@@ -13,11 +13,12 @@ from reportlab.platypus import KeepTogether, Paragraph
 
 from measures.change import IMPROVED, WORSENED
 
-from .layout import Context, chunked, date_text, text, time_text
+from .layout import Context, cell, chunked, date_text, free_width, text, time_text
 from .measure_chart import measure_chart
 
 CHANGE_TEXT = {IMPROVED: "reliably better", WORSENED: "reliably worse"}
 MEASURE_HEADER = ["Date", "Score", "Severity", "Since the previous", "Since the baseline"]
+MEASURE_WIDTHS = [24 * mm, 26 * mm, None, 32 * mm, 32 * mm]
 
 
 def _total(point) -> str:
@@ -42,6 +43,7 @@ def measure_rows(history, ctx: Context) -> list[list]:
     it: against the previous score and the baseline (the first), even before the period."""
     rows = []
     baseline = history.baseline
+    severity_width = free_width(MEASURE_WIDTHS, ctx.width)
     for point in in_period(history.points, ctx.options):
         severity = point.band_label or "—"
         if point.above_cutoff:
@@ -51,7 +53,7 @@ def measure_rows(history, ctx: Context) -> list[list]:
             [
                 date_text(point.date),
                 _total(point),
-                Paragraph(text(severity), ctx.styles["cell"]),
+                cell(severity, severity_width, ctx.styles),
                 _change(point.change_from_previous, compared),
                 _change(point.change_from_first, compared),
             ]
@@ -78,8 +80,7 @@ def measures_section(histories, ctx: Context) -> list:
             )
         )
         header = [Paragraph(h, styles["label"]) for h in MEASURE_HEADER]
-        widths = [24 * mm, 26 * mm, None, 32 * mm, 32 * mm]
-        parts += chunked(header, measure_rows(history, ctx), widths)
+        parts += chunked(header, measure_rows(history, ctx), MEASURE_WIDTHS)
         rule = (
             f"A change of more than {measure.rci_threshold:.1f} points between two scores is "
             f"reliable (Jacobson and Truax; reliability {measure.reliability:g}). "

@@ -18,8 +18,10 @@ from .charts import frequency_bars, heat_strip
 from .layout import (
     TABLE_STYLE,
     Context,
+    cell,
     chunked,
     date_text,
+    free_width,
     kv_table,
     person_name,
     text,
@@ -168,10 +170,11 @@ def _theme_names(session, themes) -> str:
 
 
 def session_log(sessions, ctx: Context) -> list[Table]:
-    # Fixed labels (dates, choices) are plain cells: a Paragraph per cell would triple the
-    # layout time of a long log. Theme names are user text of any length: Paragraphs.
+    # Plain cells throughout: a Paragraph per row would triple the layout time of a long log.
+    # Theme names are user text of any length, wrapped to their column (layout.cell).
     styles = ctx.styles
     header = [Paragraph(h, styles["label"]) for h in LOG_HEADER]
+    themes_width = free_width(LOG_WIDTHS, ctx.width)
     rows = [
         [
             date_text(s.date),
@@ -179,14 +182,15 @@ def session_log(sessions, ctx: Context) -> list[Table]:
             s.get_session_type_display(),
             s.get_modality_display(),
             s.get_note_format_display(),
-            Paragraph(text(_theme_names(s, ctx.themes)), styles["cell"]),
+            cell(_theme_names(s, ctx.themes), themes_width, styles),
         ]
         for s in sessions
     ]
-    return chunked(header, rows, [24 * mm, 12 * mm, 20 * mm, 20 * mm, 24 * mm, None])
+    return chunked(header, rows, LOG_WIDTHS)
 
 
 LOG_HEADER = ["Date", "Min", "Type", "Modality", "Format", "Themes"]
+LOG_WIDTHS = [24 * mm, 12 * mm, 20 * mm, 20 * mm, 24 * mm, None]
 
 
 def signature_line(session) -> str:

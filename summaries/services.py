@@ -65,16 +65,17 @@ def build_case_summary(*, client: Client, therapist, options: SummaryOptions) ->
     Needs no request: the page, the command line and a build in the background call it alike.
     ``therapist`` is the user preparing it (named on the cover with their credentials).
     """
+    sessions = summary_sessions(client, options)
     return render_case_summary(
         client=client,
         therapist=therapist,
-        sessions=summary_sessions(client, options),
+        sessions=sessions,
         themes=theme_map(client.therapist),
         options=options,
         credentials=credentials_of(therapist),
         practice=settings.PRACTICE_NAME,
         measures=summary_measures(client, options),
-        plan=plan_report(client) if "plan" in options.sections else None,
+        plan=plan_report(client, sessions=sessions) if "plan" in options.sections else None,
     )
 
 

@@ -10,8 +10,10 @@ from django.test import SimpleTestCase
 from reportlab.graphics.shapes import String
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph
 
-from summaries import charts
+from sessions.links import ThemeLink, stored_links
+from summaries import charts, layout
 from summaries.fonts import FONT
 from summaries.pdf import FullNotes, RiskHistory, SummaryOptions
 from summaries.services import build_case_summary, page_size
@@ -114,3 +116,65 @@ class ChartLabelTests(SimpleTestCase):
                 printed = self.strings(drawing)
                 self.assertIn(LONG_NAME, printed.replace("\n", " "))
                 self.assertNotIn("…", printed)
+
+
+class TableCellTests(SimpleTestCase):
+    """User text in a table (theme names in the session log, severity in the measures'
+    tables) is wrapped to its column as plain lines, or given to a Paragraph to break a word
+    too long for the column; either way every character is kept."""
+
+    WIDTH = 60 * mm
+
+    def test_words_are_wrapped_into_the_column_and_none_is_lost(self):
+        value = f"{LONG_NAME}, Boundaries, Fear of intimacy"
+        cell = layout.cell(value, self.WIDTH, layout.paragraph_styles())
+        self.assertIsInstance(cell, str)
+        lines = cell.split("\n")
+        self.assertGreater(len(lines), 1)
+        self.assertEqual(" ".join(lines), value)
+        inner = self.WIDTH - 2 * layout.CELL_PADDING
+        for line in lines:
+            self.assertLessEqual(stringWidth(line, FONT, layout.CELL_FONT_SIZE), inner)
+
+    def test_a_word_wider_than_the_column_goes_to_a_paragraph(self):
+        cell = layout.cell(f"Short, {UNBROKEN}", 30 * mm, layout.paragraph_styles())
+        self.assertIsInstance(cell, Paragraph)
+        self.assertIn(UNBROKEN, cell.text)
+        self.assertIsInstance(layout.cell("Short", 30 * mm, layout.paragraph_styles()), str)
+
+    def test_control_characters_and_line_breaks_become_spaces(self):
+        cell = layout.cell("Grief\x00 and\r\nloss", self.WIDTH, layout.paragraph_styles())
+        self.assertEqual(cell, "Grief and loss")
+
+
+@needs_poppler
+class SessionLogCellTests(SummaryTestCase):
+    """A custom theme's name reaches the session log as written: markup is printed, not
+    obeyed, and a name longer than the column is printed whole."""
+
+    def test_theme_names_are_printed_literally_and_whole(self):
+        names = ['<font size="40">Big</font> & <b>bold</b>', LONG_NAME, UNBROKEN]
+        themes = [
+            Theme.objects.create(
+                name=name, slug=f"own-{n}", category="affect", owner=self.alice, sort_order=99
+            )
+            for n, name in enumerate(names)
+        ]
+        make_session(
+            self.alice_client,
+            date=datetime.date(2026, 3, 23),
+            themes=stored_links(ThemeLink(theme.pk, 2) for theme in themes),
+        )
+        text = pdf_text(
+            build_case_summary(
+                client=self.alice_client,
+                therapist=self.alice,
+                options=SummaryOptions(
+                    sections=frozenset({"log"}), full_notes=FullNotes.NONE, page_size=page_size()
+                ),
+            )
+        )
+        log = " ".join(text[text.index("Session log") :].split())
+        self.assertIn(names[0], log)
+        self.assertIn(LONG_NAME, log)
+        self.assertIn(UNBROKEN, log.replace(" ", ""))
