@@ -157,10 +157,20 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- accounts -------------------------------------------------------------------------------
+# Argon2id at the OWASP minimum (46 MiB, t=1, p=1) instead of Django's 100 MiB, t=2, p=8; its
+# algorithm name is "argon2", so it also verifies the older hashes and replaces each at the next
+# sign-in. Django's own Argon2PasswordHasher must not be listed too: the last hasher of a name
+# verifies that name's hashes.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Password hashes (sign-in, password change) run at most this many at a time per process, the
+# others wait their turn: hashing holds at most this x 46 MiB per worker (x 100 MiB while an
+# old hash is checked). 2 suits 1-2 cores; more than the cores only adds memory, not speed.
+PASSWORD_HASH_CONCURRENCY = env.integer("PASSWORD_HASH_CONCURRENCY", 2)
+if PASSWORD_HASH_CONCURRENCY < 1:
+    raise ImproperlyConfigured("PASSWORD_HASH_CONCURRENCY must be 1 or more.")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -286,6 +296,12 @@ SUMMARY_BACKGROUND_OVER = env.integer("SUMMARY_BACKGROUND_OVER", 300)
 MEASURES_EXTRA_DIR = env.get("MEASURES_EXTRA_DIR") or ""
 # One-time questionnaire links for clients (/q/<token>/, measures/link_views.py): off unless set.
 MEASURES_CLIENT_LINKS = env.boolean("MEASURES_CLIENT_LINKS", False)
+# Search (docs/search.md): the memory the in-memory indexes of one process may take together
+# (least recently used evicted beyond it); how long a search waits for another process that is
+# building the same therapist's index; whether signing in loads the index in the background.
+SEARCH_INDEX_MEMORY_MB = env.integer("SEARCH_INDEX_MEMORY_MB", 512)
+SEARCH_BUILD_WAIT_SECONDS = env.integer("SEARCH_BUILD_WAIT_SECONDS", 30)
+SEARCH_WARM_UP = env.boolean("SEARCH_WARM_UP", True)
 
 # --- internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -347,6 +363,8 @@ LOGGING = {
             name: {"filters": _HIDE_FEED_SECRET}
             for name in ("django.request", "django.security.csrf", "encryption.integrity")
         },
+        # Search index builds and snapshot loads: a therapist's id, a count, a time; no content.
+        "search.index": {"level": "INFO"},
         # runserver's request lines: Django's default logging config gave this logger a handler
         # of its own, which the handler above does not replace: name it here, filtered.
         "django.server": {

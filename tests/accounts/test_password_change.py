@@ -58,7 +58,7 @@ class HashingTests(PersonaTestCase):
         # The test settings swap in a fast hasher; the production list is in config.settings.
         self.assertEqual(
             config.settings.PASSWORD_HASHERS[0],
-            "django.contrib.auth.hashers.Argon2PasswordHasher",
+            "accounts.hashers.BoundedArgon2PasswordHasher",
         )
 
     def test_a_changed_password_is_stored_as_argon2(self):

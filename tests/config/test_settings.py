@@ -392,7 +392,7 @@ def test_the_live_sqlite_connection_is_in_wal_mode_with_a_busy_timeout():
 
 def test_argon2_is_the_first_password_hasher_in_production_settings():
     # tests/settings.py swaps in a fast hasher, so read the production module directly.
-    assert config.settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert config.settings.PASSWORD_HASHERS[0] == "accounts.hashers.BoundedArgon2PasswordHasher"
     assert settings.PASSWORD_HASHERS != config.settings.PASSWORD_HASHERS
 
 
