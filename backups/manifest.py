@@ -23,8 +23,10 @@ FORMAT = "therapy-notes-backup"
 FORMAT_VERSION = 1
 AUDIT_TABLE = "audit_auditevent"
 # Sign-in sessions are bearer credentials: a backup leaves their rows out (everyone signs in
-# again after a restore). The table itself is kept.
-EXCLUDED_TABLE_DATA = ("django_session",)
+# again after a restore). Search snapshots and build leases are a cache (docs/search.md): a
+# sealed copy of every note's text has no place in a backup, and is rebuilt on demand. The
+# tables themselves are kept.
+EXCLUDED_TABLE_DATA = ("django_session", "search_searchsnapshot", "search_searchbuildlease")
 
 
 @dataclass

@@ -24,8 +24,24 @@ figure and the memory figure come from a fresh child process (same database and 
 the "first query after start" really is one and the resident-size delta is not blurred by
 memory the seeding freed.
 
+Issue 17 (shared sealed snapshots, the change journal), at the same 20,000 sessions:
+  * ``fresh_build_ms`` (budget 2 s): no snapshot anywhere, empty registry; the index built from
+    the notes, sealed and saved as the therapist's snapshot (``search.index.refreshed``);
+    ``build_only_ms`` is the build without sealing or saving, ``snapshot_mb`` the sealed blob;
+  * ``cold_first_query_from_snapshot_ms`` (budget 300 ms): the registry emptied as after a
+    restart, the snapshot in place; the first ``search()`` call end to end (median of 5);
+    ``cold_first_query_from_snapshot_behind_ms`` (no budget) is the same with the snapshot as
+    far behind the journal as it can be before it is sealed again (SNAPSHOT_AFTER - 1 writes);
+  * ``first_search_after_write_ms`` (budget 40 ms): warm index; one draft saved through
+    ``sessions.services.save_draft_session``, then the next ``search()`` (median of 10 rounds).
+The whole-caseload fingerprint that these replace no longer exists, so there is no same-run
+comparison for them. Background warm-up after sign-in is switched off (SEARCH_WARM_UP=false):
+otherwise signing in the bench's test client would start building in a thread, and the
+"first query" figures would time whatever of that build was left.
+
 Run from the repository root: ``python -m bench.bench_search`` (``--profile`` adds a cProfile
-summary of the warm queries on stderr).
+summary of the warm queries on stderr, and of the snapshot figures; those are profiled anyway
+when over budget).
 """
 
 import datetime
@@ -58,6 +74,12 @@ RSS_BUDGET_MB = 150
 TEN_RATIO_MAX = 1.5
 OTHER_THERAPISTS_TOUCHED = 4  # besides 01, so the index registry holds several
 THERAPIST = "bench-therapist-01"
+FRESH_BUILD_BUDGET_MS = 2_000
+FROM_SNAPSHOT_BUDGET_MS = 300
+AFTER_WRITE_BUDGET_MS = 40
+FRESH_BUILD_REPEAT = 3
+FROM_SNAPSHOT_REPEAT = 5
+AFTER_WRITE_ROUNDS = 10
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -461,11 +483,281 @@ def profile_warm(http, queries: list[Query]) -> None:
     note(out.getvalue())
 
 
+# --- snapshots and the change journal (issue 17) ------------------------------------------------
+def profile_call(label: str, function, rows: int = 25) -> None:
+    """One call of ``function`` under cProfile, its top functions (cumulative and own time)."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    function()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(rows)
+    stats.sort_stats("tottime").print_stats(rows)
+    note(f"\nprofile: {label}\n{out.getvalue()}")
+
+
+def fresh_build(therapist_id: int) -> float:
+    """ms to build the therapist's index from the notes and seal and save its snapshot, with
+    no snapshot in the database and nothing in this process's registry."""
+    from search import snapshot
+    from search.index import refreshed
+
+    snapshot.discard()
+    clear_registry()
+    gc.collect()
+    start = time.perf_counter()
+    refreshed(therapist_id)
+    return (time.perf_counter() - start) * 1000
+
+
+def build_without_save(therapist_id: int) -> dict:
+    """The build alone, then each step of keeping it (ms), and the sizes.
+
+    Calls the index's own ``_build`` (private): no public call builds without saving.
+    """
+    from search import snapshot
+    from search.index import TherapistIndex, _size
+
+    index = TherapistIndex(therapist_id)
+    gc.collect()
+    start = time.perf_counter()
+    index._build()
+    built = time.perf_counter()
+    data = index.db.serialize()
+    serialized = time.perf_counter()
+    sealed = snapshot.seal(data, therapist_id=therapist_id, position=index.position)
+    sealed_at = time.perf_counter()
+    snapshot.save(therapist_id=therapist_id, position=index.position, data=data)
+    saved = time.perf_counter()
+    figures = {
+        "build_ms": (built - start) * 1000,
+        "serialize_ms": (serialized - built) * 1000,
+        "seal_ms": (sealed_at - serialized) * 1000,
+        "save_ms": (saved - sealed_at) * 1000,  # seals again, then writes the row
+        "index_mb": _size(index.db) / 2**20,
+        "serialized_mb": len(data) / 2**20,
+        "sealed_mb": len(sealed) / 2**20,
+    }
+    index.close()
+    return figures
+
+
+def snapshot_row(therapist_id: int) -> tuple | None:
+    """(seq, token, created_at) of the therapist's snapshot; ``created_at`` changes on a save."""
+    from search.models import SearchSnapshot
+
+    return (
+        SearchSnapshot.objects.filter(therapist_id=therapist_id)
+        .values_list("seq", "token", "created_at")
+        .first()
+    )
+
+
+def cold_from_snapshot(therapist, query: Query) -> float:
+    """ms of the first search() after the registry was emptied (a restart), snapshot present."""
+    clear_registry()
+    gc.collect()
+    start = time.perf_counter()
+    run_service(therapist, query)
+    return (time.perf_counter() - start) * 1000
+
+
+def snapshot_load_phases(therapist_id: int) -> dict:
+    """Where a load from the snapshot goes: the row, opening it, deserialize, the rowid map, the
+    journal read after it (ms)."""
+    import sqlite3
+
+    from search import journal, snapshot
+    from search.journal import Position
+    from search.models import SearchSnapshot
+
+    start = time.perf_counter()
+    seq, token, sealed = (
+        SearchSnapshot.objects.filter(therapist_id=therapist_id)
+        .values_list("seq", "token", "sealed")
+        .get()
+    )
+    fetched = time.perf_counter()
+    position = Position(seq, token)
+    data = snapshot.open_sealed(sealed, therapist_id=therapist_id, position=position)
+    opened = time.perf_counter()
+    db = sqlite3.connect(":memory:")
+    db.deserialize(data)
+    deserialized = time.perf_counter()
+    known = {key: rowid for rowid, key in db.execute("SELECT rowid, session_id FROM meta")}
+    mapped = time.perf_counter()
+    changes = journal.changes_since(therapist_id, position)
+    read = time.perf_counter()
+    db.close()
+    return {
+        "fetch_row_ms": (fetched - start) * 1000,
+        "open_sealed_ms": (opened - fetched) * 1000,
+        "deserialize_ms": (deserialized - opened) * 1000,
+        "rowid_map_ms": (mapped - deserialized) * 1000,
+        "journal_read_ms": (read - mapped) * 1000,
+        "sessions": len(known),
+        "to_replay": len(changes.session_ids) if changes else None,
+    }
+
+
+def draft_sessions(therapist) -> list:
+    from sessions.models import NoteStatus, TherapySession
+
+    return list(
+        TherapySession.objects.for_therapist(therapist)
+        .filter(status=NoteStatus.DRAFT)
+        .order_by("-date", "-start_time")
+    )
+
+
+def save_draft(session) -> float:
+    """ms of one draft save through the one door for writes (journalled in its transaction)."""
+    from sessions.services import SaveResult, save_draft_session
+
+    start = time.perf_counter()
+    result = save_draft_session(session=session, expected_version=session.version)
+    elapsed = (time.perf_counter() - start) * 1000
+    assert result is SaveResult.SAVED, result
+    return elapsed
+
+
+def after_write_rounds(therapist, session, query: Query) -> tuple[list[float], list[float]]:
+    """(search ms, write ms) per round: the draft's plan gets a new word and is saved, then the
+    next search() is timed; an untimed search for the word checks the write was caught up."""
+    original = session.plan
+    searches, writes = [], []
+    for round_ in range(AFTER_WRITE_ROUNDS):
+        marker = f"zqbenchmark{round_}"
+        session.plan = f"{original} {marker}".strip()
+        writes.append(save_draft(session))
+        start = time.perf_counter()
+        run_service(therapist, query)
+        searches.append((time.perf_counter() - start) * 1000)
+        found = result_total(run_service(therapist, Query("marker", words=[marker])))
+        assert found == 1, (marker, found)
+    session.plan = original
+    save_draft(session)
+    return searches, writes
+
+
+def measure_snapshots(therapist, query: Query, profile: bool) -> None:
+    """The issue 17 figures at 20,000 sessions, with notes on stderr saying what each is."""
+    from search import journal
+    from search.index import SNAPSHOT_AFTER
+
+    note(
+        "\nsnapshots and journal (issue 17). fresh_build_ms: no snapshot in the database, empty "
+        "registry; search.index.refreshed() builds from the notes, seals (AES-256-GCM) and saves "
+        "the snapshot (lease, journal reads included). build_only_ms: TherapistIndex._build() "
+        "alone, no serialize/seal/save. snapshot_mb: the sealed blob."
+    )
+    builds = [fresh_build(therapist.pk) for _ in range(FRESH_BUILD_REPEAT)]
+    emit(BENCH, "fresh_build_ms", median(builds), "ms", FRESH_BUILD_BUDGET_MS)
+    parts = [build_without_save(therapist.pk) for _ in range(FRESH_BUILD_REPEAT)]
+    emit(BENCH, "build_only_ms", median([p["build_ms"] for p in parts]), "ms")
+    emit(BENCH, "snapshot_mb", parts[-1]["sealed_mb"], "MB")
+    note(f"  fresh builds (ms): {', '.join(f'{b:,.0f}' for b in builds)}")
+    table(
+        "  build without saving, then keeping it (ms, MB)",
+        list(parts[0]),
+        [[round(value, 1) for value in p.values()] for p in parts],
+    )
+    note(
+        "  (save_ms seals a second time and writes the row: the database write alone is about "
+        "save_ms - seal_ms; index_mb is the in-memory database's pages)"
+    )
+    if profile or median(builds) > FRESH_BUILD_BUDGET_MS:
+        # Builds and saves once more: the snapshot is in place again afterwards.
+        profile_call("fresh build (refreshed, no snapshot)", lambda: fresh_build(therapist.pk))
+
+    note(
+        "\ncold_first_query_from_snapshot_ms: registry emptied (a restart), snapshot at the "
+        "journal's head; the first search.services.search() end to end (load the row, open, "
+        f"deserialize, journal read, query), median of {FROM_SNAPSHOT_REPEAT}."
+    )
+    before = snapshot_row(therapist.pk)
+    colds = [cold_from_snapshot(therapist, query) for _ in range(FROM_SNAPSHOT_REPEAT)]
+    assert snapshot_row(therapist.pk) == before, "a cold start built and saved instead of loading"
+    emit(BENCH, "cold_first_query_from_snapshot_ms", median(colds), "ms", FROM_SNAPSHOT_BUDGET_MS)
+    note(f"  cold starts (ms): {', '.join(f'{c:,.1f}' for c in colds)}")
+    http = _signed_in(therapist)
+    clear_registry()
+    gc.collect()
+    view_cold = timed_ms(lambda: post_search(http, query), 1)[0]
+    note(f"  the same through the view (one cold start, page rendered): {view_cold:,.1f} ms")
+    phases = snapshot_load_phases(therapist.pk)
+    table("  a load from the snapshot, step by step (ms)", list(phases), [list(phases.values())])
+    if profile or median(colds) > FROM_SNAPSHOT_BUDGET_MS:
+        profile_call(
+            "cold first search() from the snapshot", lambda: cold_from_snapshot(therapist, query)
+        )
+
+    drafts = draft_sessions(therapist)
+    assert drafts, "the seeded therapist has no draft to save"
+    note(
+        "\nfirst_search_after_write_ms: index warm; one draft saved through "
+        "sessions.services.save_draft_session (the note's plan gets a new word), then the next "
+        f"search() timed, {AFTER_WRITE_ROUNDS} rounds (median); each round also checks, untimed, "
+        "that the new word is found. The write itself is timed apart (not in the figure)."
+    )
+    run_service(therapist, query)  # warm, at the journal's head
+    searches, writes = after_write_rounds(therapist, drafts[0], query)
+    emit(BENCH, "first_search_after_write_ms", median(searches), "ms", AFTER_WRITE_BUDGET_MS)
+    note(f"  searches (ms): {', '.join(f'{s:,.1f}' for s in searches)}")
+    note(f"  save_draft_session (ms): {', '.join(f'{w:,.1f}' for w in writes)}")
+    if profile or median(searches) > AFTER_WRITE_BUDGET_MS:
+
+        def one_round() -> None:
+            save_draft(drafts[0])
+            run_service(therapist, query)
+
+        profile_call("one draft save + the next search()", one_round)
+
+    # A restart just before the snapshot would be sealed again: the most a load replays.
+    saved_seq, saved_token, _ = snapshot_row(therapist.pk)
+    behind = journal.current(therapist.pk).seq - saved_seq
+    for n in range(max(0, SNAPSHOT_AFTER - 1 - behind)):
+        save_draft(drafts[n % len(drafts)])
+    position = journal.current(therapist.pk)
+    replay = journal.changes_since(therapist.pk, journal.Position(saved_seq, saved_token))
+    note(
+        f"\ncold_first_query_from_snapshot_behind_ms: as above, but the snapshot is "
+        f"{position.seq - saved_seq} journal entries behind ({len(replay.session_ids)} distinct "
+        f"sessions of {len(drafts)} drafts re-read on load), the most before a search seals it "
+        f"again (SNAPSHOT_AFTER = {SNAPSHOT_AFTER}); median of {FROM_SNAPSHOT_REPEAT}."
+    )
+    behind_colds = [cold_from_snapshot(therapist, query) for _ in range(FROM_SNAPSHOT_REPEAT)]
+    assert snapshot_row(therapist.pk)[0] == saved_seq, "the behind snapshot was sealed again"
+    emit(BENCH, "cold_first_query_from_snapshot_behind_ms", median(behind_colds), "ms")
+    note(f"  cold starts (ms): {', '.join(f'{c:,.1f}' for c in behind_colds)}")
+    note(
+        "  no same-run comparison with the old behaviour: the whole-caseload fingerprint "
+        "refresh these replace no longer exists in the code."
+    )
+
+
+def _signed_in(therapist):
+    from django.test import Client as HttpClient
+
+    from accounts.testing import sign_in
+
+    http = HttpClient()
+    sign_in(http, therapist)
+    return http
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--cold-child":
         cold_child(sys.argv[2], sys.argv[3])
         return
     started = time.perf_counter()
+    # No background warm-up after sign-in (see the docstring); the cold child inherits this.
+    os.environ["SEARCH_WARM_UP"] = "false"
     workdir = setup_django(os.environ.get("BENCH_DATABASE_URL"))
     note(f"bench database in {workdir}")
     note(
@@ -506,12 +798,17 @@ def main() -> None:
     emit(BENCH, "index_rss_added_mb", rss_added, "MB", RSS_BUDGET_MB)
     note(
         f"cold child: first query {cold['cold_ms']:,.0f} ms, next {cold['second_ms']:,.1f} ms; "
-        f"RSS {cold['rss_before_mb']:,.1f} -> {cold['rss_after_mb']:,.1f} MB"
+        f"RSS {cold['rss_before_mb']:,.1f} -> {cold['rss_after_mb']:,.1f} MB (no snapshot existed "
+        "yet: the first query built the index and sealed and saved its snapshot)"
     )
 
     http = HttpClient()
     sign_in(http, therapist)  # signed in and past the second step (accounts.testing)
-    # Cold again in this process, the registry emptied through the search API.
+    # Cold again in this process, the registry emptied through the search API, and the snapshot
+    # the child sealed deleted, so that this is still a rebuild from the notes (through the view).
+    from search import snapshot
+
+    snapshot.discard()
     clear_registry()
     gc.collect()
     before = rss_mb()
@@ -519,7 +816,8 @@ def main() -> None:
     gc.collect()
     emit(BENCH, "cold_rebuild_ms", cold_again, "ms", COLD_BUDGET_MS)
     note(
-        f"in-process rebuild after clearing: {cold_again:,.0f} ms, RSS +{rss_mb() - before:.1f} MB"
+        f"in-process rebuild after clearing (snapshot deleted first, so built and saved again): "
+        f"{cold_again:,.0f} ms, RSS +{rss_mb() - before:.1f} MB"
     )
 
     # Warm, one therapist in the database.
@@ -567,6 +865,8 @@ def main() -> None:
     )
     if "--profile" in sys.argv:
         profile_warm(http, queries)
+
+    measure_snapshots(therapist, queries[0], profile="--profile" in sys.argv)
 
     # Ten therapists in one database.
     seeding = time.perf_counter()

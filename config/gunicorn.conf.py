@@ -6,8 +6,9 @@ settings: real environment variables win), nothing else needs editing:
 
 - GUNICORN_BIND: address to listen on (default 127.0.0.1:$PORT, PORT default 8000). Keep it on
   the loopback interface or a Unix socket behind the TLS proxy.
-- WEB_CONCURRENCY: worker processes (default 2 x cores + 1, at most 4). Each worker keeps its
-  own in-memory search indexes (docs/search.md): memory grows with workers x therapists.
+- WEB_CONCURRENCY: worker processes (default 2 x cores + 1, at most 4). Each worker keeps the
+  search indexes it uses in memory, within SEARCH_INDEX_MEMORY_MB, loaded from their sealed
+  snapshots in the database rather than rebuilt (docs/search.md).
 - GUNICORN_THREADS: threads per worker (default 1).
 - GUNICORN_TIMEOUT: seconds a request may take before its worker is restarted (default 60: a
   long case summary PDF or a first search over a large caseload).

@@ -38,10 +38,14 @@ def decrypt_values(
     if not checked and rows:
         rows_opened.send(sender=model, pks=[row[0] for row in rows])
     values = []
+    bindings: dict[tuple, str] = {}  # a few parents (clients) for many rows: each made once
     for pk, sealed, *parent_values in rows:
         if len(parent_values) != len(parents):
             raise TypeError(f"{model.__name__} rows need their parents {parents} after the value.")
-        binding = binding_text(dict(zip(parents, parent_values, strict=True)))
+        key = tuple(parent_values)
+        binding = bindings.get(key)
+        if binding is None:
+            binding = bindings[key] = binding_text(dict(zip(parents, parent_values, strict=True)))
         plaintext = open_sealed(
             sealed, label=label, row_id=str(pk), binding=binding, keyring=keyring
         )

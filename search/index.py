@@ -1,29 +1,40 @@
-"""The process-local full-text index of one therapist's notes (docs/search.md).
+"""The in-memory full-text index of one therapist's notes (docs/search.md).
 
-An in-memory SQLite database with FTS5 tables, built from decrypted content and never written
-to disk. A per-therapist change marker (``IndexGeneration``) is read before every search;
-when it moved, the sessions that changed since the index was built are re-read.
+An in-memory SQLite database with FTS5 tables, built from decrypted content. It is never
+written to disk in the clear: it is kept in the database as a sealed snapshot (snapshot.py) that
+any worker loads instead of building it again, and only one process builds a therapist's index
+from the notes at a time (lease.py). Every search first reads the change journal after the
+entry the index is at (journal.py) and re-reads only the sessions written since.
 """
 
-import itertools
-import secrets
+import logging
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Q
 
 from encryption.bulk import decrypt_values
 from sessions.links import read_links
 from sessions.models import Addendum, ProcessNote, TherapySession, join_parts, text_parts
 
-from .models import IndexGeneration
+from . import journal, lease, snapshot
+from .journal import Changes, Position
 
-DEFAULT_MAX_THERAPISTS = 8
+logger = logging.getLogger(__name__)
+
+DEFAULT_MEMORY_MB = 512
 CHUNK = 2000  # sessions decrypted and inserted at a time
+BATCH = 500  # sessions re-read at a time after writes
+# A snapshot is sealed again once the index is this many journal entries past it, so a worker
+# that loads it has little to catch up with.
+SNAPSHOT_AFTER = 200
+# How long a search waits for another process's build (its snapshot) before building itself.
+DEFAULT_BUILD_WAIT_SECONDS = 30
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 ENCRYPTED_COLUMNS = (
     "note",
@@ -35,7 +46,6 @@ ENCRYPTED_COLUMNS = (
     "themes",
 )
 SCHEMA = f"""
-PRAGMA temp_store = MEMORY;
 CREATE VIRTUAL TABLE docs USING fts5(body, tokenize='{TOKENIZER}');
 CREATE VIRTUAL TABLE pdocs USING fts5(body, tokenize='{TOKENIZER}');
 CREATE TABLE meta (
@@ -46,31 +56,14 @@ CREATE TABLE doc_themes (rowid INTEGER, theme_id INTEGER);
 CREATE INDEX doc_themes_rowid ON doc_themes (rowid);
 CREATE INDEX doc_themes_theme ON doc_themes (theme_id);
 CREATE INDEX meta_recent ON meta (date DESC, start DESC);
+CREATE INDEX meta_client ON meta (client_id);
 """
 
 
-def invalidate(therapist_id: int | None) -> None:
-    """Tell every process that the therapist's notes changed (one UPDATE of a number).
-
-    The new value is random rather than the old one plus one: a counter that went back (a
-    restored backup, a rolled-back test) could otherwise meet a stale index at the same value.
-    """
-    if therapist_id is None:
-        return
-    value = secrets.randbits(62)
-    if IndexGeneration.objects.filter(therapist_id=therapist_id).update(value=value):
-        return
-    try:
-        with transaction.atomic():
-            IndexGeneration.objects.create(therapist_id=therapist_id, value=value)
-    except IntegrityError:
-        # Another request created the row first.
-        IndexGeneration.objects.filter(therapist_id=therapist_id).update(value=value)
-
-
-def current_generation(therapist_id: int) -> int:
-    generations = IndexGeneration.objects.filter(therapist_id=therapist_id)
-    return generations.values_list("value", flat=True).first() or 0
+def _connect() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.execute("PRAGMA temp_store = MEMORY")  # no temporary file either
+    return db
 
 
 class TherapistIndex:
@@ -78,61 +71,160 @@ class TherapistIndex:
 
     def __init__(self, therapist_id: int) -> None:
         self.therapist_id = therapist_id
-        self.generation: int | None = None
         self.lock = threading.Lock()
-        self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        self.position: Position | None = None  # None: not loaded yet
+        self.saved_seq = -1  # the entry of the snapshot this process last loaded or sealed
+        self.size = 0  # bytes, as of the last refresh
+        self.db = _connect()
         self.db.executescript(SCHEMA)
-        # session id -> (rowid, fingerprint); the fingerprint says when to re-read a session.
-        self.known: dict[str, tuple[int, tuple]] = {}
+        self.known: dict[str, int] = {}  # session id -> rowid
         self.next_rowid = 1
 
     def refresh(self) -> None:
         """Bring the index up to date with the database; call with ``self.lock`` held."""
-        # Read the counter first: a write committed after this read bumps it again, so the
-        # next search refreshes once more rather than missing the write.
-        generation = current_generation(self.therapist_id)
-        if generation == self.generation:
-            return
-        sessions = TherapySession.objects.filter(client__therapist_id=self.therapist_id)
-        fingerprints = {
-            str(pk): rest
-            for pk, *rest in sessions.annotate(
-                addenda_count=Count("addenda", distinct=True),
-                process_updated=Max("process_note__updated_at"),
-            ).values_list(
-                "id", "updated_at", "version", "status", "addenda_count", "process_updated"
+        if self.position is None and not self._load_snapshot():
+            self._build_once()
+        self._catch_up()
+        if self.saved_seq < 0 or self.position.seq - self.saved_seq >= SNAPSHOT_AFTER:
+            self._save()
+        self.size = _size(self.db)
+
+    def _catch_up(self) -> None:
+        changes = journal.changes_since(self.therapist_id, self.position)
+        if changes is None:
+            # Its entry is gone (pruned, a restored or rolled-back journal): start again.
+            self._build()
+            changes = journal.changes_since(self.therapist_id, self.position) or Changes(
+                self.position
             )
-        }
-        gone = [pk for pk in self.known if pk not in fingerprints]
-        changed = [
-            pk for pk, print_ in fingerprints.items() if self.known.get(pk, (0, None))[1] != print_
-        ]
+        if changes:
+            self._apply(changes)
+        self.position = changes.position
+
+    # --- loading and building -----------------------------------------------------------------
+
+    def _load_snapshot(self) -> bool:
+        started = time.perf_counter()
+        found = snapshot.load(self.therapist_id)
+        if found is None:
+            return False
+        position, data = found
+        db = _connect()
+        db.deserialize(data)
+        self._replace(db)
+        self.known = {key: rowid for rowid, key in db.execute("SELECT rowid, session_id FROM meta")}
+        self.next_rowid = max(self.known.values(), default=0) + 1
+        self.position = position
+        self.saved_seq = position.seq
+        logger.info(
+            "Search index of therapist %s loaded from its snapshot (%d sessions, %.1f MB) "
+            "in %.0f ms",
+            self.therapist_id,
+            len(self.known),
+            len(data) / 2**20,
+            (time.perf_counter() - started) * 1000,
+        )
+        return True
+
+    def _build_once(self) -> None:
+        """Build from the notes, unless another process is doing it: then wait for its
+        snapshot (for at most SEARCH_BUILD_WAIT_SECONDS, or until its lease is gone)."""
+        holder = lease.acquire(self.therapist_id)
+        if holder is None:
+            wait = getattr(settings, "SEARCH_BUILD_WAIT_SECONDS", DEFAULT_BUILD_WAIT_SECONDS)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                time.sleep(0.1)
+                if self._load_snapshot():
+                    return
+                if not lease.held(self.therapist_id):
+                    break
+        try:
+            self._build()
+            # Sealed before the lease goes, so the processes waiting for it load it; at the
+            # journal's last entry (writes made during the build replayed first), as only an
+            # index that is up to date is sealed (snapshot.save).
+            self._catch_up()
+            self._save()
+        finally:
+            if holder is not None:
+                lease.release(self.therapist_id, holder)
+
+    def _build(self) -> None:
+        # The journal's position first: a write committed while the notes are read is
+        # replayed by the next refresh rather than missed.
+        started = time.perf_counter()
+        position = journal.current(self.therapist_id)
+        db = _connect()
+        db.executescript(SCHEMA)
+        self._replace(db)
+        self.known, self.next_rowid, self.saved_seq = {}, 1, -1
         with self.db:
-            self._remove(gone + changed)
-            if changed and not self.known:
-                # First build: stream every session of the therapist in one query rather than
-                # batches of ``pk__in`` lookups.
-                self._add(
-                    TherapySession.objects.filter(client__therapist_id=self.therapist_id),
-                    Q(session__client__therapist_id=self.therapist_id),
-                    fingerprints,
+            self._add(
+                TherapySession.objects.filter(client__therapist_id=self.therapist_id),
+                Q(session__client__therapist_id=self.therapist_id),
+            )
+        self.position = position
+        logger.info(
+            "Search index of therapist %s built from %d sessions in %.0f ms",
+            self.therapist_id,
+            len(self.known),
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _replace(self, db: sqlite3.Connection) -> None:
+        old, self.db = self.db, db
+        old.close()
+
+    def _save(self) -> None:
+        data = self.db.serialize()
+        if snapshot.save(therapist_id=self.therapist_id, position=self.position, data=data):
+            self.saved_seq = self.position.seq
+
+    # --- catching up ----------------------------------------------------------------------------
+
+    def _apply(self, changes: Changes) -> None:
+        """Re-read the sessions written since the index's entry; drop those gone."""
+        keys = {str(pk) for pk in changes.session_ids}
+        if changes.client_ids:
+            # An erasure deleted the snapshot: this index, now without the client, seals a new one.
+            self.saved_seq = -1
+            clients = [str(pk) for pk in changes.client_ids]
+            marks = ", ".join("?" * len(clients))
+            keys.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT session_id FROM meta WHERE client_id IN ({marks})",  # noqa: S608
+                    clients,
                 )
-            else:
-                for start in range(0, len(changed), 500):
-                    batch = changed[start : start + 500]
-                    self._add(
-                        TherapySession.objects.filter(pk__in=batch),
-                        Q(session_id__in=batch),
-                        fingerprints,
-                    )
-        self.generation = generation
+            )
+            keys.update(
+                str(pk)
+                for pk in TherapySession.objects.filter(
+                    client_id__in=changes.client_ids, client__therapist_id=self.therapist_id
+                ).values_list("pk", flat=True)
+            )
+        keys = sorted(keys)
+        with self.db:
+            self._remove(keys)
+            for start in range(0, len(keys), BATCH):
+                batch = keys[start : start + BATCH]
+                self._add(
+                    # Only the therapist's own: a session of a client handed to someone else
+                    # leaves this index.
+                    TherapySession.objects.filter(
+                        pk__in=batch, client__therapist_id=self.therapist_id
+                    ),
+                    Q(session_id__in=batch),
+                )
+        self.position = changes.position
 
     def _remove(self, session_ids: list[str]) -> None:
-        rowids = [(self.known.pop(pk)[0],) for pk in session_ids if pk in self.known]
+        rowids = [(self.known.pop(pk),) for pk in session_ids if pk in self.known]
         for table in ("docs", "pdocs", "meta", "doc_themes"):
             self.db.executemany(f"DELETE FROM {table} WHERE rowid = ?", rowids)  # noqa: S608
 
-    def _add(self, sessions, related: Q, fingerprints: dict[str, tuple]) -> None:
+    def _add(self, sessions, related: Q) -> None:
         """Index ``sessions``; ``related`` selects their addenda and process notes."""
         addenda = _texts(
             Addendum,
@@ -143,15 +235,18 @@ class TherapistIndex:
         process_notes = _texts(
             ProcessNote, ProcessNote.objects.filter(related).values_list("id", "session_id", "text")
         )
-        # updated_at comes from the fingerprints (already read): one datetime converter less.
-        columns = ("id", "client_id", "date", "start_time", "note_format", "status")
-        rows = sessions.values_list(*columns, *ENCRYPTED_COLUMNS).iterator(chunk_size=CHUNK)
-        while chunk := list(itertools.islice(rows, CHUNK)):
-            self._add_rows(chunk, len(columns), addenda, process_notes, fingerprints)
+        columns = ("id", "client_id", "date", "start_time", "note_format", "status", "updated_at")
+        # Through the cursor: the ORM's conversion of every value (UUIDs, dates, a wrapper per
+        # ciphertext) cost a fifth of a build, and each value is only turned into text here.
+        sql, params = sessions.values_list(*columns, *ENCRYPTED_COLUMNS).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CHUNK):
+                self._add_rows(chunk, len(columns), addenda, process_notes)
 
-    def _add_rows(self, rows, plain, addenda, process_notes, fingerprints) -> None:
-        keys = [str(row[0]) for row in rows]  # each UUID turned into text once, not eight times
-        clients = [row[1] for row in rows]
+    def _add_rows(self, rows, plain, addenda, process_notes) -> None:
+        keys = [_uuid_text(row[0]) for row in rows]
+        clients = [_uuid_text(row[1]) for row in rows]
         decrypted = {
             name: decrypt_values(
                 TherapySession,
@@ -165,27 +260,25 @@ class TherapistIndex:
         }
         docs, pdocs, meta, themes = [], [], [], []
         for i, row in enumerate(rows):
-            pk, client_id, day, start, note_format, status = row[:plain]
-            key, print_ = keys[i], fingerprints.get(keys[i])
+            _, _, day, start, note_format, status, updated = row[:plain]
+            key = keys[i]
             values = {name: decrypted[name][i] for name in ENCRYPTED_COLUMNS}
             rowid, self.next_rowid = self.next_rowid, self.next_rowid + 1
-            self.known[key] = (rowid, print_)
-            docs.append((rowid, _body(note_format, values, addenda.get(pk, []))))
-            if process_notes.get(pk):
-                pdocs.append((rowid, "\n\n".join(process_notes[pk])))
+            self.known[key] = rowid
+            docs.append((rowid, _body(note_format, values, addenda.get(key, []))))
+            if process_notes.get(key):
+                pdocs.append((rowid, "\n\n".join(process_notes[key])))
             meta.append(
                 (
                     rowid,
                     key,
-                    str(client_id),
-                    day.isoformat(),
-                    start.isoformat(),
+                    clients[i],
+                    _iso(day),
+                    _iso(start),
                     note_format,
                     status,
                     values["risk_level"],
-                    # A session written after the fingerprints were read has none; the write
-                    # moved the generation, so the next search re-reads it.
-                    print_[0].isoformat() if print_ else None,
+                    _iso(updated),
                 )
             )
             themes += [(rowid, link.theme_id) for link in read_links(values["themes"])]
@@ -198,6 +291,26 @@ class TherapistIndex:
         self.db.close()
 
 
+def _uuid_text(value) -> str:
+    """A UUID as the cursor gives it (a UUID on PostgreSQL, 32 hex digits on SQLite) as text
+    with its dashes, as ``str(uuid)`` writes it (row ids and bindings are that text)."""
+    if isinstance(value, str):
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value)
+
+
+def _iso(value) -> str | None:
+    """A date, time or instant as the cursor gives it (an object, or already ISO text)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def _size(db: sqlite3.Connection) -> int:
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    return pages * db.execute("PRAGMA page_size").fetchone()[0]
+
+
 def _texts(model, rows: Iterable[tuple]) -> dict:
     """{session id: [decrypted text, ...]} from (pk, session id, sealed text) rows."""
     rows = list(rows)
@@ -207,7 +320,7 @@ def _texts(model, rows: Iterable[tuple]) -> dict:
     by_session: dict = {}
     for (_, session_id, _), text in zip(rows, texts, strict=True):
         if text:
-            by_session.setdefault(session_id, []).append(text)
+            by_session.setdefault(str(session_id), []).append(text)
     return by_session
 
 
@@ -219,25 +332,38 @@ def _body(note_format: str, values: dict, addenda: list[str]) -> str:
 
 
 class IndexRegistry:
-    """The process's indexes, least recently used evicted beyond SEARCH_INDEX_MAX_THERAPISTS."""
+    """The process's indexes, least recently used evicted while together they take more than
+    SEARCH_INDEX_MEMORY_MB (the one just used always stays)."""
 
     def __init__(self) -> None:
         self._indexes: OrderedDict[int, TherapistIndex] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, therapist_id: int) -> TherapistIndex:
-        limit = getattr(settings, "SEARCH_INDEX_MAX_THERAPISTS", DEFAULT_MAX_THERAPISTS)
         with self._lock:
             index = self._indexes.pop(therapist_id, None) or TherapistIndex(therapist_id)
             self._indexes[therapist_id] = index
-            while len(self._indexes) > max(1, limit):
-                # An evicted index still in use elsewhere stays valid until that search ends.
-                self._indexes.popitem(last=False)
+            self._trim()
             return index
+
+    def trim(self) -> None:
+        """Evict by the sizes the indexes had at their last refresh."""
+        with self._lock:
+            self._trim()
+
+    def _trim(self) -> None:
+        budget = getattr(settings, "SEARCH_INDEX_MEMORY_MB", DEFAULT_MEMORY_MB) * 2**20
+        while len(self._indexes) > 1 and sum(i.size for i in self._indexes.values()) > budget:
+            # An evicted index still in use elsewhere stays valid until that search ends.
+            self._indexes.popitem(last=False)
 
     def therapist_ids(self) -> list[int]:
         with self._lock:
             return list(self._indexes)
+
+    def memory_bytes(self) -> int:
+        with self._lock:
+            return sum(index.size for index in self._indexes.values())
 
     def clear(self) -> None:
         with self._lock:
@@ -245,3 +371,12 @@ class IndexRegistry:
 
 
 registry = IndexRegistry()
+
+
+def refreshed(therapist_id: int) -> TherapistIndex:
+    """The therapist's index, up to date; use it with its lock held (``index.lock``)."""
+    index = registry.get(therapist_id)
+    with index.lock:
+        index.refresh()
+    registry.trim()
+    return index

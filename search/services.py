@@ -84,6 +84,7 @@ def search(*, therapist, query: str, filters: SearchFilters, page: int | str = 1
         ranked = _Ranked(index.db, parsed, filters)
         page_obj = Paginator(ranked, PAGE_SIZE).get_page(page)
         results = _results(index.db, parsed, filters, list(page_obj.object_list))
+    registry.trim()
     return SearchPage(results, page_obj, parsed.messages, searched=True)
 
 

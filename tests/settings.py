@@ -28,6 +28,9 @@ from config.settings import DATABASES
 AUDIT_ALLOW_PURGE = True
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No background thread loading a search index after each test's sign-in (tests/search test the
+# warm-up itself, in the foreground).
+SEARCH_WARM_UP = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -68,6 +68,27 @@ class RoundTripTests(TransactionTestCase):
             restore_from(self.backup, alias)
             self.assertEqual(Session.objects.using(alias).count(), 0)
 
+    def test_search_snapshots_are_left_out(self):
+        from search import lease
+        from search.index import registry
+        from search.models import SearchBuildLease, SearchSnapshot
+        from search.services import SearchFilters, search
+
+        registry.clear()
+        therapist = self.record.client.therapist
+        search(therapist=therapist, query="anything", filters=SearchFilters())
+        self.assertIsNotNone(lease.acquire(therapist.pk))
+        self.assertEqual(SearchSnapshot.objects.count(), 1)
+        backup = self.tmp_path / "with-snapshot.tar"
+        backup_to(backup)
+        with fresh_database(self.tmp_path) as alias:
+            restore_from(backup, alias)
+            self.assertEqual(SearchSnapshot.objects.using(alias).count(), 0)
+            self.assertEqual(SearchBuildLease.objects.using(alias).count(), 0)
+            # Control: the rest of the record is there.
+            self.assertTrue(TherapySession.objects.using(alias).exists())
+        registry.clear()
+
     def test_triggers_survive_the_round_trip(self):
         with fresh_database(self.tmp_path) as alias:
             restore_from(self.backup, alias)

@@ -91,7 +91,8 @@ class SearchAtRestTests(TransactionTestCase):
         leaked = [str(p) for p in changed if p.is_file() and hits(p.read_bytes(), [self.canary])]
         self.assertEqual(leaked, [])
         self.assertEqual(hits(raw_database_bytes(), [self.canary, self.token]), [])
-        # Only a number is stored for search.
+        # Search stores a counter, ids in its journal and a sealed snapshot (the scan above
+        # finds no canary in it: tests/search/test_snapshots.py checks it is sealed).
         self.assertEqual(
             list(IndexGeneration.objects.values_list("therapist_id", flat=True)), [self.alice.pk]
         )

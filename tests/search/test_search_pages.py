@@ -337,10 +337,14 @@ class NoTermsInUrlsTests(SearchTestCase):
         self.assertEqual(accepted.status_code, 200)
         self.assertContains(accepted, "1 session found")
 
-    def test_searching_writes_nothing_to_the_database(self):
-        # The first search builds the index, the second reads it, the third is a page 2;
-        # only the sign-in layer may note activity in the (server-side) session.
-        for posted in ({"q": "zebrafinch"}, {"q": "zebrafinch"}, {"q": "-nothing", "page": 2}):
+    def test_searching_writes_nothing_but_the_index_cache(self):
+        # The first search builds the index and keeps it sealed (search_searchsnapshot, under
+        # a build lease); the second reads it, the third is a page 2: they write nothing. Only
+        # the sign-in layer may note activity in the (server-side) session.
+        # The journal's counter is locked (a no-op UPDATE) while the snapshot is stored.
+        cache = ("search_searchsnapshot", "search_searchbuildlease", "search_indexgeneration")
+        posts = ({"q": "zebrafinch"}, {"q": "zebrafinch"}, {"q": "-nothing", "page": 2})
+        for number, posted in enumerate(posts):
             with self.subTest(posted=posted), CaptureQueriesContext(connection) as queries:
                 self.assertEqual(self.client.post(URL, posted).status_code, 200)
             writes = [
@@ -348,7 +352,11 @@ class NoTermsInUrlsTests(SearchTestCase):
                 for query in queries.captured_queries
                 if WRITE.match(query["sql"]) and "django_session" not in query["sql"]
             ]
-            self.assertEqual(writes, [])
+            if number == 0:
+                self.assertTrue(writes)
+                self.assertEqual([sql for sql in writes if not any(t in sql for t in cache)], [])
+            else:
+                self.assertEqual(writes, [])
 
     def failure_report(self) -> ExceptionReporter:
         """The error report (as mail_admins would send it) of a search failing inside the
@@ -535,9 +543,9 @@ class ConsistencyTests(SearchTestCase):
 
     def test_a_query_with_no_change_costs_one_query_for_the_index(self):
         self.found(q="zebrafinch")
-        # Session and user (2), the sign-in layer: 2FA device and account (2), index
-        # generation (1), themes list for the form (1, its names reused for the result
-        # badges), client names of the page (1) and their newest integrity records (1: the
+        # Session and user (2), the sign-in layer: 2FA device and account (2), the journal
+        # from the index's entry (1), themes list for the form (1, its names reused for the
+        # result badges), client names of the page (1) and their newest integrity records (1: the
         # clients are checked against the ledger as loaded), and the results checked against
         # the ledger before they are shown (5: the sessions and their newest entries, their
         # addenda and process notes as the rows list them (one query) and as the ledger lists
@@ -545,14 +553,20 @@ class ConsistencyTests(SearchTestCase):
         with self.assertNumQueries(13):
             self.found(q="zebrafinch")
 
-    @override_settings(SEARCH_INDEX_MAX_THERAPISTS=2)
-    def test_least_recently_used_index_is_evicted(self):
+    def test_least_recently_used_index_is_evicted_beyond_the_memory_budget(self):
         carol = make_therapist("carol")
         self.found(q="zebrafinch")
         for user in (self.bob, carol):
             self.sign_in(user)
             self.found(q="anything")
-        self.assertEqual(registry.therapist_ids(), [self.bob.pk, carol.pk])
-        self.sign_in(self.alice)
-        self.assertEqual(self.found(q="zebrafinch"), [self.alice_session.pk])
-        self.assertEqual(registry.therapist_ids(), [carol.pk, self.alice.pk])
+        # Within the budget, every index stays, least recently used first.
+        self.assertEqual(registry.therapist_ids(), [self.alice.pk, self.bob.pk, carol.pk])
+        self.assertGreater(registry.memory_bytes(), 0)
+        with override_settings(SEARCH_INDEX_MEMORY_MB=0):
+            # Over it, the least recently used go; the one just used always stays.
+            self.sign_in(self.alice)
+            self.assertEqual(self.found(q="zebrafinch"), [self.alice_session.pk])
+            self.assertEqual(registry.therapist_ids(), [self.alice.pk])
+            self.sign_in(self.bob)
+            self.found(q="anything")
+            self.assertEqual(registry.therapist_ids(), [self.bob.pk])

@@ -1,0 +1,125 @@
+"""Sealed snapshots of the in-memory indexes, kept in the database so any worker or host loads
+a therapist's index in milliseconds instead of rebuilding it (docs/search.md).
+
+The bytes are the whole in-memory SQLite database (``Connection.serialize()``), sealed with
+AES-256-GCM under a key derived from the keyring's primary key by HKDF with a label of its own.
+The associated data names the therapist and the journal entry the snapshot is at, so a blob
+moved to another therapist, or put back in place of a newer one, fails authentication. A
+stolen database shows the blob's length (about the volume of the therapist's notes, which row
+counts show already) and nothing else.
+
+A cache: a snapshot that does not open (another key, tampered, moved) is deleted and the index
+rebuilt; none is ever in a backup (backups.manifest); erasing any of the therapist's clients
+deletes theirs, and so does key rotation (search/signals.py).
+"""
+
+import logging
+import os
+import struct
+
+from django.db import transaction
+
+from encryption.errors import EncryptionError
+from encryption.keys import get_keyring
+
+from . import journal
+from .journal import Position
+from .models import SearchSnapshot
+
+logger = logging.getLogger(__name__)
+
+LABEL = "search-snapshot"
+MAGIC = b"TNS1"
+NONCE_BYTES = 12
+HEADER = struct.Struct(">4sH")  # magic, key id
+
+
+class SnapshotRefused(Exception):
+    """A snapshot that must not be used (says why, never what it holds)."""
+
+
+def _associated_data(header: bytes, therapist_id: int, position: Position) -> bytes:
+    return header + f"|therapist={therapist_id}|seq={position.seq}|token={position.token}".encode()
+
+
+def seal(data: bytes, *, therapist_id: int, position: Position) -> bytes:
+    keyring = get_keyring()
+    header = HEADER.pack(MAGIC, keyring.primary_id)
+    nonce = os.urandom(NONCE_BYTES)
+    cipher = keyring.cipher(keyring.primary_id, LABEL)
+    associated = _associated_data(header, therapist_id, position)
+    return header + nonce + cipher.encrypt(nonce, data, associated)
+
+
+def open_sealed(blob: bytes, *, therapist_id: int, position: Position) -> bytes:
+    """The snapshot's bytes; SnapshotRefused unless sealed under the primary key for this
+    therapist at this position, unaltered."""
+    blob = memoryview(blob)  # no copy of tens of MB: slices of a view are views
+    if len(blob) < HEADER.size + NONCE_BYTES + 16:
+        raise SnapshotRefused("truncated")
+    header = bytes(blob[: HEADER.size])
+    magic, key_id = HEADER.unpack(header)
+    keyring = get_keyring()
+    if magic != MAGIC:
+        raise SnapshotRefused("not a search snapshot")
+    if key_id != keyring.primary_id:
+        raise SnapshotRefused(f"sealed under key {key_id}, not the primary key")
+    nonce = bytes(blob[HEADER.size : HEADER.size + NONCE_BYTES])
+    try:
+        return keyring.cipher(key_id, LABEL).decrypt(
+            nonce,
+            blob[HEADER.size + NONCE_BYTES :],
+            _associated_data(header, therapist_id, position),
+        )
+    except (EncryptionError, ValueError, Exception) as error:  # InvalidTag has no message
+        raise SnapshotRefused(f"failed authentication ({type(error).__name__})") from None
+
+
+def save(*, therapist_id: int, position: Position, data: bytes) -> bool:
+    """Keep ``data`` as the therapist's snapshot, if it is at the journal's last entry (True).
+
+    Only an index that is up to date is sealed: one built before an erasure and saved after it
+    would keep the erased text. The journal's counter is locked first, as writers lock it, so no
+    write (no erasure, which deletes the snapshot in its transaction) commits in between.
+    """
+    sealed = seal(data, therapist_id=therapist_id, position=position)
+    values = {"seq": position.seq, "token": position.token, "sealed": sealed}
+    with transaction.atomic():
+        if journal.lock_counter(therapist_id) != position.seq:
+            return False
+        # One INSERT ... ON CONFLICT DO UPDATE: the blob is bound once (an UPDATE that found no
+        # row, then an INSERT, bound it twice and kept both copies in the statement cache).
+        SearchSnapshot.objects.bulk_create(
+            [SearchSnapshot(therapist_id=therapist_id, **values)],
+            update_conflicts=True,
+            unique_fields=["therapist"],
+            update_fields=["seq", "token", "sealed", "created_at"],
+        )
+    return True
+
+
+def load(therapist_id: int) -> tuple[Position, bytes] | None:
+    """The therapist's snapshot opened, with the entry it is at; None when there is none or it
+    was refused (then deleted: it is only a cache)."""
+    row = (
+        SearchSnapshot.objects.filter(therapist_id=therapist_id)
+        .values_list("seq", "token", "sealed")
+        .first()
+    )
+    if row is None:
+        return None
+    position = Position(row[0], row[1])
+    try:
+        return position, open_sealed(row[2], therapist_id=therapist_id, position=position)
+    except SnapshotRefused as refused:
+        logger.warning("Search snapshot of therapist %s refused: %s", therapist_id, refused)
+        discard(therapist_id)
+        return None
+
+
+def discard(therapist_id: int | None = None) -> int:
+    """Delete the therapist's snapshot (every snapshot, with no therapist); how many went."""
+    snapshots = SearchSnapshot.objects.all()
+    if therapist_id is not None:
+        snapshots = snapshots.filter(therapist_id=therapist_id)
+    return snapshots.delete()[0]
