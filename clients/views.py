@@ -18,6 +18,8 @@ from .forms import ALL, CURRENT, ClientFilterForm, ClientForm, DischargeForm
 from .models import Client, ClientStatus, fold_text
 from .pages import client_page_context
 
+SESSIONS_PAGE = 25  # sessions listed on the client page, and added by each "Show more"
+
 
 def _matches(client: Client, query: str) -> bool:
     folded = fold_text(query.strip())
@@ -74,11 +76,21 @@ def client_create(request: HttpRequest) -> HttpResponse:
     return render(request, "clients/client_form.html", {"form": form, "client": None})
 
 
+def _sessions_listed(request: HttpRequest) -> int:
+    """How many of the newest sessions the client page lists: a page's worth, or more after
+    *Show more* (``?sessions=50``). Anything but a plain number lists the first page."""
+    value = request.GET.get("sessions", "")
+    if value.isascii() and value.isdecimal() and len(value) <= 6:
+        return max(SESSIONS_PAGE, int(value))
+    return SESSIONS_PAGE
+
+
 @require_http_methods(["GET"])
 def client_detail(request: HttpRequest, pk) -> HttpResponse:
     # The sections take the sessions loaded here (the plan's progress too, rather than joining
     # each note's session again); a row a section still reads again is checked against the
-    # ledger each time, but an unchanged row is not hashed twice.
+    # ledger each time, but an unchanged row is not hashed twice. Every session is loaded (the
+    # recurring themes and the plan's progress count them all); the newest are listed.
     with remembering_matches():
         client = get_object_or_404(Client.objects.for_therapist(request.user), pk=pk)
         sessions = list(client.sessions.all())
@@ -87,13 +99,19 @@ def client_detail(request: HttpRequest, pk) -> HttpResponse:
         check_children(client)
         check_loaded([client, *sessions])
         log_event(action=Action.VIEW_CLIENT, request=request, obj=client, client=client)
+        listed = _sessions_listed(request)
+        more = min(SESSIONS_PAGE, len(sessions) - listed)
         return render(
             request,
             "clients/client_detail.html",
             {
                 "client": client,
-                **client_page_context(request, client=client, sessions=sessions),
+                **client_page_context(request, client=client, sessions=sessions, listed=listed),
                 "session_total": len(sessions),
+                # *Show more*: how many it adds, and the first of them (the link's anchor).
+                "sessions_more": max(0, more),
+                "sessions_next": listed + SESSIONS_PAGE,
+                "sessions_first_new": listed + 1,
             },
         )
 

@@ -16,6 +16,7 @@ settings: real environment variables win), nothing else needs editing:
   (default: none; Django trusts that header only with DJANGO_TRUST_X_FORWARDED_PROTO=true).
 """
 
+import gc
 import os
 from pathlib import Path
 
@@ -56,3 +57,11 @@ limit_request_line = 8190
 limit_request_fields = 100
 
 proc_name = "therapy-notes"
+
+
+def pre_fork(server, worker):
+    """Freeze what the master loaded (the app, preload_app) before each fork: a worker's full
+    garbage collections no longer walk those objects (they were a third of the slow requests
+    of a large client page: bench/bench_client_page.py), and leaving their reference headers
+    alone keeps the pages shared with the master (Python's gc.freeze documentation)."""
+    gc.freeze()

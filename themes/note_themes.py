@@ -47,7 +47,8 @@ class ThemeTagging:
 
 def client_page_themes(request, *, client, sessions) -> dict:
     """The client page's theme badges per session and the client's themes over time
-    (clients.pages)."""
+    (clients.pages). The recurring themes count every session; the badges are made only for
+    the sessions the page lists (the timeline is a generator: the page takes the newest)."""
     themes = theme_map(request.user)
     counts = [
         {
@@ -59,7 +60,7 @@ def client_page_themes(request, *, client, sessions) -> dict:
         for stat in theme_stats(_theme_links(sessions))
         if stat.theme_id in themes
     ]
-    timeline = [(session, links_for(session, themes)) for session in sessions]
+    timeline = ((session, links_for(session, themes)) for session in sessions)
     return {"timeline": timeline, "theme_counts": counts}
 
 
@@ -67,7 +68,8 @@ def _theme_links(sessions) -> list[SessionThemes]:
     """What ``analytics.load_theme_links`` reads, oldest first, from the sessions the page has
     already loaded (every session of the client, checked against the integrity ledger when
     loaded): reading and checking them a second time would find the same rows. Each note's
-    themes are decrypted once, for these and for its badges."""
+    theme list is decrypted once, when first read (the field keeps the value on the loaded
+    session), for these and for its badges."""
     ordered = sorted(
         sessions, key=lambda session: (session.date, session.start_time, session.pk.hex)
     )
