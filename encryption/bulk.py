@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.db import models
 
-from .envelope import open_sealed
+from .envelope import open_many
 from .fields import binding_text, parents_of
 from .keys import get_keyring
 from .signals import rows_opened
@@ -37,7 +37,7 @@ def decrypt_values(
     rows = list(rows)
     if not checked and rows:
         rows_opened.send(sender=model, pks=[row[0] for row in rows])
-    values = []
+    items = []
     bindings: dict[tuple, str] = {}  # a few parents (clients) for many rows: each made once
     for pk, sealed, *parent_values in rows:
         if len(parent_values) != len(parents):
@@ -46,8 +46,6 @@ def decrypt_values(
         binding = bindings.get(key)
         if binding is None:
             binding = bindings[key] = binding_text(dict(zip(parents, parent_values, strict=True)))
-        plaintext = open_sealed(
-            sealed, label=label, row_id=str(pk), binding=binding, keyring=keyring
-        )
-        values.append(encrypted.from_bytes(plaintext))
-    return values
+        items.append((sealed, str(pk), binding))
+    from_bytes = encrypted.from_bytes
+    return [from_bytes(plaintext) for plaintext in open_many(items, label=label, keyring=keyring)]

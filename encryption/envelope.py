@@ -18,7 +18,7 @@ cannot be used to move a record.
 import contextvars
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from cryptography.exceptions import InvalidTag
@@ -160,3 +160,51 @@ def open_sealed(
             f"{key_id} is not the key it was written with."
         ) from None
     return _unpad(padded)
+
+
+def open_many(
+    values: Iterable[tuple[bytes, str, str]], *, label: str, keyring: Keyring | None = None
+) -> list[bytes]:
+    """``open_sealed`` over many ``(blob, row id, binding)`` values of one field, with the same
+    checks and errors: the label's part of the associated data, each binding's and the cipher
+    are made once rather than once per value (a search index build opens 140,000). Anything but
+    a well-formed current-version value goes through ``open_sealed`` itself."""
+    keyring = keyring or get_keyring()
+    label_bytes = label.encode()
+    label_part = struct.pack(">H", len(label_bytes)) + label_bytes
+    ciphers: dict[int, object] = {}
+    bindings: dict[str, bytes] = {}
+    body = HEADER.size + NONCE_BYTES
+    opened = []
+    for blob, row_id, binding in values:
+        if len(blob) < MIN_LENGTH or blob[0] != VERSION:
+            opened.append(
+                open_sealed(blob, label=label, row_id=row_id, binding=binding, keyring=keyring)
+            )
+            continue
+        key_id = HEADER.unpack_from(blob)[1]
+        cipher = ciphers.get(key_id)
+        if cipher is None:
+            cipher = ciphers[key_id] = keyring.cipher(key_id, label)
+        binding_part = bindings.get(binding)
+        if binding_part is None:
+            encoded = binding.encode()
+            binding_part = bindings[binding] = struct.pack(">H", len(encoded)) + encoded
+        row_bytes = row_id.encode()
+        associated = (
+            blob[: HEADER.size]
+            + label_part
+            + struct.pack(">H", len(row_bytes))
+            + row_bytes
+            + binding_part
+        )
+        try:
+            padded = cipher.decrypt(blob[HEADER.size : body], blob[body:], associated)
+        except InvalidTag:
+            raise DecryptionError(
+                f"Encrypted value for {label} on row {row_id} failed authentication: it was "
+                "altered, moved from another row, field or parent record, or key id "
+                f"{key_id} is not the key it was written with."
+            ) from None
+        opened.append(_unpad(padded))
+    return opened

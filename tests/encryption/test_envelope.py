@@ -22,6 +22,7 @@ from encryption.envelope import (
     UNBOUND_VERSION,
     VERSION,
     key_id_of,
+    open_many,
     open_sealed,
     reading_unbound_values,
     seal,
@@ -606,3 +607,45 @@ def test_changing_field_encryption_keys_does_affect_decryption():
 def test_the_keyring_has_the_configured_key_length():
     with field_keys(FIELD_ENCRYPTION_KEYS=f"1:{B64_A}", FIELD_ENCRYPTION_KEY_FILE=""):
         assert all(len(key) == KEY_BYTES for key in get_keyring().keys.values())
+
+
+# --- many values at once (search index builds) -----------------------------------------------
+
+
+def test_open_many_opens_what_open_sealed_opens(keyring):
+    rows = [(f"row-{n}", f"client_id=c{n % 3}", os.urandom(n * 7)) for n in range(40)]
+    blobs = [
+        (seal(text, label=LABEL, row_id=row, binding=binding, keyring=keyring), row, binding)
+        for row, binding, text in rows
+    ]
+    opened = open_many(blobs, label=LABEL, keyring=keyring)
+    assert opened == [text for _, _, text in rows]
+    assert opened == [
+        open_sealed(blob, label=LABEL, row_id=row, binding=binding, keyring=keyring)
+        for blob, row, binding in blobs
+    ]
+
+
+def test_open_many_refuses_what_open_sealed_refuses(keyring):
+    good = seal(b"note", label=LABEL, row_id=ROW, binding="client_id=a", keyring=keyring)
+    flipped = bytearray(good)
+    flipped[-1] ^= 1
+    cases = {
+        "moved to another row": (good, OTHER_ROW, "client_id=a"),
+        "moved to another parent": (good, ROW, "client_id=b"),
+        "a flipped bit": (bytes(flipped), ROW, "client_id=a"),
+        "truncated": (good[: MIN_LENGTH - 1], ROW, "client_id=a"),
+        "an unbound value": (
+            seal_unbound(b"note", label=LABEL, row_id=ROW, keyring=keyring),
+            ROW,
+            "client_id=a",
+        ),
+    }
+    for name, value in cases.items():
+        with pytest.raises(EncryptionError) as many:
+            open_many([value], label=LABEL, keyring=keyring)
+        with pytest.raises(EncryptionError) as one:
+            open_sealed(value[0], label=LABEL, row_id=value[1], binding=value[2], keyring=keyring)
+        assert (type(many.value), str(many.value)) == (type(one.value), str(one.value)), name
+    # Control: the untouched value opens.
+    assert open_many([(good, ROW, "client_id=a")], label=LABEL, keyring=keyring) == [b"note"]
