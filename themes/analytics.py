@@ -267,11 +267,14 @@ def caseload(
     Computed on the sessions within the date range (inclusive). Rows are sorted by the number of
     clients, then by clients touched; within a row the clients it is most present for come
     first. Names are decrypted only for the first ``names_per_row`` clients of each row (all
-    when None). Three queries: themes, sessions, clients.
+    when None). The theme ids of each session come from ``caseload_cache``, which decrypts only
+    the sessions of clients whose notes changed since the last request (the date range is
+    applied here, to what it holds). Two queries (themes, clients) and the check of the names
+    shown, three more when sessions are read again.
     """
-    from clients.models import Client, ClientStatus
-    from sessions.models import TherapySession
+    from clients.models import Client
 
+    from .caseload_cache import cache
     from .models import Theme
 
     themes = Theme.objects.available_to(therapist)
@@ -283,42 +286,22 @@ def caseload(
     if not theme_map:
         return []
 
-    sessions = TherapySession.objects.for_therapist(therapist).filter(
-        client__status=ClientStatus.ACTIVE
-    )
-    if date_from:
-        sessions = sessions.filter(date__gte=date_from)
-    if date_to:
-        sessions = sessions.filter(date__lte=date_to)
-    # Dates only order the rows, which SQL does; converting them, or the clients' UUIDs (their
-    # number serves to group), would cost a third of the time on a large caseload. Only theme
-    # ids are kept: no intensities, no evidence.
-    rows = sessions.order_by("client__number", "date", "start_time", "id").values_list(
-        "client__number", "id", "themes", "client_id"
-    )
-    rows = list(rows)
-    links = decrypt_values(
-        TherapySession, "themes", ((pk, sealed, client) for _, pk, sealed, client in rows)
-    )
-    by_number: dict[int, list[set[int]]] = defaultdict(list)
-    for (number, _, _, _), session_links in zip(rows, links, strict=True):
-        by_number[number].append({link.theme_id for link in read_links(session_links)})
-
-    # Ids for all; names (still sealed) decrypted below for the clients shown only. Not
-    # filtered by status: a client discharged since the query above must not break the page.
-    client_ids, sealed_names = {}, {}
-    mine = Client.objects.for_therapist(therapist)
-    for pk, number, sealed in mine.values_list("id", "number", "full_name"):
-        client_ids[number], sealed_names[pk] = pk, sealed
+    # Names (still sealed) come with the clients, decrypted below for the clients shown only.
+    sealed_names, in_range = {}, []
+    for client in cache.active_clients(therapist):
+        sealed_names[client.client_id] = client.sealed_name
+        theme_sets = client.theme_ids_between(date_from, date_to)
+        if theme_sets:
+            in_range.append((client.client_id, client.number, theme_sets))
 
     recurring: dict[int, list[CaseloadClient]] = defaultdict(list)
     touched: Counter[int] = Counter()
-    for number, theme_sets in by_number.items():
+    for client_id, number, theme_sets in in_range:
         touched.update({t for ids in theme_sets for t in ids if t in theme_map})
         for theme_id, share in recurring_for_client(theme_sets).items():
             if theme_id in theme_map:
                 recurring[theme_id].append(
-                    CaseloadClient(client_ids[number], number, len(theme_sets), share)
+                    CaseloadClient(client_id, number, len(theme_sets), share)
                 )
     result = [
         CaseloadRow(
