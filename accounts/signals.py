@@ -3,7 +3,7 @@
 from axes.signals import user_locked_out
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from audit.models import Action, Outcome
 from audit.services import log_event
@@ -11,6 +11,10 @@ from audit.signals import account_named
 
 from . import lockout, policy
 from .models import Account
+
+# Sent with ``request`` and ``user`` once both factors are passed (``user_logged_in`` comes after
+# the password alone): what may follow a complete sign-in only (the search warm-up) listens here.
+second_factor_passed = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.start_session_policy")

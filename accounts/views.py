@@ -22,6 +22,7 @@ from . import lockout, policy, two_factor
 from .decorators import before_two_factor, keeps_idle_clock, practice_admin_allowed
 from .forms import CodeForm, CredentialsForm, PasswordConfirmForm, SetupCodeForm, SignInForm
 from .models import Account, end_all_sessions
+from .signals import second_factor_passed
 
 # Set by the password confirmation on the two-factor page: the user may replace the
 # authenticator although one is confirmed (for this many seconds).
@@ -91,6 +92,7 @@ def _verified(request: HttpRequest, device) -> None:
     otp_login(request, device)
     # A new session key once the second step is passed: a key seen before it is worthless.
     request.session.cycle_key()
+    second_factor_passed.send(sender=_verified, request=request, user=request.user)
 
 
 def _signed_in(request: HttpRequest) -> None:

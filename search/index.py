@@ -35,6 +35,7 @@ BATCH = 500  # sessions re-read at a time after writes
 SNAPSHOT_AFTER = 200
 # How long a search waits for another process's build (its snapshot) before building itself.
 DEFAULT_BUILD_WAIT_SECONDS = 30
+SEAL_ATTEMPTS = 3
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 ENCRYPTED_COLUMNS = (
     "note",
@@ -63,6 +64,7 @@ CREATE INDEX meta_client ON meta (client_id);
 def _connect() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", check_same_thread=False)
     db.execute("PRAGMA temp_store = MEMORY")  # no temporary file either
+    db.execute("PRAGMA secure_delete = ON")  # a deleted row's bytes are zeroed, not left free
     return db
 
 
@@ -79,33 +81,49 @@ class TherapistIndex:
         self.db.executescript(SCHEMA)
         self.known: dict[str, int] = {}  # session id -> rowid
         self.next_rowid = 1
+        self._lease: str | None = None  # the build lease, while this process builds
 
     def refresh(self) -> None:
         """Bring the index up to date with the database; call with ``self.lock`` held."""
         if self.position is None and not self._load_snapshot():
             self._build_once()
-        self._catch_up()
+        if not self._catch_up():
+            # Its entry is gone (pruned, a journal restored or rolled back, an entry missing):
+            # start again from the notes, through the lease (a snapshot no newer is not taken).
+            self._build_once(after=self.position)
+            self._catch_up()
         if self.saved_seq < 0 or self.position.seq - self.saved_seq >= SNAPSHOT_AFTER:
-            self._save()
+            self._seal()
         self.size = _size(self.db)
 
-    def _catch_up(self) -> None:
+    def forget(self) -> None:
+        """Drop what is held (and the therapist's snapshot): the next refresh starts again."""
+        snapshot.discard(self.therapist_id)
+        self.position, self.saved_seq = None, -1
+
+    def _catch_up(self) -> bool:
+        """Apply the journal's entries after the index's; False when it cannot (rebuild)."""
         changes = journal.changes_since(self.therapist_id, self.position)
         if changes is None:
-            # Its entry is gone (pruned, a restored or rolled-back journal): start again.
-            self._build()
-            changes = journal.changes_since(self.therapist_id, self.position) or Changes(
-                self.position
-            )
+            return False
         if changes:
             self._apply(changes)
         self.position = changes.position
+        return True
+
+    def _seal(self) -> None:
+        """Store the index as the therapist's snapshot. Only an index at the journal's last
+        entry is stored (snapshot.save): when a write lands meanwhile, catch up and try again,
+        a few times (a busy caseload must not keep every search sealing in vain)."""
+        for _attempt in range(SEAL_ATTEMPTS):
+            if self._save() or not self._catch_up():
+                return
 
     # --- loading and building -----------------------------------------------------------------
 
-    def _load_snapshot(self) -> bool:
+    def _load_snapshot(self, after: Position | None = None) -> bool:
         started = time.perf_counter()
-        found = snapshot.load(self.therapist_id)
+        found = snapshot.load(self.therapist_id, after_seq=after.seq if after else -1)
         if found is None:
             return False
         position, data = found
@@ -126,27 +144,32 @@ class TherapistIndex:
         )
         return True
 
-    def _build_once(self) -> None:
-        """Build from the notes, unless another process is doing it: then wait for its
-        snapshot (for at most SEARCH_BUILD_WAIT_SECONDS, or until its lease is gone)."""
+    def _build_once(self, after: Position | None = None) -> None:
+        """Build from the notes under the therapist's build lease. While another process holds
+        it, wait for its snapshot (newer than ``after``), taking the lease over should it lapse
+        (a killed builder), for at most SEARCH_BUILD_WAIT_SECONDS; then build regardless."""
         holder = lease.acquire(self.therapist_id)
         if holder is None:
             wait = getattr(settings, "SEARCH_BUILD_WAIT_SECONDS", DEFAULT_BUILD_WAIT_SECONDS)
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
                 time.sleep(0.1)
-                if self._load_snapshot():
+                if self._load_snapshot(after):
                     return
-                if not lease.held(self.therapist_id):
+                holder = lease.acquire(self.therapist_id)
+                if holder is not None:
                     break
         try:
+            if holder is not None and self._load_snapshot(after):
+                return  # sealed by the builder just before it let the lease go
+            self._lease = holder
             self._build()
             # Sealed before the lease goes, so the processes waiting for it load it; at the
-            # journal's last entry (writes made during the build replayed first), as only an
-            # index that is up to date is sealed (snapshot.save).
+            # journal's last entry (writes made during the build replayed first).
             self._catch_up()
-            self._save()
+            self._seal()
         finally:
+            self._lease = None
             if holder is not None:
                 lease.release(self.therapist_id, holder)
 
@@ -217,6 +240,14 @@ class TherapistIndex:
                     ),
                     Q(session_id__in=batch),
                 )
+        if changes.client_ids or any(key not in self.known for key in keys):
+            # Notes gone (an erasure, a deletion): FTS5 keeps a deleted row's words in its
+            # index segments until they are merged, so merge them, and VACUUM the freed pages,
+            # before this index is searched again or sealed: erased words must not survive.
+            with self.db:
+                self.db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+                self.db.execute("INSERT INTO pdocs(pdocs) VALUES ('optimize')")
+            self.db.execute("VACUUM")
         self.position = changes.position
 
     def _remove(self, session_ids: list[str]) -> None:
@@ -243,6 +274,8 @@ class TherapistIndex:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK):
                 self._add_rows(chunk, len(columns), addenda, process_notes)
+                if self._lease is not None:
+                    lease.renew(self.therapist_id, self._lease)
 
     def _add_rows(self, rows, plain, addenda, process_notes) -> None:
         keys = [_uuid_text(row[0]) for row in rows]
@@ -356,6 +389,12 @@ class IndexRegistry:
         while len(self._indexes) > 1 and sum(i.size for i in self._indexes.values()) > budget:
             # An evicted index still in use elsewhere stays valid until that search ends.
             self._indexes.popitem(last=False)
+
+    def loaded(self, therapist_id: int) -> bool:
+        """Whether this process holds the therapist's index, loaded."""
+        with self._lock:
+            index = self._indexes.get(therapist_id)
+            return index is not None and index.position is not None
 
     def therapist_ids(self) -> list[int]:
         with self._lock:

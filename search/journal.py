@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 
 from .models import IndexGeneration, SearchChange
 
@@ -92,10 +94,18 @@ def _advance(therapist_id: int, count: int) -> int:
         row = cursor.fetchone()
     if row is not None:
         return row[0]
+    # No counter yet (or it was lost): it starts after any entry already there, so that a
+    # lost row never makes every later write collide with the entries it numbered.
+    last = (
+        SearchChange.objects.filter(therapist_id=therapist_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    ) or 0
     try:
         with transaction.atomic():
-            IndexGeneration.objects.create(therapist_id=therapist_id, value=count)
-        return count
+            IndexGeneration.objects.create(therapist_id=therapist_id, value=last + count)
+        return last + count
     except IntegrityError:  # another writer created the row first: count after theirs
         return _advance(therapist_id, count)
 
@@ -113,11 +123,15 @@ def lock_counter(therapist_id: int) -> int:
     return row[0] if row else 0
 
 
+def _counter(therapist_id: int) -> Subquery:
+    return Subquery(IndexGeneration.objects.filter(therapist_id=therapist_id).values("value")[:1])
+
+
 def current(therapist_id: int) -> Position:
-    """The therapist's latest entry: where an index built from the data read next is at."""
+    """The therapist's latest entry, the one the counter names (a row numbered beyond it was
+    not written by a writer): where an index built from the data read next is at."""
     row = (
-        SearchChange.objects.filter(therapist_id=therapist_id)
-        .order_by("-seq")
+        SearchChange.objects.filter(therapist_id=therapist_id, seq=_counter(therapist_id))
         .values_list("seq", "token")
         .first()
     )
@@ -127,9 +141,14 @@ def current(therapist_id: int) -> Position:
 def changes_since(therapist_id: int, position: Position) -> Changes | None:
     """The changes after ``position``, or None when the index must be rebuilt: its own entry
     is no longer there (pruned, or a journal restored from a backup or rolled back, whose
-    numbers may be the same but not its writes), or it is too far behind."""
+    numbers may be the same but not its writes), an entry after it is missing, or it is too far
+    behind. Entries numbered beyond the counter (not written by a writer) are not read."""
     rows = list(
-        SearchChange.objects.filter(therapist_id=therapist_id, seq__gte=position.seq)
+        SearchChange.objects.filter(
+            therapist_id=therapist_id,
+            seq__gte=position.seq,
+            seq__lte=Coalesce(_counter(therapist_id), Value(0)),
+        )
         .order_by("seq")
         .values_list("seq", "token", "session_id", "client_id")[: MAX_REPLAY + 2]
     )
@@ -141,6 +160,8 @@ def changes_since(therapist_id: int, position: Position) -> Changes | None:
         return None
     if len(rows) > MAX_REPLAY + 1:
         return None
+    if any(row[0] != position.seq + n for n, row in enumerate(rows)):
+        return None  # an entry is missing (deleted outside the app): its write would be missed
     changes = Changes(position=Position(rows[-1][0], rows[-1][1]))
     for _seq, _token, session_id, client_id in rows[1:]:
         if session_id is not None:

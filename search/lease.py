@@ -1,6 +1,7 @@
 """One builder at a time: a process building a therapist's index from the notes holds a lease
-(a row, on SQLite and PostgreSQL alike); the others wait for its snapshot. A lease lapses
-after LEASE_SECONDS, so a builder that died (a killed worker) blocks nobody for long."""
+(a row, on SQLite and PostgreSQL alike); the others wait for its snapshot. The builder renews
+its lease as it goes (each 2,000 sessions); one not renewed lapses after LEASE_SECONDS, so a
+builder that died (a killed worker) holds the others up for that long at most."""
 
 import datetime
 import secrets
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from .models import SearchBuildLease
 
-LEASE_SECONDS = 120
+LEASE_SECONDS = 15
 
 
 def acquire(therapist_id: int) -> str | None:
@@ -28,6 +29,13 @@ def acquire(therapist_id: int) -> str | None:
     except IntegrityError:
         return None
     return holder
+
+
+def renew(therapist_id: int, holder: str) -> None:
+    expires_at = timezone.now() + datetime.timedelta(seconds=LEASE_SECONDS)
+    SearchBuildLease.objects.filter(therapist_id=therapist_id, holder=holder).update(
+        expires_at=expires_at
+    )
 
 
 def release(therapist_id: int, holder: str) -> None:

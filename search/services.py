@@ -83,7 +83,12 @@ def search(*, therapist, query: str, filters: SearchFilters, page: int | str = 1
         index.refresh()
         ranked = _Ranked(index.db, parsed, filters)
         page_obj = Paginator(ranked, PAGE_SIZE).get_page(page)
-        results = _results(index.db, parsed, filters, list(page_obj.object_list))
+        results, foreign = _results(therapist, index.db, parsed, list(page_obj.object_list))
+        if foreign:
+            # The index named sessions that are not (or no longer) the therapist's: a record
+            # changed outside the app, or deleted since. They are not shown, and what the
+            # index holds (and its snapshot) is dropped: the next search starts again.
+            index.forget()
     registry.trim()
     return SearchPage(results, page_obj, parsed.messages, searched=True)
 
@@ -212,9 +217,13 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list]:
     return " AND ".join(conditions), params
 
 
-def _results(db, parsed: ParsedQuery, filters, rows: list[tuple[int, str]]) -> list[SearchResult]:
+def _results(
+    therapist, db, parsed: ParsedQuery, rows: list[tuple[int, str]]
+) -> tuple[list[SearchResult], bool]:
+    """The page's results, and whether the index named a session that is not the therapist's
+    (left out)."""
     if not rows:
-        return []
+        return [], False
     rowids = [rowid for rowid, _ in rows]
     marks = ", ".join("?" * len(rowids))
     meta = {
@@ -231,11 +240,13 @@ def _results(db, parsed: ParsedQuery, filters, rows: list[tuple[int, str]]) -> l
         rowids,
     ):
         themes.setdefault(rowid, []).append(theme_id)
-    _check_shown([meta[rowid][1] for rowid in rowids])
+    own = _check_shown(therapist, [meta[rowid][1] for rowid in rowids])
     snippets = _snippets(db, parsed, rows)
     results = []
     for rowid, source in rows:
         _, session_id, client_id, day, note_format, status, risk = meta[rowid]
+        if session_id not in own:
+            continue
         results.append(
             SearchResult(
                 session_id=uuid.UUID(session_id),
@@ -249,16 +260,20 @@ def _results(db, parsed: ParsedQuery, filters, rows: list[tuple[int, str]]) -> l
                 in_process_note=source == "pdocs",
             )
         )
-    return results
+    return results, len(results) != len(rows)
 
 
-def _check_shown(session_ids: list[str]) -> None:
-    """The sessions on this page, their addenda and process notes, against the integrity
-    ledger, before anything of them is shown (the index is built without checking, for speed;
-    a record changed outside the app stops the page here). A few queries per page."""
-    sessions = list(TherapySession.objects.filter(pk__in=session_ids))  # checked as loaded
+def _check_shown(therapist, session_ids: list[str]) -> set[str]:
+    """The sessions on this page that are the therapist's (their ids), checked with their
+    addenda and process notes against the integrity ledger before anything of them is shown
+    (the index is built without checking, for speed; a record changed outside the app stops
+    the page here). A few queries per page."""
+    sessions = list(  # checked as loaded
+        TherapySession.objects.for_therapist(therapist).filter(pk__in=session_ids)
+    )
     check_children(*sessions)
-    list(ProcessNote.objects.filter(session_id__in=session_ids))  # checked as loaded
+    list(ProcessNote.objects.filter(session_id__in=[s.pk for s in sessions]))  # checked too
+    return {str(session.pk) for session in sessions}
 
 
 def _snippets(db, parsed: ParsedQuery, rows: list[tuple[int, str]]) -> dict[int, str]:

@@ -4,9 +4,10 @@ a therapist's index in milliseconds instead of rebuilding it (docs/search.md).
 The bytes are the whole in-memory SQLite database (``Connection.serialize()``), sealed with
 AES-256-GCM under a key derived from the keyring's primary key by HKDF with a label of its own.
 The associated data names the therapist and the journal entry the snapshot is at, so a blob
-moved to another therapist, or put back in place of a newer one, fails authentication. A
-stolen database shows the blob's length (about the volume of the therapist's notes, which row
-counts show already) and nothing else.
+moved to another therapist, or given another entry's number, fails authentication (a whole
+older row put back is accepted: it is an older index, brought up to date from the journal like
+any other, erasures included). A stolen database shows the blob's length (about the volume
+of the therapist's notes, which row counts show already) and nothing else.
 
 A cache: a snapshot that does not open (another key, tampered, moved) is deleted and the index
 rebuilt; none is ever in a backup (backups.manifest); erasing any of the therapist's clients
@@ -98,11 +99,11 @@ def save(*, therapist_id: int, position: Position, data: bytes) -> bool:
     return True
 
 
-def load(therapist_id: int) -> tuple[Position, bytes] | None:
-    """The therapist's snapshot opened, with the entry it is at; None when there is none or it
-    was refused (then deleted: it is only a cache)."""
+def load(therapist_id: int, *, after_seq: int = -1) -> tuple[Position, bytes] | None:
+    """The therapist's snapshot opened, with the entry it is at; None when there is none (or
+    none after entry ``after_seq``), or it was refused (then deleted: it is only a cache)."""
     row = (
-        SearchSnapshot.objects.filter(therapist_id=therapist_id)
+        SearchSnapshot.objects.filter(therapist_id=therapist_id, seq__gt=after_seq)
         .values_list("seq", "token", "sealed")
         .first()
     )

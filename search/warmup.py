@@ -1,15 +1,18 @@
-"""Loading a therapist's index after they sign in, in a background thread of that process, so
-their first search is warm and nobody's request pays for it (docs/search.md)."""
+"""Loading a therapist's index once they have signed in (both factors: the password alone starts
+nothing), in a background thread of that process, so their first search is warm and nobody's
+request pays for it (docs/search.md). One thread per therapist at a time in a process, none when
+their index is already loaded there."""
 
 import logging
 import threading
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.db import connection
 from django.dispatch import receiver
 
-from .index import refreshed
+from accounts.signals import second_factor_passed
+
+from .index import refreshed, registry
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +30,22 @@ def _in_background(therapist_id: int) -> None:
         warm(therapist_id)
     finally:
         connection.close()  # this thread's own connection
+        with _running_lock:
+            _running.discard(therapist_id)
 
 
-@receiver(user_logged_in, dispatch_uid="search.warm_up")
+_running: set[int] = set()
+_running_lock = threading.Lock()
+
+
+@receiver(second_factor_passed, dispatch_uid="search.warm_up")
 def signed_in(sender, user, **kwargs) -> None:
-    if getattr(settings, "SEARCH_WARM_UP", True):
-        threading.Thread(
-            target=_in_background, args=(user.pk,), name=f"search-warm-up-{user.pk}", daemon=True
-        ).start()
+    if not getattr(settings, "SEARCH_WARM_UP", True) or registry.loaded(user.pk):
+        return
+    with _running_lock:
+        if user.pk in _running:
+            return
+        _running.add(user.pk)
+    threading.Thread(
+        target=_in_background, args=(user.pk,), name=f"search-warm-up-{user.pk}", daemon=True
+    ).start()

@@ -8,7 +8,9 @@ from unittest import mock
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from accounts.testing import sign_in_through_pages
 from clients.models import Client
 from encryption.keys import reset_keyring
 from search import journal, lease, snapshot, warmup
@@ -17,7 +19,7 @@ from search.journal import Position
 from search.models import SearchChange, SearchSnapshot
 from search.services import SearchFilters, search
 from sessions.services import erase_client, save_draft_session
-from tests.base import ALICE_CANARY_NOTE, PersonaTestCase, make_client, make_session
+from tests.base import ALICE_CANARY_NOTE, PASSWORD, PersonaTestCase, make_client, make_session
 
 OTHER_KEYS = "1:b3RoZXItdGVzdC1rZXktb3RoZXItdGVzdC1rZXktMSE="  # "other-test-key-other-test-key-1!"
 TEST_KEYS = "1:dGVzdC1vbmx5LWtleS0xLXRlc3Qtb25seS1rZXktMSE="
@@ -225,8 +227,9 @@ class ErasureAndRotationTests(PersonaTestCase):
         registry.clear()  # another process: from the new snapshot
         self.assertEqual(found(self.alice, "erasedcanary"), [])
         stored = opened(self.alice.pk)
-        self.assertNotIn(b"erasedcanary", stored)
-        self.assertIn(b"keptcanary", stored)  # control: the scan sees what is there
+        # "erasedcanar": the word as written and as stemmed ("erasedcanari", in FTS5's terms).
+        self.assertNotIn(b"erasedcanar", stored)
+        self.assertIn(b"keptcanar", stored)  # control: the scan sees what is there
 
     def test_an_index_built_before_an_erasure_is_never_sealed_after_it(self):
         erased = make_client(self.alice, full_name="Erased Client")
@@ -260,22 +263,107 @@ class ErasureAndRotationTests(PersonaTestCase):
         self.assertEqual(SearchSnapshot.objects.count(), 0)
 
 
+class TamperedRecordTests(PersonaTestCase):
+    """What the attack on the shared index found (each failed before its fix)."""
+
+    def test_erased_words_are_gone_from_the_index_s_segments_too(self):
+        # A word the stemmer leaves as it is: FTS5 keeps deleted rows' terms in its segments
+        # until they are merged, and that is where it would stay.
+        erased = make_client(self.alice, full_name="Erased Client")
+        make_session(erased, note={"subjective": "qwzvbxmord xylophonist"})
+        found(self.alice, "anything")
+        index = registry.get(self.alice.pk)
+        self.assertIn(b"qwzvbxmord", index.db.serialize())  # control: it is there first
+        erase_client(client=Client.objects.get(pk=erased.pk))
+        self.assertEqual(found(self.alice, "qwzvbxmord"), [])
+        self.assertNotIn(b"qwzvbxmord", index.db.serialize())
+        self.assertNotIn(b"xylophonist", index.db.serialize())
+        stored = opened(self.alice.pk)  # sealed again after the erasure
+        self.assertNotIn(b"qwzvbxmord", stored)
+        self.assertIn(ALICE_CANARY_NOTE.split()[0].lower().encode()[:6], stored.lower())
+
+    def test_a_client_moved_to_another_therapist_outside_the_app_is_not_shown(self):
+        moved = make_client(self.alice, full_name="Moved Client")
+        make_session(moved, note={"subjective": "movedcanary harbour"})
+        self.assertEqual(len(found(self.alice, "movedcanary")), 1)  # control
+        Client.objects.filter(pk=moved.pk).update(therapist=self.bob)  # not journalled
+        registry.clear()  # every worker restarted: from the snapshot
+        self.assertEqual(found(self.alice, "movedcanary"), [])
+        # What the index held is dropped, its snapshot too: the next search starts again.
+        self.assertFalse(SearchSnapshot.objects.filter(therapist_id=self.alice.pk).exists())
+        self.assertEqual(found(self.alice, "movedcanary"), [])
+
+    def test_an_entry_numbered_beyond_the_counter_is_not_read(self):
+        found(self.alice, "anything")
+        SearchChange.objects.create(therapist_id=self.alice.pk, seq=10**12, token=1)
+        later = make_session(self.alice_client, note={"subjective": "pelicanword"})
+        self.assertEqual(found(self.alice, "pelicanword"), [later.pk])
+        self.assertLess(registry.get(self.alice.pk).position.seq, 10**12)
+
+    def test_a_missing_entry_makes_the_index_rebuild_rather_than_miss_a_write(self):
+        found(self.alice, "anything")
+        first = make_session(self.alice_client, note={"subjective": "gannetword"})
+        make_session(self.alice_client, note={"subjective": "skuaword"})
+        index = registry.get(self.alice.pk)
+        SearchChange.objects.filter(
+            therapist_id=self.alice.pk, seq=index.position.seq + 1
+        ).delete()  # the entry of the first of the two writes
+        self.assertIsNone(journal.changes_since(self.alice.pk, index.position))
+        self.assertEqual(found(self.alice, "gannetword"), [first.pk])
+
+    def test_a_lost_counter_does_not_stop_the_next_writes(self):
+        make_session(self.alice_client, note={"subjective": "one"})
+        journal.IndexGeneration.objects.filter(therapist_id=self.alice.pk).delete()
+        later = make_session(self.alice_client, note={"subjective": "ternword"})
+        self.assertEqual(found(self.alice, "ternword"), [later.pk])
+
+    def test_a_lease_left_by_a_killed_builder_is_taken_over_when_it_lapses(self):
+        stale = lease.acquire(self.alice.pk)  # a builder that died without releasing
+        self.assertIsNotNone(stale)
+
+        def time_passes(seconds):
+            lease.SearchBuildLease.objects.filter(holder=stale).update(
+                expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+            )
+
+        with mock.patch("search.index.time.sleep", side_effect=time_passes) as slept:
+            self.assertEqual(
+                found(self.alice, ALICE_CANARY_NOTE.split()[0]), [self.alice_session.pk]
+            )
+        slept.assert_called_once()  # not the whole wait: the lease was taken over
+        self.assertFalse(lease.held(self.alice.pk))
+        self.assertTrue(SearchSnapshot.objects.filter(therapist_id=self.alice.pk).exists())
+
+
 class WarmUpTests(PersonaTestCase):
-    def test_signing_in_loads_the_index_in_a_background_thread(self):
+    def test_passing_both_factors_loads_the_index_in_a_background_thread(self):
         with (
             override_settings(SEARCH_WARM_UP=True),
             mock.patch("search.warmup.threading.Thread") as thread,
         ):
-            self.sign_in(self.alice)
+            # The password alone starts nothing (someone with only the password must not make
+            # a worker decrypt the caseload).
+            first = self.client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+            self.assertEqual(first.status_code, 302)
+            thread.assert_not_called()
+            sign_in_through_pages(self.client, "alice", PASSWORD)
         thread.assert_called_once()
         self.assertEqual(thread.call_args.kwargs["args"], (self.alice.pk,))
         thread.return_value.start.assert_called_once()
         self.assertEqual(registry.therapist_ids(), [])  # not in the request
         warmup.warm(self.alice.pk)  # what the thread runs
         self.assertEqual(registry.therapist_ids(), [self.alice.pk])
-        self.assertIsNotNone(registry.get(self.alice.pk).position)
+        self.assertTrue(registry.loaded(self.alice.pk))
+        # Loaded already: signing in again in this process starts no thread.
+        self.client.logout()
+        with (
+            override_settings(SEARCH_WARM_UP=True),
+            mock.patch("search.warmup.threading.Thread") as again,
+        ):
+            sign_in_through_pages(self.client, "alice", PASSWORD)
+        again.assert_not_called()
 
     def test_no_thread_when_warm_up_is_off(self):
         with mock.patch("search.warmup.threading.Thread") as thread:
-            self.sign_in(self.alice)
+            sign_in_through_pages(self.client, "alice", PASSWORD)
         thread.assert_not_called()
