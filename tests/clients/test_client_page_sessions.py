@@ -181,16 +181,22 @@ class ThemeDecryptionTests(PersonaTestCase):
         """Counts, by session id, every decryption of a session's theme list, through a model
         field or in bulk (the two ways a value is opened)."""
         opened: Counter = Counter()
-        real = fields.open_sealed
+        real, real_many = fields.open_sealed, bulk.open_many
 
         def counted(blob, *, label, row_id, **kwargs):
             if label == THEMES_LABEL:
                 opened[row_id] += 1
             return real(blob, label=label, row_id=row_id, **kwargs)
 
+        def counted_many(values, *, label, **kwargs):
+            values = list(values)
+            if label == THEMES_LABEL:
+                opened.update(row_id for _blob, row_id, _binding in values)
+            return real_many(values, label=label, **kwargs)
+
         patches = [
             mock.patch.object(fields, "open_sealed", counted),
-            mock.patch.object(bulk, "open_sealed", counted),
+            mock.patch.object(bulk, "open_many", counted_many),
         ]
         return opened, patches
 
