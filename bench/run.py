@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.bench_measures",  # the client page with measures and a plan
     "bench.bench_client_page",  # the client page at 1,000 sessions: time, size, queries
     "bench.bench_signin",  # 20 simultaneous sign-ins through gunicorn, chosen vs stock hasher
+    "bench.bench_search_load",  # search through gunicorn on PostgreSQL: 30 therapists, 2 servers
     "bench.loadtest",  # gunicorn under 20 therapists, SQLite and PostgreSQL
     "bench.crashtest",  # SIGKILL mid-write, 50 runs per database
 ]

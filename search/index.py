@@ -199,10 +199,12 @@ class TherapistIndex:
         old, self.db = self.db, db
         old.close()
 
-    def _save(self) -> None:
+    def _save(self) -> bool:
         data = self.db.serialize()
-        if snapshot.save(therapist_id=self.therapist_id, position=self.position, data=data):
-            self.saved_seq = self.position.seq
+        if not snapshot.save(therapist_id=self.therapist_id, position=self.position, data=data):
+            return False
+        self.saved_seq = self.position.seq
+        return True
 
     # --- catching up ----------------------------------------------------------------------------
 

@@ -196,6 +196,15 @@ class SharedIndexTests(PersonaTestCase):
         lease.release(self.alice.pk, holder)
         self.assertEqual(waiting.position, journal.current(self.alice.pk))
 
+    def test_a_build_seals_its_snapshot_once(self):
+        with mock.patch("search.index.snapshot.save", wraps=snapshot.save) as save:
+            found(self.alice, "anything")
+        self.assertEqual(save.call_count, 1)
+        # Nothing changed: the next search seals nothing.
+        with mock.patch("search.index.snapshot.save", wraps=snapshot.save) as save:
+            found(self.alice, "anything")
+        save.assert_not_called()
+
     def test_a_lapsed_lease_lets_the_next_process_build(self):
         holder = lease.acquire(self.alice.pk)
         lease.SearchBuildLease.objects.filter(holder=holder).update(
