@@ -12,6 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from clients.models import Client
 from integrity.check import check_children
 from sessions.models import ProcessNote, TherapySession
 
@@ -268,9 +269,15 @@ def _check_shown(therapist, session_ids: list[str]) -> set[str]:
     addenda and process notes against the integrity ledger before anything of them is shown
     (the index is built without checking, for speed; a record changed outside the app stops
     the page here). A few queries per page."""
-    sessions = list(  # checked as loaded
-        TherapySession.objects.for_therapist(therapist).filter(pk__in=session_ids)
+    # By primary key, then the owners of their clients: filtering the sessions by therapist in
+    # the same query made SQLite walk every session of the therapist (41 ms a page at 6,000).
+    found = list(TherapySession.objects.filter(pk__in=session_ids))  # checked as loaded
+    mine = set(
+        Client.objects.filter(pk__in={s.client_id for s in found}, therapist=therapist).values_list(
+            "pk", flat=True
+        )
     )
+    sessions = [session for session in found if session.client_id in mine]
     check_children(*sessions)
     list(ProcessNote.objects.filter(session_id__in=[s.pk for s in sessions]))  # checked too
     return {str(session.pk) for session in sessions}

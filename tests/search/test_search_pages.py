@@ -549,8 +549,8 @@ class ConsistencyTests(SearchTestCase):
         # clients are checked against the ledger as loaded), and the results checked against
         # the ledger before they are shown (5: the sessions and their newest entries, their
         # addenda and process notes as the rows list them (one query) and as the ledger lists
-        # them (one), the process notes).
-        with self.assertNumQueries(13):
+        # them (one), the process notes), and the clients of the page's sessions by owner (1).
+        with self.assertNumQueries(14):
             self.found(q="zebrafinch")
 
     def test_least_recently_used_index_is_evicted_beyond_the_memory_budget(self):
