@@ -66,7 +66,12 @@ def initial_for_new_note(client, requested=None) -> dict:
     appointment = appointment_for_new_note(client, requested)
     initial = {"note_format": usual_format(client), "duration_minutes": DEFAULT_MINUTES}
     if appointment is None:
-        began = clock.local(timezone.now() - datetime.timedelta(minutes=DEFAULT_MINUTES))
+        now = clock.local(timezone.now())
+        began = now - datetime.timedelta(minutes=DEFAULT_MINUTES)
+        if began.date() != now.date():
+            # Just after midnight the note stays today's: a date before the client's intake
+            # (or a "yesterday" nobody asked for) is worse than an early start time.
+            return {**initial, "date": now.date(), "start_time": datetime.time(0, 0)}
         return {**initial, "date": began.date(), "start_time": _rounded(began)}
     local = clock.local(appointment.start)
     return {

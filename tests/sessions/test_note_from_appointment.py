@@ -4,6 +4,7 @@ the client attended; a note's "next appointment" is booked in the schedule; the 
 today's appointments and the notes still missing."""
 
 import datetime
+from unittest import mock
 
 from django.test import override_settings
 from django.urls import reverse
@@ -29,6 +30,13 @@ def book(client, start, **details):
 @override_settings(TIME_ZONE="Europe/London")
 class WriteNoteTests(PersonaTestCase):
     def setUp(self):
+        # The session that just ended must be today's whenever the suite runs (at 00:20 "40
+        # minutes ago" is yesterday): the clock reads 15:00 today in London.
+        today = clock.local(timezone.now()).date()
+        afternoon = clock.aware(today, datetime.time(15, 0))
+        clock_patch = mock.patch("django.utils.timezone.now", return_value=afternoon)
+        clock_patch.start()
+        self.addCleanup(clock_patch.stop)
         self.sign_in(self.alice)
         now = clock.local(timezone.now())
         # Today, 40 minutes ago, whole minutes: the session that just ended.

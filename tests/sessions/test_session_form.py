@@ -1,10 +1,14 @@
 """Logging and editing a session as a therapist does it: the new session form, the note formats
 (switching between them on the edit form), and themes (archived ones too)."""
 
+import datetime
+from unittest import mock
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from appointments import clock
 from sessions.models import FORMAT_SECTIONS, NoteFormat, TherapySession
 from tests.base import make_session
 from tests.builders import as_browser_would_post
@@ -22,6 +26,16 @@ class LogSessionTests(SessionPagesTestCase):
         self.assertContains(response, f'value="{timezone.localdate().isoformat()}"')
         self.assertContains(response, 'name="duration_minutes" value="50"')
         self.assertContains(response, "Henrietta Lowestoft")
+
+    def test_a_note_started_just_after_midnight_stays_today_and_starts_at_midnight(self):
+        today = clock.local(timezone.now()).date()
+        for at, expected in ((datetime.time(0, 20), "00:00"), (datetime.time(10, 37), "09:45")):
+            with self.subTest(at=at), mock.patch(
+                "django.utils.timezone.now", return_value=clock.aware(today, at)
+            ):
+                form = self.client.get(self.new_session_url()).context["form"]
+                self.assertEqual(form["date"].value(), today)
+                self.assertEqual(form["start_time"].value().strftime("%H:%M"), expected)
 
     def test_logging_a_soap_note_shows_its_sections_and_theme_badges(self):
         response = self.client.post(self.new_session_url(), self.session_post(), follow=True)
