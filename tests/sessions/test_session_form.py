@@ -30,8 +30,9 @@ class LogSessionTests(SessionPagesTestCase):
     def test_a_note_started_just_after_midnight_stays_today_and_starts_at_midnight(self):
         today = clock.local(timezone.now()).date()
         for at, expected in ((datetime.time(0, 20), "00:00"), (datetime.time(10, 37), "09:45")):
-            with self.subTest(at=at), mock.patch(
-                "django.utils.timezone.now", return_value=clock.aware(today, at)
+            with (
+                self.subTest(at=at),
+                mock.patch("django.utils.timezone.now", return_value=clock.aware(today, at)),
             ):
                 form = self.client.get(self.new_session_url()).context["form"]
                 self.assertEqual(form["date"].value(), today)
