@@ -54,7 +54,10 @@ test: install
 bench: install
 	@$(PY) bench/run.py
 
-# Twenty therapists for 60 s against gunicorn, then 50 server kills; SQLite and PostgreSQL.
+# Twenty therapists for 60 s against gunicorn; then, for crashtest, 20 kills mid-write. Each on
+# SQLite, on PostgreSQL, and with two app servers (two gunicorns, requests alternating) sharing
+# PostgreSQL; a PostgreSQL that does not answer is said on stderr and its runs skipped. About 6
+# minutes each on a 2-core machine (longer when it is busy). JSON lines on stdout.
 loadtest: install
 	@$(PY) -m bench.loadtest
 

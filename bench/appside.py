@@ -1,8 +1,9 @@
 """The app side of the load and crash tests, run as a child process with the scratch
 environment (``python -m bench.appside seed|check|serve``).
 
-``seed OUT THERAPISTS CLIENTS SESSIONS``: bench therapists (seed_demo's generator), each with a
-confirmed TOTP device; writes their logins, device keys and client ids to OUT (JSON).
+``seed OUT THERAPISTS CLIENTS SESSIONS``: bench therapists up to number THERAPISTS (seed_demo's
+generator; those that have clients already are left alone), each new one with a confirmed TOTP
+device; writes their ids, logins, device keys and client ids to OUT (JSON).
 
 ``check LEDGER`` / ``serve``: read the database back through the app's models (decrypting) and
 check every acknowledged write of the ledger, plus the invariants that need no ledger:
@@ -14,6 +15,9 @@ check every acknowledged write of the ledger, plus the invariants that need no l
   write to the same note; an acknowledged signature left the note signed;
 * no note is half-signed: signed <=> signed_at, signed_by and content_hash are all set, and
   the seal of every signed note verifies;
+* every record matches the integrity ledger, and the ledger's chain is whole;
+* the audit log's HMAC chain is whole (``audit.chain.verify_chain``) and, under ``serve``,
+  still holds the head the previous check saw (nothing acknowledged in the log was cut off);
 * SQLite: ``PRAGMA integrity_check`` answers ``ok`` (and no foreign key is dangling).
 
 ``serve`` reads one ledger path per line on stdin and answers one JSON verdict per line.
@@ -26,6 +30,8 @@ from collections import defaultdict
 from pathlib import Path
 
 MAX_DETAILS = 10
+# The audit log's head at the previous check of this process (``serve``): (seq, mac).
+_audit_head: tuple[int, str] | None = None
 
 
 def _setup() -> None:
@@ -51,6 +57,7 @@ def seed(out: str, therapists: int, clients: int, sessions: int) -> None:
         device = totp_device(user)
         rows.append(
             {
+                "id": user.pk,
                 "username": user.username,
                 "password": BENCH_PASSWORD,
                 "device": {
@@ -213,10 +220,24 @@ def _check_signatures(verdict: Verdict) -> None:
             verdict.half_signed.append(f"note {row.pk}: draft with signature parts {parts}")
 
 
-def _integrity() -> str:
-    """ "ok", or what is wrong: SQLite's own checks, and every record against the integrity
+def _audit_chain(verdict: Verdict) -> str:
+    """ "" when the audit log's chain is whole and still holds the head seen last time."""
+    global _audit_head
+    from audit.chain import verify_chain
+
+    report = verify_chain(expected_head=_audit_head)
+    verdict.checked["audit_entries"] = report.count
+    if not report.ok:
+        return f"audit chain {report.summary()}"
+    if report.head_seq is not None:
+        _audit_head = (report.head_seq, report.head_mac)
+    return ""
+
+
+def _integrity(verdict: Verdict) -> str:
+    """ "ok", or what is wrong: SQLite's own checks, every record against the integrity
     ledger (a write and its ledger entry must commit together, also when the server is
-    killed)."""
+    killed), and the audit log's chain (two servers append to it at once)."""
     from django.db import connection
 
     from integrity.verify import verify
@@ -227,6 +248,7 @@ def _integrity() -> str:
         problems.append(report.chain_break)
     ledger = f"ledger: {len(report.findings)} records changed; " + "; ".join(problems)
     ledger = "" if report.ok else ledger
+    ledger = "; ".join(part for part in (ledger, _audit_chain(verdict)) if part)
     if connection.vendor != "sqlite":
         return ledger or "ok"
     with connection.cursor() as cursor:
@@ -244,7 +266,7 @@ def check(ledger_path: str) -> dict:
     streams = json.loads(Path(ledger_path).read_text(encoding="utf-8")) if ledger_path else []
     verdict = Verdict()
     try:
-        integrity = _integrity()
+        integrity = _integrity(verdict)
         _check_drafts(streams, verdict)
         _check_notes(streams, verdict)
         _check_signatures(verdict)

@@ -8,6 +8,8 @@ scratch environment.
 """
 
 import contextlib
+import copy
+import html
 import html.parser
 import http.cookiejar
 import json
@@ -90,6 +92,29 @@ def engines_to_run(choice: str, pg_admin_url: str) -> list[str]:
         print(f"PostgreSQL not reachable ({type(error).__name__}); skipped", file=sys.stderr)
         return ["sqlite"]
     return ["sqlite", "postgres"]
+
+
+def modes_to_run(db: str, servers: str, pg_admin_url: str) -> list[tuple[str, int]]:
+    """(engine, app servers) pairs: ``--servers 1`` one gunicorn per engine, ``2`` two gunicorns
+    sharing one PostgreSQL database (as two app servers would; never on SQLite, a file of one
+    host), ``both`` the one-server runs and then the two-server run. Skipped runs are said on
+    stderr."""
+    engines = engines_to_run(db, pg_admin_url)
+    counts = {"1": [1], "2": [2], "both": [1, 2]}[servers]
+    if 2 in counts and "postgres" not in engines:
+        why = "not reachable" if db == "both" else "not chosen (--db sqlite)"
+        print(f"two app servers on PostgreSQL: skipped (PostgreSQL {why})", file=sys.stderr)
+    return [
+        (engine, count)
+        for count in counts
+        for engine in engines
+        if count == 1 or engine == "postgres"
+    ]
+
+
+def mode_name(engine: str, servers: int) -> str:
+    """The mode's name in a bench name: ``postgres``, ``postgres_two_servers``."""
+    return engine if servers == 1 else f"{engine}_two_servers"
 
 
 def _pg_url_with_name(admin_url: str, name: str) -> str:
@@ -223,6 +248,18 @@ class Server:
             time.sleep(0.1)
         return False
 
+    def worker_pids(self) -> list[int]:
+        """The arbiter's children: its workers now."""
+        pid = self.process.pid
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+
+    def kill_worker(self, pid: int) -> None:
+        """SIGKILL one worker mid-request; the arbiter starts another in its place."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
     def kill(self) -> None:
         """SIGKILL the whole process group: the arbiter and every worker, mid-request."""
         if self.process is None:
@@ -250,6 +287,30 @@ class Server:
         """The status of every request in the access log (its format ends "<status> <bytes>
         <ms>ms")."""
         return [int(m.group(1)) for m in ACCESS_LINE.finditer(self.log_text())]
+
+
+def start_servers(scratch: Scratch, count: int, workers: int) -> list[Server]:
+    """``count`` gunicorns on the one database, each on its own port with its own log
+    (``gunicorn.log`` for one; ``gunicorn-1.log``, ``gunicorn-2.log``... for more)."""
+    servers = []
+    try:
+        for number in range(1, count + 1):
+            name = "gunicorn.log" if count == 1 else f"gunicorn-{number}.log"
+            servers.append(Server(scratch, workers=workers, log_name=name))
+            servers[-1].start()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
+    return servers
+
+
+def spread(browsers: list["Browser"], servers: list[Server]) -> None:
+    """Every browser to every server in turn, request by request, the first request of each
+    browser going to the next server (so that both servers get as many first requests)."""
+    urls = [server.base_url for server in servers]
+    for index, browser in enumerate(browsers):
+        browser.base_urls, browser.turn = list(urls), index
 
 
 # --- HTTP -------------------------------------------------------------------------------------
@@ -298,15 +359,34 @@ class RequestFailed(Exception):
 
 
 class Browser:
-    """One therapist's browser: its own cookie jar, redirects not followed."""
+    """One therapist's browser: its own cookie jar, redirects not followed. With several base
+    URLs (``base_urls``: two app servers behind a round-robin balancer), each request goes to
+    the next one in turn: the form from one server, its autosave to the other, and so on (the
+    cookies are the host's, 127.0.0.1, whatever the port)."""
 
     def __init__(self, base_url: str, stats: Stats | None = None):
-        self.base_url = base_url
+        self.base_urls = [base_url]
+        self.turn = 0
         self.stats = stats
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
         )
+
+    @property
+    def base_url(self) -> str:
+        """The address the next request goes to."""
+        return self.base_urls[self.turn % len(self.base_urls)]
+
+    @base_url.setter
+    def base_url(self, url: str) -> None:
+        self.base_urls = [url]
+
+    def pinned(self, base_url: str, stats: Stats | None = None) -> "Browser":
+        """The same browser (cookies shared) sending every request to ``base_url``."""
+        other = copy.copy(self)
+        other.base_urls, other.turn, other.stats = [base_url], 0, stats
+        return other
 
     def csrf_token(self) -> str:
         for cookie in self.cookies:
@@ -322,8 +402,10 @@ class Browser:
             body = urllib.parse.urlencode(items).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         # Always http://127.0.0.1:<port> (the server this module started).
+        base_url = self.base_url
+        self.turn += 1
         request = urllib.request.Request(  # noqa: S310
-            self.base_url + path, data=body, method=method, headers=headers
+            base_url + path, data=body, method=method, headers=headers
         )
         start = time.perf_counter()
         try:
@@ -357,6 +439,105 @@ class Browser:
 def path_of(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# --- reading acknowledged notes back through the servers ---------------------------------------
+NOTE_ARTICLE = re.compile(r'<article[^>]*aria-label="Progress note"[^>]*>(.*?)</article>', re.S)
+NOTE_MOOD = re.compile(r"<p><strong>Mood / affect:</strong> (.*?)</p>", re.S)
+NOTE_PART = re.compile(r'<h2[^>]*>([^<]*)</h2>\s*<div class="note-text">(.*?)</div>', re.S)
+NOTE_VERSION = re.compile(
+    r'action="/sessions/[0-9a-f-]{36}/sign/".*?name="version" value="(\d+)"', re.S
+)
+PAGE_FIELDS = {
+    "subjective": "section_subjective",
+    "objective": "section_objective",
+    "assessment": "section_assessment",
+    "plan / homework": "plan",
+}
+
+
+def page_content(page: str) -> dict:
+    """The tracked text of a note as its page shows it (the form's field names), to hash with
+    ``bench.workload.content_hash``; the generated text is one paragraph per part."""
+    article = NOTE_ARTICLE.search(page)
+    if article is None:
+        raise ValueError("no note on the page")
+    mood = NOTE_MOOD.search(article.group(1))
+    values = {"mood_affect": html.unescape(mood.group(1)) if mood else ""}
+    for label, body in NOTE_PART.findall(article.group(1)):
+        name = PAGE_FIELDS.get(html.unescape(label).strip().lower())
+        if name:
+            text = html.unescape(re.sub(r"</?p>|<br>", "", body)).strip()
+            values[name] = "" if text == "\u2014" else text
+    return values
+
+
+def read_back(therapists: list[tuple["Browser", list[dict]]], base_urls: list[str]) -> dict:
+    """Every note with an acknowledged save in the ledgers, read through each of ``base_urls``
+    with its own therapist's browser (``therapists``: (browser, ledger events)): the page answers
+    200 with no integrity warning; its text is the acknowledged content (or a later save's, as
+    the database check allows); an acknowledged signature shows as signed, and an unsigned note
+    is at least at the acknowledged version. Returns {"pages", "errors_5xx", "failures"}."""
+    from bench.workload import content_hash
+
+    stats = Stats()
+    failures: list[str] = []
+
+    def one_therapist(browser: "Browser", events: list[dict]) -> None:
+        notes: dict[str, list[dict]] = {}
+        for event in events:
+            if event.get("session") and event["kind"] in {"save", "sign"}:
+                notes.setdefault(event["session"], []).append(event)
+        for session, history in notes.items():
+            acked = [i for i, e in enumerate(history) if e["kind"] == "save" and e["acked"]]
+            if not acked:
+                continue
+            last = history[acked[-1]]
+            hashes = {last["hash"]} | {
+                e["hash"] for e in history[acked[-1] + 1 :] if e["kind"] == "save"
+            }
+            signed = any(e["kind"] == "sign" and e["acked"] for e in history)
+            for base_url in base_urls:
+                where = f"note {session} through {base_url}"
+                try:
+                    page = browser.pinned(base_url, stats).get(f"/sessions/{session}/")
+                except RequestFailed as error:
+                    failures.append(f"{where}: no answer ({error})")
+                    continue
+                if page.status != 200:
+                    failures.append(f"{where}: answered {page.status}")
+                    continue
+                if "Integrity warning." in page.text:
+                    failures.append(f"{where}: integrity warning")
+                try:
+                    shown = content_hash(page_content(page.text))
+                except ValueError as error:
+                    failures.append(f"{where}: {error}")
+                    continue
+                if shown not in hashes:
+                    failures.append(f"{where}: not the acknowledged content")
+                version = NOTE_VERSION.search(page.text)
+                if signed and "Signed by " not in page.text:
+                    failures.append(f"{where}: acknowledged signature not shown")
+                elif version and int(version.group(1)) < last["version_after"]:
+                    failures.append(
+                        f"{where}: version {version.group(1)} is older than the acknowledged "
+                        f"{last['version_after']}"
+                    )
+
+    threads = [
+        threading.Thread(target=one_therapist, args=(browser, events))
+        for browser, events in therapists
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "pages": len(stats.samples),
+        "errors_5xx": sum(1 for _, status, _ in stats.samples if status >= 500),
+        "failures": failures,
+    }
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -486,6 +667,47 @@ def parse_form(page: str, *, form_id: str | None = None, action: str | None = No
     if not parser.found:
         raise ValueError(f"no form {form_id or action!r} on the page")
     return parser
+
+
+# --- the command line shared by the load and crash tests -----------------------------------------
+def add_mode_arguments(parser) -> None:
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--servers",
+        choices=["1", "2", "both"],
+        default="both",
+        help="app servers: one gunicorn per database, two sharing PostgreSQL, or both in turn",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="per gunicorn")
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_PG_URL,
+        help="an existing database to connect to for CREATE/DROP DATABASE",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, ledger)")
+
+
+def for_each_mode(args, run, report, **options) -> None:
+    """For every mode the arguments ask for, ``report(mode name, run(engine, servers=...,
+    **options))`` (the static files collected once for all); stopped with SIGTERM, it unwinds,
+    so that the servers are stopped and the databases dropped."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    modes = modes_to_run(args.db, args.servers, args.pg_url)
+    static_root = Path(tempfile.mkdtemp(prefix="therapy-notes-static-"))
+    try:
+        for engine, servers in modes:
+            result = run(
+                engine,
+                servers=servers,
+                workers=args.workers,
+                pg_url=args.pg_url,
+                keep=args.keep,
+                static_root=static_root,
+                **options,
+            )
+            report(mode_name(engine, servers), result)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
 
 
 # --- the app side: seeding and reading back, run in a child process with the scratch env ------

@@ -17,34 +17,43 @@ Targets (JSON lines on stdout, one per figure, with budgets):
   * p95 under 300 ms for pages (HTML GETs) and under 150 ms for autosaves. Form POSTs (save,
     edit, sign), sign-in and PDFs are reported without a budget.
 
-``python -m bench.loadtest [--db sqlite|postgres|both] [--duration 60]``; ``make loadtest``.
-Progress goes to stderr.
+Two app servers (``--servers 2``, and after the one-server runs by default): two gunicorns
+(4 workers each, the same deployment config) on two ports sharing one PostgreSQL database,
+every therapist's requests alternating between them one by one, as a round-robin balancer
+would send them (the form from one server, its autosave to the other, the signature to either).
+The same checks, on both servers' logs, and figures under ``loadtest_postgres_two_servers``.
+
+Every run also reads each acknowledged note back over HTTP through every server (with two, the
+one that did not acknowledge the write as well): the page answers 200 with the acknowledged
+text and signature (``readback_failures``, budget 0); and checks the audit log's HMAC chain.
+
+``python -m bench.loadtest [--db sqlite|postgres|both] [--servers 1|2|both] [--duration 60]``;
+``make loadtest``. Progress goes to stderr.
 """
 
 import argparse
 import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from bench.harness import emit, note, percentile
 from bench.liveserver import (
-    DEFAULT_PG_URL,
     Browser,
     Checker,
-    Server,
     Stats,
-    engines_to_run,
+    add_mode_arguments,
+    for_each_mode,
     make_scratch,
+    mode_name,
     prepare,
+    read_back,
     seed,
     sign_in,
+    spread,
+    start_servers,
 )
 from bench.workload import SimulatedTherapist
 
@@ -65,21 +74,24 @@ def run_load(
     clients: int = CLIENTS,
     sessions: int = SESSIONS,
     workers: int = WORKERS,
+    servers: int = 1,
     pg_url: str | None = None,
     think_scale: float = 1.0,
     keep: bool = False,
     static_root=None,
     shared=None,
 ) -> dict:
-    """One load run on one database engine; returns the figures (and details for failures).
-    ``shared``: (scratch, therapists) already migrated and seeded, left in place afterwards."""
+    """One load run on one database engine, through ``servers`` gunicorns sharing it; returns
+    the figures (and details for failures). ``shared``: (scratch, therapists) already migrated
+    and seeded, left in place afterwards."""
     scratch = shared[0] if shared else make_scratch(engine, "loadtest", pg_url, static_root)
-    server = None
+    mode = mode_name(engine, servers)
+    running = []
     try:
         began = time.monotonic()
 
         def step(message: str) -> None:
-            note(f"[{engine}] {time.monotonic() - began:5.1f} s: {message}")
+            note(f"[{mode}] {time.monotonic() - began:5.1f} s: {message}")
 
         if shared:
             people = shared[1][:therapists]
@@ -88,11 +100,14 @@ def run_load(
             prepare(scratch)
             step("seeding")
             people = seed(scratch, therapists=therapists, clients=clients, sessions=sessions)
-        server = Server(scratch, workers=workers)
-        server.start()
-        step(f"gunicorn ({workers} workers) on {server.base_url}")
+        running = start_servers(scratch, servers, workers)
+        step(
+            f"{servers} gunicorn ({workers} workers each) on "
+            + ", ".join(server.base_url for server in running)
+        )
         stats = Stats()
-        browsers = [Browser(server.base_url, stats) for _ in people]
+        browsers = [Browser(running[0].base_url, stats) for _ in people]
+        spread(browsers, running)
         with ThreadPoolExecutor(max_workers=len(people)) as pool:
             list(pool.map(sign_in, browsers, people))
         step(f"{len(people)} therapists signed in; working for {duration:.0f} s")
@@ -101,7 +116,7 @@ def run_load(
         sims = [
             SimulatedTherapist(
                 person,
-                server.base_url,
+                running[0].base_url,
                 stats,
                 deadline=deadline,
                 stop=stop,
@@ -111,13 +126,22 @@ def run_load(
             )
             for index, (person, browser) in enumerate(zip(people, browsers, strict=True))
         ]
+        spread(browsers, running)  # SimulatedTherapist points its browser at one address
         threads = [threading.Thread(target=sim.run) for sim in sims]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        step(
+            "reading every acknowledged note back through "
+            + ("each server" if servers > 1 else "the server")
+        )
+        back = read_back(
+            [(sim.browser, sim.ledger) for sim in sims], [server.base_url for server in running]
+        )
         step("stopping gunicorn")
-        server.stop()
+        for server in running:
+            server.stop()
         step("checking the database")
         ledger = scratch.workdir / "ledger.json"
         ledger.write_text(json.dumps([sim.ledger for sim in sims]), encoding="utf-8")
@@ -126,13 +150,19 @@ def run_load(
             verdict = checker.check(ledger)
         finally:
             checker.close()
-        log = server.log_text()
+        log = "".join(server.log_text() for server in running)
         figures = _figures(stats, sims, verdict, log)
-        figures["server_5xx"] = sum(1 for status in server.logged_statuses() if status >= 500)
+        statuses = [server.logged_statuses() for server in running]
+        figures["server_5xx"] = sum(1 for each in statuses for status in each if status >= 500)
+        figures["requests_logged_per_server"] = [len(each) for each in statuses]
+        figures["readback_pages"] = back["pages"]
+        figures["readback_failures"] = len(back["failures"]) + back["errors_5xx"]
+        figures["details"]["readback"] = back["failures"][:20]
         figures["load_average"] = os.getloadavg()[0]
+        figures["wall_time_s"] = time.monotonic() - began
         return figures
     finally:
-        if server is not None:
+        for server in running:
             server.stop()
         if not shared:
             scratch.destroy(keep=keep)
@@ -191,9 +221,13 @@ def _by_route(stats: Stats) -> dict:
     }
 
 
-def report(engine: str, figures: dict) -> None:
-    bench = f"loadtest_{engine}"
+def report(mode: str, figures: dict) -> None:
+    bench = f"loadtest_{mode}"
     emit(bench, "requests", figures["requests"], "requests")
+    per_server = figures["requests_logged_per_server"]
+    if len(per_server) > 1:  # how evenly the two servers shared the work
+        for number, count in enumerate(per_server, start=1):
+            emit(bench, f"requests_logged_server_{number}", count, "requests")
     emit(bench, "acknowledged_writes", figures["acknowledged_writes"], "writes")
     emit(bench, "errors_5xx", figures["errors_5xx"], "responses", 0)
     emit(bench, "server_5xx_logged", figures["server_5xx"], "responses", 0)
@@ -202,6 +236,8 @@ def report(engine: str, figures: dict) -> None:
     emit(bench, "lost_writes", figures["lost_writes"], "writes", 0)
     emit(bench, "half_signed", figures["half_signed"], "notes", 0)
     emit(bench, "integrity_check_failed", figures["integrity"] not in {"ok", "n/a"}, "bool", 0)
+    emit(bench, "readback_pages", figures["readback_pages"], "pages")
+    emit(bench, "readback_failures", figures["readback_failures"], "pages", 0)
     emit(bench, "unexpected_answers", figures["unexpected_answers"], "responses", 0)
     emit(bench, "pages_p50_ms", figures["pages_p50_ms"], "ms")
     emit(bench, "pages_p95_ms", figures["pages_p95_ms"], "ms", PAGE_P95_BUDGET_MS)
@@ -210,50 +246,36 @@ def report(engine: str, figures: dict) -> None:
     emit(bench, "writes_p95_ms", figures["writes_p95_ms"], "ms")
     emit(bench, "pdf_p95_ms", figures["pdf_p95_ms"], "ms")
     emit(bench, "sign_in_p95_ms", figures["sign_in_p95_ms"], "ms")
+    emit(bench, "wall_time_s", figures["wall_time_s"], "s")
     # Latencies mean little if other work shares the two cores: the 1-minute load average.
     emit(bench, "load_average_1min", figures["load_average"], "processes")
-    note(f"[{engine}] details: {json.dumps(figures['details'])}")
+    if figures["integrity"] not in {"ok", "n/a"}:
+        note(f"[{mode}] integrity: {figures['integrity']}")
+    note(f"[{mode}] details: {json.dumps(figures['details'])}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    add_mode_arguments(parser)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--therapists", type=int, default=THERAPISTS)
-    parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--clients", type=int, default=CLIENTS, help="per therapist")
     parser.add_argument("--sessions", type=int, default=SESSIONS, help="per client")
     parser.add_argument(
         "--think-scale", type=float, default=1.0, help="multiply every think time by this"
     )
-    parser.add_argument(
-        "--pg-url",
-        default=DEFAULT_PG_URL,
-        help="an existing database to connect to for CREATE/DROP DATABASE",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, ledger)")
     args = parser.parse_args(argv)
-    # Stopped with SIGTERM: unwind, so that the server is stopped and the database dropped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    engines = engines_to_run(args.db, args.pg_url)
-    static_root = Path(tempfile.mkdtemp(prefix="therapy-notes-static-"))
-    try:
-        for engine in engines:
-            figures = run_load(
-                engine,
-                duration=args.duration,
-                therapists=args.therapists,
-                clients=args.clients,
-                sessions=args.sessions,
-                workers=args.workers,
-                pg_url=args.pg_url,
-                think_scale=args.think_scale,
-                keep=args.keep,
-                static_root=static_root,
-            )
-            report(engine, figures)
-    finally:
-        shutil.rmtree(static_root, ignore_errors=True)
+
+    for_each_mode(
+        args,
+        run_load,
+        report,
+        duration=args.duration,
+        therapists=args.therapists,
+        clients=args.clients,
+        sessions=args.sessions,
+        think_scale=args.think_scale,
+    )
     return 0
 
 
