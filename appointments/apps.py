@@ -11,4 +11,4 @@ class AppointmentsConfig(AppConfig):
 
         from .pages import client_page_appointments
 
-        pages.add_to_client_page(client_page_appointments)
+        pages.add_to_client_page(client_page_appointments, every_session=False)

@@ -19,6 +19,7 @@ import sys
 import time
 
 from bench.harness import emit, median, note, percentile, setup_django, timed_ms
+from bench.seeding import weekly_sessions
 
 BENCH = "client_page_measures"
 SESSIONS = 60
@@ -27,21 +28,6 @@ MEASURES = ("phq9", "gad7", "core10")
 WARM_UP = 10
 REPEAT = 60
 P95_BUDGET_MS = 100
-TEXT = (
-    "she described the week as heavy and spoke about her mother's visit, the argument at work "
-    "and sleeping badly; we explored what the silence at dinner meant to her and agreed a small "
-    "experiment for the coming days"
-)
-WORDS = TEXT.split(" ")
-
-
-def _text(rng: random.Random, chars: int) -> str:
-    words, size = [], 0
-    while size < chars:
-        word = rng.choice(WORDS)
-        words.append(word)
-        size += len(word) + 1
-    return " ".join(words)[:chars]
 
 
 def plan_content(theme_ids: list[int]) -> dict:
@@ -84,8 +70,6 @@ def seed():
     from measures import services as measure_services
     from measures.scoring import answers_for_total
     from plans import services as plan_services
-    from sessions.links import ThemeLink
-    from sessions.models import TherapySession
     from sessions.services import import_sessions
     from themes.models import Theme
 
@@ -107,27 +91,22 @@ def seed():
         expected_version=draft.version,
     )
     version = plan_services.sign_version(version=draft, user=therapist)
-    sessions, progress = [], []
-    signed_at = timezone.now()
-    for index in range(SESSIONS):
-        session = TherapySession(
-            client=client,
-            date=start + datetime.timedelta(weeks=index),
-            start_time=datetime.time(10, 0),
-            note={key: _text(rng, 500) for key in ("subjective", "objective", "assessment")},
-            risk_level=rng.choice(["none", "none", "low"]),
-            risk_notes=_text(rng, 80),
-        )
-        session.set_theme_links(
-            ThemeLink(theme, rng.randint(1, 3)) for theme in rng.sample(theme_ids, 3)
-        )
-        if index % 2:
-            session.apply_signature(therapist, signed_at)
-        sessions.append(session)
+    progress = []
+
+    def record_progress(index: int, session) -> None:
         if index:
             objective = f"o{rng.randint(1, 6)}"
             rating = rng.choice(["worse", "no_change", "some_progress", "achieved"])
             progress.append((session, [f"g{rng.randint(1, 3)}"], {objective: {"rating": rating}}))
+
+    sessions = weekly_sessions(
+        therapist=therapist,
+        client=client,
+        count=SESSIONS,
+        start=start,
+        rng=rng,
+        each=record_progress,
+    )
     with transaction.atomic():  # the progress of a signed note goes in before the note
         plan_services.import_progress(plan_version=version, records=progress)
         import_sessions(sessions=sessions)

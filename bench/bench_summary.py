@@ -21,6 +21,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from bench import seeding
 from bench.harness import emit, median, note, setup_django, timed_ms
 
 SESSIONS = 300
@@ -42,12 +43,7 @@ WORDS = TEXT.split()
 
 
 def _text(rng: random.Random, chars: int) -> str:
-    words, size = [], 0
-    while size < chars:
-        word = rng.choice(WORDS)
-        words.append(word)
-        size += len(word) + 1
-    return " ".join(words)[:chars]
+    return seeding.text(rng, chars, WORDS)
 
 
 def _plan(therapist, client, theme_ids):

@@ -21,7 +21,7 @@ class MeasuresConfig(AppConfig):
         from . import panels as measure_panels
         from .pages import client_page_measures
 
-        pages.add_to_client_page(client_page_measures)
+        pages.add_to_client_page(client_page_measures, every_session=False)
         panels.register("dashboard", measure_panels.dashboard_attention)
         panels.register("appointment_marks", measure_panels.appointment_marks)
         panels.register("note", measure_panels.note_risk)

@@ -15,7 +15,7 @@ class PlansConfig(AppConfig):
         from . import erasure, note_aid, pages
 
         erasure.connect()
-        add_to_client_page(pages.client_page_plan)
+        add_to_client_page(pages.client_page_plan, every_session=False)
         panels.register("dashboard", pages.dashboard_reviews)
         panels.register("note", pages.note_progress)
         form_aids.register(note_aid.plan_aid)

@@ -18,7 +18,7 @@ class ThemesConfig(AppConfig):
 
         # clients and sessions sit below themes: their pages get themes through these.
         tagging.register(ThemeTagging())
-        pages.add_to_client_page(client_page_themes)
+        pages.add_to_client_page(client_page_themes, every_session=False)
         try:
             suggest.check()
         except lexicon.LexiconError as exc:

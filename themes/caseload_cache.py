@@ -128,6 +128,26 @@ class CaseloadCache:
                 clients.append(ActiveClient(pk, number, sealed, kept.dates, kept.theme_ids))
             return clients
 
+    def client_sessions(self, therapist, client_id: uuid.UUID) -> tuple[tuple, tuple]:
+        """(dates, theme ids) of one client's sessions, oldest first, after reading them again
+        if their fingerprint changed (any status: the client page's recurring themes). One
+        aggregated query when nothing changed."""
+        entry = self._entry(therapist.pk)
+        with entry.lock:
+            fingerprint = tuple(
+                TherapySession.objects.for_therapist(therapist)
+                .filter(client_id=client_id)
+                .aggregate(
+                    session_count=Count("id"), last_write=Max("updated_at"), versions=Sum("version")
+                )
+                .values()
+            )
+            kept = entry.clients.get(client_id)
+            if kept is None or kept.fingerprint != fingerprint:
+                dates, theme_ids = _read_sessions(therapist, [client_id])[client_id]
+                kept = entry.clients[client_id] = _Sessions(fingerprint, dates, theme_ids)
+            return kept.dates, kept.theme_ids
+
     def clients_held(self, therapist_id: int) -> set[uuid.UUID]:
         """The clients of whom this process holds theme ids for the therapist."""
         with self._lock:

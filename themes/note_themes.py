@@ -5,7 +5,8 @@ that neither clients nor sessions imports themes."""
 
 from sessions.tagging import Suggestions, ThemeGroup, ThemeOption
 
-from .analytics import SessionThemes, parse_links, theme_stats
+from .analytics import SessionThemes, theme_stats
+from .caseload_cache import cache
 from .models import Category, Theme
 from .suggest import suggest
 from .suggest.service import risk_notices, suggestions_for
@@ -47,8 +48,10 @@ class ThemeTagging:
 
 def client_page_themes(request, *, client, sessions) -> dict:
     """The client page's theme badges per session and the client's themes over time
-    (clients.pages). The recurring themes count every session; the badges are made only for
-    the sessions the page lists (the timeline is a generator: the page takes the newest)."""
+    (clients.pages). The recurring themes count every session of the client, from the
+    caseload cache (their theme lists decrypted and checked against the ledger when the cache
+    last read them; read again when the client's notes change): the page itself loads only the
+    sessions it lists, for which the badges are made (the timeline is a generator)."""
     themes = theme_map(request.user)
     counts = [
         {
@@ -57,29 +60,19 @@ def client_page_themes(request, *, client, sessions) -> dict:
             "last_seen": stat.last_seen,
             "recurring": stat.recurring,
         }
-        for stat in theme_stats(_theme_links(sessions))
+        for stat in theme_stats(_every_session(request.user, client))
         if stat.theme_id in themes
     ]
     timeline = ((session, links_for(session, themes)) for session in sessions)
     return {"timeline": timeline, "theme_counts": counts}
 
 
-def _theme_links(sessions) -> list[SessionThemes]:
-    """What ``analytics.load_theme_links`` reads, oldest first, from the sessions the page has
-    already loaded (every session of the client, checked against the integrity ledger when
-    loaded): reading and checking them a second time would find the same rows. Each note's
-    theme list is decrypted once, when first read (the field keeps the value on the loaded
-    session), for these and for its badges."""
-    ordered = sorted(
-        sessions, key=lambda session: (session.date, session.start_time, session.pk.hex)
-    )
+def _every_session(therapist, client) -> list[SessionThemes]:
+    """Which themes each of the client's sessions touched, oldest first. The cache keeps theme
+    ids, not intensities: each counts as 1, which is all the page's figures read (sessions
+    touched, last seen, recurring; the trend, which weighs intensities, is not shown here)."""
+    dates, theme_ids = cache.client_sessions(therapist, client.pk)
     return [
-        SessionThemes(
-            session.pk,
-            session.client_id,
-            session.date,
-            session.start_time,
-            *parse_links(session.themes),
-        )
-        for session in ordered
+        SessionThemes(None, client.pk, day, None, dict.fromkeys(ids, 1))
+        for day, ids in zip(dates, theme_ids, strict=True)
     ]

@@ -13,7 +13,7 @@ from encryption import bulk, fields
 from plans import services as plan_services
 from sessions.models import TherapySession
 from sessions.services import import_sessions
-from tests.base import PersonaTestCase, make_client, make_plan
+from tests.base import PersonaTestCase, make_client, make_plan, make_session
 from themes import analytics
 from themes.models import Theme
 
@@ -200,19 +200,60 @@ class ThemeDecryptionTests(PersonaTestCase):
         ]
         return opened, patches
 
-    def test_each_theme_list_is_decrypted_once_per_request(self):
+    def test_a_request_decrypts_each_listed_theme_list_once_and_the_rest_when_they_change(self):
         opened, patches = self.counting_theme_decryptions()
+        listed_ids = {str(session.pk) for session in self.sessions[-25:]}
         with patches[0], patches[1]:
             response = self.client.get(self.long_client.get_absolute_url())
         self.assertEqual(len(listed(response)), 25)
         self.assertContains(response, "Sessions that touched each theme, of 30.")
-        # Every session's list is read (the recurring themes count all 30), none twice.
-        self.assertEqual(opened, Counter({str(session.pk): 1 for session in self.sessions}))
+        # The first request: the recurring themes read every list once, in bulk (the caseload
+        # cache), and the badges read the listed ones.
+        self.assertEqual(
+            opened,
+            Counter({str(s.pk): 2 if str(s.pk) in listed_ids else 1 for s in self.sessions}),
+        )
+        opened.clear()
+        with patches[0], patches[1]:
+            again = self.client.get(self.long_client.get_absolute_url())
+        self.assertContains(again, "Sessions that touched each theme, of 30.")
+        # Nothing changed: only the listed sessions' lists, once each.
+        self.assertEqual(opened, Counter(dict.fromkeys(listed_ids, 1)))
 
     def test_control_a_second_reading_is_counted(self):
         """The counter sees a theme list read again (here in bulk, as the theme pages do)."""
         opened, patches = self.counting_theme_decryptions()
+        self.client.get(self.long_client.get_absolute_url())  # the cache is warm
         with patches[0], patches[1]:
             self.client.get(self.long_client.get_absolute_url())
             analytics.load_theme_links(TherapySession.objects.filter(client=self.long_client))
-        self.assertEqual(set(opened.values()), {2})
+        self.assertEqual(set(opened.values()), {1, 2})
+
+    def test_the_recurring_themes_follow_a_new_note(self):
+        self.assertContains(
+            self.client.get(self.long_client.get_absolute_url()),
+            "Sessions that touched each theme, of 30.",
+        )
+        grief = Theme.objects.exclude(pk=self.guilt.pk).first()
+        make_session(
+            self.long_client,
+            date=datetime.date(2026, 9, 1),
+            themes=[{"theme": grief.pk, "intensity": 2}, {"theme": self.guilt.pk, "intensity": 1}],
+        )
+        response = self.client.get(self.long_client.get_absolute_url())
+        self.assertContains(response, "Sessions that touched each theme, of 31.")
+        self.assertEqual(theme_counts(response), {self.guilt.name: 31, grief.name: 1})
+
+
+def theme_counts(response) -> dict[str, int]:
+    """{theme name: sessions touched} as the client page lists them."""
+    listing = response.content.decode().split('class="list-unstyled mb-0 theme-counts">')[1]
+    listing = listing.split("</ul>")[0]
+    return {
+        name.strip(): int(count)
+        for name, count in re.findall(
+            r"<li[^>]*>\s*<span>([^<]+?)(?:<span|</span>).*?text-bg-secondary\">(\d+)</span>",
+            listing,
+            re.S,
+        )
+    }
