@@ -297,11 +297,15 @@ MEASURES_EXTRA_DIR = env.get("MEASURES_EXTRA_DIR") or ""
 # One-time questionnaire links for clients (/q/<token>/, measures/link_views.py): off unless set.
 MEASURES_CLIENT_LINKS = env.boolean("MEASURES_CLIENT_LINKS", False)
 # Search (docs/search.md): the memory the in-memory indexes of one process may take together
-# (least recently used evicted beyond it); how long a search waits for another process that is
-# building the same therapist's index; whether signing in loads the index in the background.
-SEARCH_INDEX_MEMORY_MB = env.integer("SEARCH_INDEX_MEMORY_MB", 512)
+# (least recently used evicted beyond it); how long a preparation waits for another process that
+# is building the same therapist's index; whether signing in loads the index in the background;
+# whether loading and building run in the background (off: in the request, as in the tests) and
+# how long a search waits for them before it answers "being prepared".
+SEARCH_INDEX_MEMORY_MB = env.integer("SEARCH_INDEX_MEMORY_MB", 112)
 SEARCH_BUILD_WAIT_SECONDS = env.integer("SEARCH_BUILD_WAIT_SECONDS", 30)
 SEARCH_WARM_UP = env.boolean("SEARCH_WARM_UP", True)
+SEARCH_PREPARE_IN_BACKGROUND = env.boolean("SEARCH_PREPARE_IN_BACKGROUND", True)
+SEARCH_PREPARE_WAIT_MS = env.integer("SEARCH_PREPARE_WAIT_MS", 500)
 
 # --- internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -7,4 +7,6 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals, warmup  # noqa: F401
+        from . import memory, signals, warmup  # noqa: F401
+
+        memory.allocator_tuned()

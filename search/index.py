@@ -8,11 +8,13 @@ entry the index is at (journal.py) and re-reads only the sessions written since.
 """
 
 import logging
+import os
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.db import connection
@@ -22,12 +24,14 @@ from encryption.bulk import decrypt_values
 from sessions.links import read_links
 from sessions.models import Addendum, ProcessNote, TherapySession, join_parts, text_parts
 
-from . import journal, lease, snapshot
+from . import journal, lease, memory, snapshot
 from .journal import Changes, Position
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MEMORY_MB = 512
+DEFAULT_MEMORY_MB = 112
+# A session id (36 characters) and its row number in TherapistIndex.known, with the dict's slot.
+KNOWN_ENTRY_BYTES = 200
 CHUNK = 2000  # sessions decrypted and inserted at a time
 BATCH = 500  # sessions re-read at a time after writes
 # A snapshot is sealed again once the index is this many journal entries past it, so a worker
@@ -35,6 +39,14 @@ BATCH = 500  # sessions re-read at a time after writes
 SNAPSHOT_AFTER = 200
 # How long a search waits for another process's build (its snapshot) before building itself.
 DEFAULT_BUILD_WAIT_SECONDS = 30
+# How long a search waits for its index to be loaded or built in the background before it
+# answers "being prepared" (a sync worker waiting is a worker nobody else can use).
+DEFAULT_PREPARE_WAIT_MS = 500
+RETRY_AFTER_SECONDS = 2
+PREPARE_NICENESS = 10
+FRESH_SECONDS = 3 * RETRY_AFTER_SECONDS + 2  # a prepared index waits this long for its search
+FAILURE_PAUSE_SECONDS = 10
+MAX_FAILURE_PAUSE_SECONDS = 300
 SEAL_ATTEMPTS = 3
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 ENCRYPTED_COLUMNS = (
@@ -61,6 +73,23 @@ CREATE INDEX meta_client ON meta (client_id);
 """
 
 
+_one_build = threading.Lock()
+
+
+class SearchUnavailable(Exception):
+    """Preparing the therapist's index failed (logged); the next try comes after a pause."""
+
+
+class IndexPreparing(Exception):
+    """The therapist's index is being loaded or built in the background and was not ready
+    within SEARCH_PREPARE_WAIT_MS: ask again in ``retry_after`` seconds (nothing is lost;
+    no request waits for a whole build)."""
+
+    def __init__(self, retry_after: int = RETRY_AFTER_SECONDS) -> None:
+        super().__init__("The search index is being prepared")
+        self.retry_after = retry_after
+
+
 def _connect() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", check_same_thread=False)
     db.execute("PRAGMA temp_store = MEMORY")  # no temporary file either
@@ -82,9 +111,13 @@ class TherapistIndex:
         self.known: dict[str, int] = {}  # session id -> rowid
         self.next_rowid = 1
         self._lease: str | None = None  # the build lease, while this process builds
+        self.evicted = False  # out of the registry: closed by whoever holds the lock
+        self.resets = 0  # times saved_seq was reset: a copy taken before one is not recorded
+        self.fresh_until = 0.0  # prepared for a search not yet run: not evicted before this
 
-    def refresh(self) -> None:
-        """Bring the index up to date with the database; call with ``self.lock`` held."""
+    def refresh(self, *, seal: bool = True) -> None:
+        """Bring the index up to date with the database, and seal it when due unless told not
+        to (``refreshed`` seals outside the lock); call with ``self.lock`` held."""
         if self.position is None and not self._load_snapshot():
             self._build_once()
         if not self._catch_up():
@@ -92,9 +125,25 @@ class TherapistIndex:
             # start again from the notes, through the lease (a snapshot no newer is not taken).
             self._build_once(after=self.position)
             self._catch_up()
-        if self.saved_seq < 0 or self.position.seq - self.saved_seq >= SNAPSHOT_AFTER:
+        if seal and self.seal_due():
             self._seal()
-        self.size = _size(self.db)
+        self.size = self._memory()
+
+    def caught_up(self) -> bool:
+        """Bring a loaded index up to date from the journal, in the request (it costs what
+        changed); False when that is not enough (not loaded, or it must be rebuilt): then
+        ``refresh()`` in the background. Call with ``self.lock`` held."""
+        if self.position is None or not self._catch_up():
+            return False
+        self.size = self._memory()
+        return True
+
+    def _memory(self) -> int:
+        """Bytes held: the SQLite pages, and the map of session ids to rows kept beside them."""
+        return _size(self.db) + len(self.known) * KNOWN_ENTRY_BYTES
+
+    def seal_due(self) -> bool:
+        return self.saved_seq < 0 or self.position.seq - self.saved_seq >= SNAPSHOT_AFTER
 
     def forget(self) -> None:
         """Drop what is held (and the therapist's snapshot): the next refresh starts again."""
@@ -107,9 +156,20 @@ class TherapistIndex:
         if changes is None:
             return False
         if changes:
-            self._apply(changes)
+            try:
+                self._apply(changes)
+            except BaseException:
+                # SQLite rolled the index's rows back but not ``known`` (rows taken out of it,
+                # added to it): nothing held can be trusted, so nothing is kept. The next
+                # refresh loads the snapshot (or builds) and replays the journal again.
+                self._drop()
+                raise
         self.position = changes.position
         return True
+
+    def _drop(self) -> None:
+        self.position, self.saved_seq = None, -1
+        self.resets += 1
 
     def _seal(self) -> None:
         """Store the index as the therapist's snapshot. Only an index at the journal's last
@@ -127,8 +187,10 @@ class TherapistIndex:
         if found is None:
             return False
         position, data = found
+        size = len(data)
         db = _connect()
-        db.deserialize(data)
+        db.deserialize(data)  # copied into SQLite's own memory
+        del found, data  # so the buffer is free before memory is released (_replace)
         self._replace(db)
         self.known = {key: rowid for rowid, key in db.execute("SELECT rowid, session_id FROM meta")}
         self.next_rowid = max(self.known.values(), default=0) + 1
@@ -139,7 +201,7 @@ class TherapistIndex:
             "in %.0f ms",
             self.therapist_id,
             len(self.known),
-            len(data) / 2**20,
+            size / 2**20,
             (time.perf_counter() - started) * 1000,
         )
         return True
@@ -148,6 +210,12 @@ class TherapistIndex:
         """Build from the notes under the therapist's build lease. While another process holds
         it, wait for its snapshot (newer than ``after``), taking the lease over should it lapse
         (a killed builder), for at most SEARCH_BUILD_WAIT_SECONDS; then build regardless."""
+        # One build at a time in a process: thirty therapists signing in at once would
+        # otherwise build thirty indexes side by side, each holding its chunks in memory.
+        with _one_build:
+            self._build_under_lease(after)
+
+    def _build_under_lease(self, after: Position | None) -> None:
         holder = lease.acquire(self.therapist_id)
         if holder is None:
             wait = getattr(settings, "SEARCH_BUILD_WAIT_SECONDS", DEFAULT_BUILD_WAIT_SECONDS)
@@ -181,7 +249,8 @@ class TherapistIndex:
         db = _connect()
         db.executescript(SCHEMA)
         self._replace(db)
-        self.known, self.next_rowid, self.saved_seq = {}, 1, -1
+        self.known, self.next_rowid = {}, 1
+        self._drop()  # until the build is whole: one that fails leaves nothing to search
         with self.db:
             self._add(
                 TherapySession.objects.filter(client__therapist_id=self.therapist_id),
@@ -198,6 +267,19 @@ class TherapistIndex:
     def _replace(self, db: sqlite3.Connection) -> None:
         old, self.db = self.db, db
         old.close()
+        memory.release()
+
+    def store(self, data: bytes, position: Position, resets: int) -> bool:
+        """Seal ``data``, a copy of the index taken at ``position`` (after ``resets`` resets),
+        as the snapshot, without the lock: searches go on meanwhile. False when the journal
+        moved on since. A reset after the copy (a deletion caught up with meanwhile deleted the
+        snapshot) keeps the next seal due."""
+        if not snapshot.save(therapist_id=self.therapist_id, position=position, data=data):
+            return False
+        with self.lock:
+            if self.resets == resets:
+                self.saved_seq = max(self.saved_seq, position.seq)
+        return True
 
     def _save(self) -> bool:
         data = self.db.serialize()
@@ -212,8 +294,6 @@ class TherapistIndex:
         """Re-read the sessions written since the index's entry; drop those gone."""
         keys = {str(pk) for pk in changes.session_ids}
         if changes.client_ids:
-            # An erasure deleted the snapshot: this index, now without the client, seals a new one.
-            self.saved_seq = -1
             clients = [str(pk) for pk in changes.client_ids]
             marks = ", ".join("?" * len(clients))
             keys.update(
@@ -250,6 +330,9 @@ class TherapistIndex:
                 self.db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
                 self.db.execute("INSERT INTO pdocs(pdocs) VALUES ('optimize')")
             self.db.execute("VACUUM")
+            # The deletion deleted the snapshot too: this index, merged, seals a new one.
+            self.saved_seq = -1
+            self.resets += 1
         self.position = changes.position
 
     def _remove(self, session_ids: list[str]) -> None:
@@ -275,11 +358,12 @@ class TherapistIndex:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK):
-                self._add_rows(chunk, len(columns), addenda, process_notes)
+                _insert(self.db, self._rows(chunk, len(columns), addenda, process_notes))
                 if self._lease is not None:
                     lease.renew(self.therapist_id, self._lease)
 
-    def _add_rows(self, rows, plain, addenda, process_notes) -> None:
+    def _rows(self, rows, plain, addenda, process_notes) -> tuple[list, list, list, list]:
+        """The index's rows for a chunk of sessions: (docs, process notes, meta, themes)."""
         keys = [_uuid_text(row[0]) for row in rows]
         clients = [_uuid_text(row[1]) for row in rows]
         decrypted = {
@@ -317,13 +401,33 @@ class TherapistIndex:
                 )
             )
             themes += [(rowid, link.theme_id) for link in read_links(values["themes"])]
-        self.db.executemany("INSERT INTO docs (rowid, body) VALUES (?, ?)", docs)
-        self.db.executemany("INSERT INTO pdocs (rowid, body) VALUES (?, ?)", pdocs)
-        self.db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meta)
-        self.db.executemany("INSERT INTO doc_themes VALUES (?, ?)", themes)
+        return docs, pdocs, meta, themes
 
     def close(self) -> None:
+        """Free the index's memory now (call with ``self.lock`` held, or when nobody can hold
+        it): the connection's statement cache refers back to it, so without ``close()`` the
+        pages would stay until the cyclic garbage collector ran."""
+        self.evicted = True
+        self.position = None
         self.db.close()
+        memory.release()
+
+    def release(self) -> None:
+        """Let go of ``self.lock`` after a search or a preparation; an index evicted meanwhile is
+        closed first (its eviction could not take the lock)."""
+        try:
+            if self.evicted:
+                self.close()
+        finally:
+            self.lock.release()
+
+
+def _insert(db: sqlite3.Connection, rows: tuple[list, list, list, list]) -> None:
+    docs, pdocs, meta, themes = rows
+    db.executemany("INSERT INTO docs (rowid, body) VALUES (?, ?)", docs)
+    db.executemany("INSERT INTO pdocs (rowid, body) VALUES (?, ?)", pdocs)
+    db.executemany("INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", meta)
+    db.executemany("INSERT INTO doc_themes VALUES (?, ?)", themes)
 
 
 def _uuid_text(value) -> str:
@@ -388,9 +492,24 @@ class IndexRegistry:
 
     def _trim(self) -> None:
         budget = getattr(settings, "SEARCH_INDEX_MEMORY_MB", DEFAULT_MEMORY_MB) * 2**20
-        while len(self._indexes) > 1 and sum(i.size for i in self._indexes.values()) > budget:
-            # An evicted index still in use elsewhere stays valid until that search ends.
-            self._indexes.popitem(last=False)
+        now = time.monotonic()
+        while sum(i.size for i in self._indexes.values()) > budget:
+            # The least recently used first, except the one just used (the last), those
+            # prepared for a search that has not come yet, and those not loaded (nothing to
+            # free: dropping one being prepared would only waste its preparation).
+            candidates = [
+                key
+                for key, i in list(self._indexes.items())[:-1]
+                if i.fresh_until <= now and i.position is not None
+            ]
+            if not candidates:
+                break
+            index = self._indexes.pop(candidates[0])
+            index.evicted = True
+            # Closed now when nobody uses it; else by the search or preparation holding it,
+            # when it ends (TherapistIndex.release).
+            if index.lock.acquire(blocking=False):
+                index.release()
 
     def loaded(self, therapist_id: int) -> bool:
         """Whether this process holds the therapist's index, loaded."""
@@ -414,10 +533,169 @@ class IndexRegistry:
 registry = IndexRegistry()
 
 
-def refreshed(therapist_id: int) -> TherapistIndex:
+_preparing: dict[int, threading.Event] = {}  # therapist -> set when their preparation ends
+_preparing_lock = threading.Lock()
+
+
+_failures: dict[int, tuple[int, float]] = {}  # therapist -> (failures in a row, retry after)
+
+
+def prepare_in_background(therapist_id: int) -> bool:
+    """Load (from the snapshot) or build the therapist's index, catch it up and seal it when
+    due, in a thread of this process: one per therapist at a time (False when one runs)."""
+    with _preparing_lock:
+        if therapist_id in _preparing:
+            return False
+        _preparing[therapist_id] = threading.Event()
+    try:
+        threading.Thread(
+            target=_prepare, args=(therapist_id,), name=f"search-index-{therapist_id}", daemon=True
+        ).start()
+    except BaseException:  # no thread (a process limit): nothing is being prepared
+        with _preparing_lock:
+            _preparing.pop(therapist_id).set()
+        raise
+    return True
+
+
+def _start(therapist_id: int) -> bool:
+    """Start preparing (unless it is under way); False when no thread could be started."""
+    try:
+        prepare_in_background(therapist_id)
+    except RuntimeError:  # "can't start new thread": a process or memory limit
+        logger.exception("No thread to prepare the search index of therapist %s", therapist_id)
+        _failed(therapist_id)
+        return False
+    return True
+
+
+def _failed(therapist_id: int) -> None:
+    """Remember a preparation that failed: searches say so, and none starts again before a
+    pause that doubles with each failure in a row (FAILURE_PAUSE_SECONDS, up to 5 minutes)."""
+    with _preparing_lock:
+        count = _failures.get(therapist_id, (0, 0.0))[0] + 1
+        pause = min(FAILURE_PAUSE_SECONDS * 2 ** (count - 1), MAX_FAILURE_PAUSE_SECONDS)
+        _failures[therapist_id] = (count, time.monotonic() + pause)
+
+
+def _failing(therapist_id: int) -> bool:
+    """Whether the therapist's last preparation failed less than its pause ago."""
+    with _preparing_lock:
+        failure = _failures.get(therapist_id)
+    return failure is not None and time.monotonic() < failure[1]
+
+
+def _prepare(therapist_id: int) -> None:
+    # Background work: requests (this worker's other threads, other workers) come first for the
+    # CPU. Linux sets the priority of one thread (and those it starts) this way; elsewhere it
+    # stays as it is.
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PREPARE_NICENESS)
+    try:
+        refreshed(therapist_id, fresh=True)
+    except Exception:  # searches say so; the next tries again after a pause
+        logger.exception("Preparing the search index of therapist %s failed", therapist_id)
+        _failed(therapist_id)
+    else:
+        with _preparing_lock:
+            _failures.pop(therapist_id, None)
+    finally:
+        connection.close()  # this thread's own connection
+        with _preparing_lock:
+            _preparing.pop(therapist_id).set()  # the searches waiting for it go on
+
+
+def preparing(therapist_id: int) -> bool:
+    with _preparing_lock:
+        return therapist_id in _preparing
+
+
+def _wait_for_preparation(therapist_id: int, timeout: float) -> None:
+    with _preparing_lock:
+        done = _preparing.get(therapist_id)
+    if done is not None:
+        done.wait(timeout)
+
+
+@contextmanager
+def ready(therapist_id: int) -> Iterator[TherapistIndex]:
+    """The therapist's index, up to date and locked for a search.
+
+    A loaded index catches up from the journal here. Anything longer (a load from the
+    snapshot, a build, a rebuild, sealing a snapshot) runs in the background
+    (``prepare_in_background``); the search waits for it SEARCH_PREPARE_WAIT_MS at most,
+    then raises IndexPreparing, so no request holds a worker for a whole build. With
+    SEARCH_PREPARE_IN_BACKGROUND off (the tests), everything runs here, as it did.
+    """
+    if not getattr(settings, "SEARCH_PREPARE_IN_BACKGROUND", True):
+        index = _locked(therapist_id)
+        try:
+            index.refresh()
+            yield index
+        finally:
+            index.release()
+        registry.trim()
+        return
+    # A load already under way is a long one (a build, a big snapshot, another process's build
+    # awaited): the search answers at once rather than hold its worker for nothing. (A loaded
+    # index's lock is held briefly: by another search, or while a copy is taken to seal.)
+    wait = getattr(settings, "SEARCH_PREPARE_WAIT_MS", DEFAULT_PREPARE_WAIT_MS) / 1000
+    loading = preparing(therapist_id) and not registry.loaded(therapist_id)
+    deadline = time.monotonic() + (0.0 if loading else wait)
+    while True:
+        index = registry.get(therapist_id)
+        # The lock is held by a preparation for as long as it runs: wait for it, not longer.
+        if index.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            if index.evicted:  # dropped while this waited: take the registry's
+                index.release()
+                continue
+            try:
+                if index.caught_up():
+                    index.fresh_until = 0.0  # used: evicted in its turn from now on
+                    if index.seal_due():
+                        _start(therapist_id)  # seals; this search goes on, whatever happens
+                    yield index
+                    break
+            finally:
+                index.release()
+            if _failing(therapist_id) or not _start(therapist_id):  # (none if under way)
+                raise SearchUnavailable()
+        if time.monotonic() >= deadline:
+            raise IndexPreparing()
+        _wait_for_preparation(therapist_id, max(0.0, deadline - time.monotonic()))
+    registry.trim()
+
+
+def _locked(therapist_id: int) -> TherapistIndex:
+    """The therapist's index in the registry, its lock taken (the one the registry holds once
+    the lock is had: one evicted meanwhile is let go)."""
+    while True:
+        index = registry.get(therapist_id)
+        index.lock.acquire()
+        if not index.evicted:
+            return index
+        index.release()
+
+
+def refreshed(therapist_id: int, *, fresh: bool = False) -> TherapistIndex:
     """The therapist's index, up to date; use it with its lock held (``index.lock``)."""
-    index = registry.get(therapist_id)
-    with index.lock:
-        index.refresh()
+    for _attempt in range(SEAL_ATTEMPTS):
+        index = _locked(therapist_id)
+        try:
+            index.refresh(seal=False)
+            if fresh:
+                # Prepared for a search that will come back for it (the page posts it again):
+                # kept from eviction until then, or two therapists whose indexes do not both
+                # fit would evict each other's before either is used.
+                index.fresh_until = time.monotonic() + FRESH_SECONDS
+            # Copied under the lock, sealed and stored outside it: a search need not wait for
+            # the database to take tens of MB.
+            due = index.seal_due()
+            copy = (index.db.serialize(), index.position, index.resets) if due else None
+        finally:
+            index.release()
+        if copy is None or index.store(*copy):
+            break
+        del copy  # a write landed meanwhile: catch up and copy again
     registry.trim()
     return index

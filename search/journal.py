@@ -1,7 +1,8 @@
 """The change journal: what each therapist's index must catch up with (docs/search.md).
 
 A write appends, in its own transaction, one entry per session it touched (or one for a whole
-client, when a record is erased): ids and a sequence number, no content. An index remembers
+client, when a record is erased or the client moves to another therapist: then in both
+therapists' journals): ids and a sequence number, no content. An index remembers
 the entry it is at, and a refresh reads the entries after it, so it costs what changed: one
 row when nothing did.
 
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -61,7 +62,9 @@ def record_change(
     client_id: uuid.UUID | None = None,
 ) -> None:
     """Journal a write to the therapist's notes: the sessions it touched or, with no session,
-    the whole client (an erasure). In the caller's transaction, if there is one."""
+    the whole client (an erasure, or a move: the index drops every session of the client it
+    holds and reads those that are the therapist's now). In the caller's transaction, if
+    there is one."""
     if therapist_id is None:
         return
     ids: list[uuid.UUID | None] = list(dict.fromkeys(session_ids)) or [None]
@@ -110,10 +113,30 @@ def _advance(therapist_id: int, count: int) -> int:
         return _advance(therapist_id, count)
 
 
-def lock_counter(therapist_id: int) -> int:
+class CounterBusy(Exception):
+    """The counter's row is locked by a writer and the caller chose not to wait."""
+
+
+def lock_counter(therapist_id: int, *, nowait: bool = False) -> int:
     """The therapist's counter, its row locked (as a writer locks it) until the caller's
-    transaction ends: no write of theirs commits meanwhile. 0 before the first write."""
+    transaction ends: no write of theirs commits meanwhile. 0 before the first write.
+    ``nowait``: on PostgreSQL, raise CounterBusy (the transaction is then unusable: let it roll
+    back) instead of waiting for a writer; SQLite has one writer at a time, and a transaction
+    that has written already holds it."""
     table = connection.ops.quote_name(IndexGeneration._meta.db_table)
+    if nowait and connection.vendor == "postgresql":
+        from psycopg.errors import LockNotAvailable
+
+        sql = f"SELECT value FROM {table} WHERE therapist_id = %s FOR UPDATE NOWAIT"  # noqa: S608
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [therapist_id])
+                row = cursor.fetchone()
+        except OperationalError as error:
+            if isinstance(error.__cause__, LockNotAvailable):
+                raise CounterBusy from error
+            raise
+        return row[0] if row else 0
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET value = value WHERE therapist_id = %s RETURNING value",  # noqa: S608

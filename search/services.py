@@ -16,7 +16,7 @@ from clients.models import Client
 from integrity.check import check_children
 from sessions.models import ProcessNote, TherapySession
 
-from .index import registry
+from .index import ready
 from .query import ParsedQuery, parse
 
 PAGE_SIZE = 20
@@ -79,9 +79,7 @@ def search(*, therapist, query: str, filters: SearchFilters, page: int | str = 1
     parsed = parse(query)
     if not parsed.terms and not filters.any():
         return SearchPage([], None, parsed.messages or [NO_TERMS_MESSAGE], searched=False)
-    index = registry.get(therapist.pk)
-    with index.lock:
-        index.refresh()
+    with ready(therapist.pk) as index:
         ranked = _Ranked(index.db, parsed, filters)
         page_obj = Paginator(ranked, PAGE_SIZE).get_page(page)
         results, foreign = _results(therapist, index.db, parsed, list(page_obj.object_list))
@@ -90,7 +88,6 @@ def search(*, therapist, query: str, filters: SearchFilters, page: int | str = 1
             # changed outside the app, or deleted since. They are not shown, and what the
             # index holds (and its snapshot) is dropped: the next search starts again.
             index.forget()
-    registry.trim()
     return SearchPage(results, page_obj, parsed.messages, searched=True)
 
 
@@ -225,6 +222,19 @@ def _results(
     (left out)."""
     if not rows:
         return [], False
+    meta, themes = page_rows(db, rows)
+    own = _check_shown(therapist, [meta[rowid][1] for rowid, _ in rows])
+    snippets = _snippets(db, parsed, rows)
+    results = [
+        result_of(meta[rowid], themes.get(rowid, []), snippets.get(rowid, ""), source)
+        for rowid, source in rows
+        if meta[rowid][1] in own
+    ]
+    return results, len(results) != len(rows)
+
+
+def page_rows(db, rows: list[tuple[int, str]]) -> tuple[dict, dict[int, list[int]]]:
+    """The index's metadata rows of a page's results, by rowid, and their theme ids."""
     rowids = [rowid for rowid, _ in rows]
     marks = ", ".join("?" * len(rowids))
     meta = {
@@ -241,27 +251,22 @@ def _results(
         rowids,
     ):
         themes.setdefault(rowid, []).append(theme_id)
-    own = _check_shown(therapist, [meta[rowid][1] for rowid in rowids])
-    snippets = _snippets(db, parsed, rows)
-    results = []
-    for rowid, source in rows:
-        _, session_id, client_id, day, note_format, status, risk = meta[rowid]
-        if session_id not in own:
-            continue
-        results.append(
-            SearchResult(
-                session_id=uuid.UUID(session_id),
-                client_id=uuid.UUID(client_id),
-                date=datetime.date.fromisoformat(day),
-                note_format=note_format,
-                status=status,
-                risk_level=risk,
-                theme_ids=themes.get(rowid, []),
-                snippet=highlight(snippets.get(rowid, "")),
-                in_process_note=source == "pdocs",
-            )
-        )
-    return results, len(results) != len(rows)
+    return meta, themes
+
+
+def result_of(meta_row: tuple, theme_ids: list[int], snippet: str, source: str) -> SearchResult:
+    _, session_id, client_id, day, note_format, status, risk = meta_row
+    return SearchResult(
+        session_id=uuid.UUID(session_id),
+        client_id=uuid.UUID(client_id),
+        date=datetime.date.fromisoformat(day),
+        note_format=note_format,
+        status=status,
+        risk_level=risk,
+        theme_ids=theme_ids,
+        snippet=highlight(snippet),
+        in_process_note=source == "pdocs",
+    )
 
 
 def _check_shown(therapist, session_ids: list[str]) -> set[str]:

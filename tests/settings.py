@@ -31,6 +31,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # No background thread loading a search index after each test's sign-in (tests/search test the
 # warm-up itself, in the foreground).
 SEARCH_WARM_UP = False
+# Indexes prepared in the request: a thread's own connection would not see a test's data
+# (tests/search/test_preparing_in_background.py covers the background path).
+SEARCH_PREPARE_IN_BACKGROUND = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

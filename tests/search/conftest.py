@@ -1,5 +1,6 @@
 import pytest
 
+from search import index
 from search.index import registry
 
 
@@ -7,5 +8,7 @@ from search.index import registry
 def fresh_indexes():
     """Each test starts with no in-memory index, as after a restart."""
     registry.clear()
+    index._preparing.clear()
     yield
     registry.clear()
+    index._preparing.clear()

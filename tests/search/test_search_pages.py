@@ -545,12 +545,13 @@ class ConsistencyTests(SearchTestCase):
         self.found(q="zebrafinch")
         # Session and user (2), the sign-in layer: 2FA device and account (2), the journal
         # from the index's entry (1), themes list for the form (1, its names reused for the
-        # result badges), client names of the page (1) and their newest integrity records (1: the
-        # clients are checked against the ledger as loaded), and the results checked against
-        # the ledger before they are shown (5: the sessions and their newest entries, their
-        # addenda and process notes as the rows list them (one query) and as the ledger lists
-        # them (one), the process notes), and the clients of the page's sessions by owner (1).
-        with self.assertNumQueries(14):
+        # result badges), the fingerprint of the therapist's clients (1: their codes and names
+        # are kept by search.forms.choices once read, so the page's clients are not loaded
+        # again), and the results checked against the ledger before they are shown (5: the
+        # sessions and their newest entries, their addenda and process notes as the rows list
+        # them (one query) and as the ledger lists them (one), the process notes), and the
+        # clients of the page's sessions by owner (1).
+        with self.assertNumQueries(13):
             self.found(q="zebrafinch")
 
     def test_least_recently_used_index_is_evicted_beyond_the_memory_budget(self):

@@ -3,6 +3,7 @@ loads instead of building, the change journal a refresh reads, one builder at a 
 warm-up after sign-in, and what erasure, key rotation and a tampered database do to them."""
 
 import datetime
+import sqlite3
 from unittest import mock
 
 from django.db import connection
@@ -13,8 +14,9 @@ from django.urls import reverse
 from accounts.testing import sign_in_through_pages
 from clients.models import Client
 from encryption.keys import reset_keyring
-from search import journal, lease, snapshot, warmup
-from search.index import TherapistIndex, registry
+from search import index as index_module
+from search import journal, lease, snapshot
+from search.index import TherapistIndex, refreshed, registry
 from search.journal import Position
 from search.models import SearchChange, SearchSnapshot
 from search.services import SearchFilters, search
@@ -217,9 +219,32 @@ class SharedIndexTests(PersonaTestCase):
         found(self.alice, "anything")
         found(self.bob, "anything")
         self.assertEqual(registry.therapist_ids(), [self.alice.pk, self.bob.pk])
+        alices = registry.get(self.alice.pk)
+        registry.get(self.bob.pk)  # Bob's again the most recent
         with override_settings(SEARCH_INDEX_MEMORY_MB=0):
             registry.trim()
         self.assertEqual(registry.therapist_ids(), [self.bob.pk])
+        # Its memory is freed at once, not when the garbage collector next runs.
+        self.assertTrue(alices.evicted)
+        with self.assertRaises(sqlite3.ProgrammingError):
+            alices.db.execute("SELECT 1")
+
+    def test_an_index_evicted_during_a_search_is_closed_when_the_search_ends(self):
+        found(self.alice, "anything")
+        found(self.bob, "anything")
+        alices = registry.get(self.alice.pk)
+        registry.get(self.bob.pk)
+        alices.lock.acquire()  # a search of Alice's, running in another thread
+        with override_settings(SEARCH_INDEX_MEMORY_MB=0):
+            registry.trim()
+        self.assertTrue(alices.evicted)
+        # Still whole for the search that holds it...
+        self.assertEqual(alices.db.execute("SELECT COUNT(*) FROM meta").fetchone(), (1,))
+        alices.release()  # ...which ends
+        with self.assertRaises(sqlite3.ProgrammingError):
+            alices.db.execute("SELECT 1")
+        # Alice's next search takes a fresh index, not the closed one.
+        self.assertEqual(found(self.alice, ALICE_CANARY_NOTE.split()[0]), [self.alice_session.pk])
 
 
 class ErasureAndRotationTests(PersonaTestCase):
@@ -348,7 +373,7 @@ class WarmUpTests(PersonaTestCase):
     def test_passing_both_factors_loads_the_index_in_a_background_thread(self):
         with (
             override_settings(SEARCH_WARM_UP=True),
-            mock.patch("search.warmup.threading.Thread") as thread,
+            mock.patch("search.index.threading.Thread") as thread,
         ):
             # The password alone starts nothing (someone with only the password must not make
             # a worker decrypt the caseload).
@@ -360,19 +385,20 @@ class WarmUpTests(PersonaTestCase):
         self.assertEqual(thread.call_args.kwargs["args"], (self.alice.pk,))
         thread.return_value.start.assert_called_once()
         self.assertEqual(registry.therapist_ids(), [])  # not in the request
-        warmup.warm(self.alice.pk)  # what the thread runs
+        index_module._preparing.clear()  # the thread (mocked) never ran to say it is done
+        refreshed(self.alice.pk)  # what the thread runs
         self.assertEqual(registry.therapist_ids(), [self.alice.pk])
         self.assertTrue(registry.loaded(self.alice.pk))
         # Loaded already: signing in again in this process starts no thread.
         self.client.logout()
         with (
             override_settings(SEARCH_WARM_UP=True),
-            mock.patch("search.warmup.threading.Thread") as again,
+            mock.patch("search.index.threading.Thread") as again,
         ):
             sign_in_through_pages(self.client, "alice", PASSWORD)
         again.assert_not_called()
 
     def test_no_thread_when_warm_up_is_off(self):
-        with mock.patch("search.warmup.threading.Thread") as thread:
+        with mock.patch("search.index.threading.Thread") as thread:
             sign_in_through_pages(self.client, "alice", PASSWORD)
         thread.assert_not_called()
